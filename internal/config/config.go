@@ -1,0 +1,372 @@
+// Package config holds the service's one typed configuration: its defaults,
+// how it is read from a config file and the environment, and its validation.
+//
+// Every key has exactly one name, the environment variable's; the config file
+// (configs/tindaklanjut.env) uses the same names, so that what an operator reads
+// in the file is what they set in a container's environment.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config is the effective configuration of one process.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection string; empty means the managed
+	// local cluster under DataDir/postgres.
+	DatabaseURL string
+	// DataDir holds the managed cluster, stored evidence and other state.
+	DataDir string
+	// Addr is the HTTP listen address.
+	Addr string
+	// BaseURL is the externally visible address, used to build links in emails.
+	BaseURL string
+	// TimeZone is the organisation's zone: "today", due dates and send hours
+	// are computed in it.
+	TimeZone *time.Location
+	// SMTPURL is the mail server; empty keeps mails in the outbox unsent.
+	SMTPURL string
+	// MailFrom is the sender address of every email.
+	MailFrom string
+	// AdminEmail and AdminPassword create the first admin when none exists.
+	AdminEmail    string
+	AdminPassword string
+	// LogLevel and LogFormat control the structured log.
+	LogLevel  slog.Level
+	LogFormat string
+	// ShutdownTimeout bounds how long in-flight requests may take to drain.
+	ShutdownTimeout time.Duration
+	// DBMaxConns is the size of the database connection pool.
+	DBMaxConns int
+	// File is the config file that was read, if any.
+	File string
+}
+
+// Keys lists every configuration key with its default and meaning, in the
+// order of the reference in README.md and configs/tindaklanjut.env.
+var Keys = []Key{
+	{"DATABASE_URL", "", "PostgreSQL URL; empty runs a managed local PostgreSQL under the data directory", true},
+	{"TINDAKLANJUT_DATA_DIR", "./var", "directory for the managed database and stored evidence", false},
+	{"TINDAKLANJUT_ADDR", ":8080", "HTTP listen address", false},
+	{"TINDAKLANJUT_BASE_URL", "http://localhost:8080", "public address of the service, used in email links", false},
+	{"TINDAKLANJUT_TIMEZONE", "Asia/Makassar", "the organisation's IANA time zone", false},
+	{"SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|implicit|none; empty keeps mails unsent in the outbox", true},
+	{"TINDAKLANJUT_MAIL_FROM", "tindaklanjut <noreply@localhost>", "sender address of emails", false},
+	{"TINDAKLANJUT_ADMIN_EMAIL", "admin@localhost", "email of the first admin, created when no admin exists", false},
+	{"TINDAKLANJUT_ADMIN_PASSWORD", "", "password of the first admin; empty generates one and prints it once", true},
+	{"TINDAKLANJUT_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"TINDAKLANJUT_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json", false},
+	{"TINDAKLANJUT_SHUTDOWN_TIMEOUT", "15s", "how long a shutdown waits for in-flight requests", false},
+	{"TINDAKLANJUT_DB_MAX_CONNS", "20", "maximum open database connections", false},
+}
+
+// Key describes one configuration key.
+type Key struct {
+	Name    string
+	Default string
+	Help    string
+	Secret  bool
+}
+
+// FileEnv names the variable that points at a config file.
+const FileEnv = "TINDAKLANJUT_CONFIG"
+
+// DefaultFile is read when FileEnv is unset and the file exists.
+const DefaultFile = "configs/tindaklanjut.env"
+
+// Error is a configuration problem a person can act on. Its message names the
+// key and says what to do.
+type Error struct {
+	Key string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Msg }
+
+// Load builds the configuration from defaults, then the config file, then the
+// environment (lookupEnv, shaped like os.LookupEnv), and validates it. All
+// problems are reported together.
+func Load(lookupEnv func(string) (string, bool)) (*Config, error) {
+	values := make(map[string]string, len(Keys))
+	for _, k := range Keys {
+		values[k.Name] = k.Default
+	}
+	file, explicit := lookupEnv(FileEnv)
+	explicit = explicit && file != ""
+	if !explicit {
+		file = DefaultFile
+	}
+	fromFile, err := readFile(file)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !explicit:
+		file = ""
+	case err != nil:
+		return nil, &Error{Key: FileEnv, Msg: err.Error()}
+	}
+	for k, v := range fromFile {
+		values[k] = v
+	}
+	for _, k := range Keys {
+		if v, ok := lookupEnv(k.Name); ok {
+			values[k.Name] = v
+		}
+	}
+	cfg, errs := parse(values)
+	if cfg != nil {
+		cfg.File = file
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// readFile parses KEY=value lines; # starts a comment; values may be quoted.
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parseEnvFile(f, path)
+}
+
+func parseEnvFile(r io.Reader, name string) (map[string]string, error) {
+	known := make(map[string]bool, len(Keys))
+	for _, k := range Keys {
+		known[k.Name] = true
+	}
+	out := make(map[string]string)
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		key = strings.TrimSpace(strings.TrimPrefix(key, "export "))
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: expected KEY=value", name, n)
+		}
+		if !known[key] {
+			return nil, fmt.Errorf("%s:%d: unknown key %q", name, n, key)
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+			val = val[1 : len(val)-1]
+		}
+		out[key] = val
+	}
+	return out, sc.Err()
+}
+
+func parse(v map[string]string) (*Config, []error) {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	cfg := &Config{
+		DatabaseURL:   v["DATABASE_URL"],
+		DataDir:       v["TINDAKLANJUT_DATA_DIR"],
+		Addr:          v["TINDAKLANJUT_ADDR"],
+		BaseURL:       strings.TrimRight(v["TINDAKLANJUT_BASE_URL"], "/"),
+		SMTPURL:       v["SMTP_URL"],
+		MailFrom:      v["TINDAKLANJUT_MAIL_FROM"],
+		AdminEmail:    v["TINDAKLANJUT_ADMIN_EMAIL"],
+		AdminPassword: v["TINDAKLANJUT_ADMIN_PASSWORD"],
+		LogFormat:     v["TINDAKLANJUT_LOG_FORMAT"],
+	}
+	if cfg.DatabaseURL != "" {
+		if _, err := pgx.ParseConfig(cfg.DatabaseURL); err != nil {
+			bad("DATABASE_URL", "not a valid PostgreSQL URL (%s); expected postgres://user:password@host:5432/dbname, or leave it empty for the managed local database", scrubURLError(err))
+		}
+	}
+	if cfg.DataDir == "" {
+		bad("TINDAKLANJUT_DATA_DIR", "must not be empty")
+	} else if abs, err := filepath.Abs(cfg.DataDir); err == nil {
+		cfg.DataDir = abs
+	}
+	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
+		bad("TINDAKLANJUT_ADDR", "%q is not a listen address; expected host:port such as :8080 or 127.0.0.1:8080", cfg.Addr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("TINDAKLANJUT_ADDR", "%q has no valid port number", cfg.Addr)
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("TINDAKLANJUT_BASE_URL", "%q is not an absolute http(s) URL such as https://tindaklanjut.example.go.id", cfg.BaseURL)
+	}
+	if loc, err := time.LoadLocation(v["TINDAKLANJUT_TIMEZONE"]); err != nil || v["TINDAKLANJUT_TIMEZONE"] == "" {
+		bad("TINDAKLANJUT_TIMEZONE", "unknown time zone %q; use an IANA name such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)", v["TINDAKLANJUT_TIMEZONE"])
+	} else {
+		cfg.TimeZone = loc
+	}
+	if cfg.SMTPURL != "" {
+		if err := checkSMTPURL(cfg.SMTPURL); err != nil {
+			bad("SMTP_URL", "%v; expected smtp://user:pass@host:port?tls=starttls|implicit|none", err)
+		}
+	}
+	if !strings.Contains(cfg.MailFrom, "@") {
+		bad("TINDAKLANJUT_MAIL_FROM", "%q is not an email address", cfg.MailFrom)
+	}
+	if !strings.Contains(cfg.AdminEmail, "@") {
+		bad("TINDAKLANJUT_ADMIN_EMAIL", "%q is not an email address", cfg.AdminEmail)
+	}
+	if p := cfg.AdminPassword; p != "" && len(p) < 8 {
+		bad("TINDAKLANJUT_ADMIN_PASSWORD", "must be at least 8 characters, or empty to generate one")
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(v["TINDAKLANJUT_LOG_LEVEL"])); err != nil {
+		bad("TINDAKLANJUT_LOG_LEVEL", "%q is not one of debug, info, warn, error", v["TINDAKLANJUT_LOG_LEVEL"])
+	}
+	switch cfg.LogFormat {
+	case "auto", "text", "json":
+	default:
+		bad("TINDAKLANJUT_LOG_FORMAT", "%q is not one of auto, text, json", cfg.LogFormat)
+	}
+	if d, err := time.ParseDuration(v["TINDAKLANJUT_SHUTDOWN_TIMEOUT"]); err != nil || d <= 0 {
+		bad("TINDAKLANJUT_SHUTDOWN_TIMEOUT", "%q is not a positive duration such as 15s", v["TINDAKLANJUT_SHUTDOWN_TIMEOUT"])
+	} else {
+		cfg.ShutdownTimeout = d
+	}
+	if n, err := strconv.Atoi(v["TINDAKLANJUT_DB_MAX_CONNS"]); err != nil || n < 2 || n > 1000 {
+		bad("TINDAKLANJUT_DB_MAX_CONNS", "%q is not a number from 2 to 1000", v["TINDAKLANJUT_DB_MAX_CONNS"])
+	} else {
+		cfg.DBMaxConns = n
+	}
+	return cfg, errs
+}
+
+// scrubURLError keeps a parse error from echoing a password back into logs.
+func scrubURLError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "(postgres"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}
+
+func checkSMTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		return fmt.Errorf("scheme %q is not smtp", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return errors.New("no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not valid", p)
+		}
+	}
+	switch u.Query().Get("tls") {
+	case "", "starttls", "implicit", "none":
+	default:
+		return fmt.Errorf("tls=%q is not one of starttls, implicit, none", u.Query().Get("tls"))
+	}
+	return nil
+}
+
+// ManagedDatabase reports whether the service runs its own PostgreSQL.
+func (c *Config) ManagedDatabase() bool { return c.DatabaseURL == "" }
+
+// CheckDataDir makes sure the data directory exists and is writable.
+func (c *Config) CheckDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return &Error{Key: "TINDAKLANJUT_DATA_DIR", Msg: fmt.Sprintf("cannot create %s: %v; choose a writable directory", c.DataDir, errors.Unwrap(err))}
+	}
+	f, err := os.CreateTemp(c.DataDir, ".write-check-*")
+	if err != nil {
+		return &Error{Key: "TINDAKLANJUT_DATA_DIR", Msg: fmt.Sprintf("%s is not writable by this user; fix its permissions or choose another directory", c.DataDir)}
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// Listen opens the HTTP listener, turning "address in use" into advice.
+func (c *Config) Listen() (net.Listener, error) {
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, &Error{Key: "TINDAKLANJUT_ADDR", Msg: fmt.Sprintf("address %s is already in use by another program; stop it or set TINDAKLANJUT_ADDR to a free port", c.Addr)}
+		}
+		return nil, &Error{Key: "TINDAKLANJUT_ADDR", Msg: fmt.Sprintf("cannot listen on %s: %v", c.Addr, err)}
+	}
+	return l, nil
+}
+
+// LogValue lists the effective configuration with secrets masked, for the one
+// log line at start.
+func (c *Config) LogValue() slog.Value {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "*****"
+	}
+	db := "managed local PostgreSQL under " + filepath.Join(c.DataDir, "postgres")
+	if c.DatabaseURL != "" {
+		db = MaskURL(c.DatabaseURL)
+	}
+	tz := ""
+	if c.TimeZone != nil {
+		tz = c.TimeZone.String()
+	}
+	return slog.GroupValue(
+		slog.String("config_file", c.File),
+		slog.String("database", db),
+		slog.String("data_dir", c.DataDir),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+		slog.String("timezone", tz),
+		slog.String("smtp", MaskURL(c.SMTPURL)),
+		slog.String("mail_from", c.MailFrom),
+		slog.String("admin_email", c.AdminEmail),
+		slog.String("admin_password", mask(c.AdminPassword)),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int("db_max_conns", c.DBMaxConns),
+	)
+}
+
+// MaskURL hides the password of a URL (and of key=value connection strings).
+func MaskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		// key=value form: hide password=...
+		fields := strings.Fields(raw)
+		for i, f := range fields {
+			if strings.HasPrefix(f, "password=") {
+				fields[i] = "password=*****"
+			}
+		}
+		return strings.Join(fields, " ")
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "*****")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "*****")
+		u.RawQuery = q.Encode()
+	}
+	return strings.ReplaceAll(u.String(), "%2A%2A%2A%2A%2A", "*****")
+}

@@ -1,0 +1,166 @@
+// Package postgres opens the service's database, applies its migrations and,
+// when no DATABASE_URL is given, runs a managed local PostgreSQL cluster.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	gormpg "gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/tindaklanjut/tindaklanjut/migrations"
+)
+
+// Options configure the connection pool.
+type Options struct {
+	MaxConns int
+	Logger   *slog.Logger
+}
+
+// Open connects to the database at url and checks that it answers. The
+// returned *gorm.DB stays inside store packages; it never reaches handlers.
+func Open(ctx context.Context, url string, opts Options) (*gorm.DB, error) {
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 20
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(opts.MaxConns)
+	sqlDB.SetMaxIdleConns(opts.MaxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to database: %w", describe(err))
+	}
+	db, err := gorm.Open(gormpg.New(gormpg.Config{Conn: sqlDB}), &gorm.Config{
+		// Driver errors become gorm.ErrDuplicatedKey, ErrForeignKeyViolated, …
+		// which the stores translate into domain errors.
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// describe turns the most common connection failures into advice.
+func describe(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "3D000":
+			return fmt.Errorf("%s: create the database first (createdb) or fix DATABASE_URL", pgErr.Message)
+		case "28P01", "28000":
+			return fmt.Errorf("%s: check the user and password in DATABASE_URL", pgErr.Message)
+		}
+	}
+	return err
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Migrator applies the embedded migrations.
+type Migrator struct {
+	provider *goose.Provider
+}
+
+// NewMigrator prepares the migrations for db. Concurrent migrators (several
+// replicas starting at once) serialise on a PostgreSQL advisory lock.
+func NewMigrator(db *gorm.DB, log *slog.Logger) (*Migrator, error) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true)}
+	if log != nil {
+		opts = append(opts, goose.WithSlog(log))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Migrator{provider: p}, nil
+}
+
+// Up applies every pending migration and returns how many ran.
+func (m *Migrator) Up(ctx context.Context) (int, error) {
+	res, err := m.provider.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// Pending reports whether migrations remain to be applied.
+func (m *Migrator) Pending(ctx context.Context) (bool, error) {
+	return m.provider.HasPending(ctx)
+}
+
+// MigrationStatus is one migration and whether it has been applied.
+type MigrationStatus struct {
+	Version   int64
+	Name      string
+	AppliedAt time.Time // zero when pending
+}
+
+// Status lists every migration.
+func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
+	st, err := m.provider.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		out = append(out, MigrationStatus{Version: s.Source.Version, Name: s.Source.Path, AppliedAt: s.AppliedAt})
+	}
+	return out, nil
+}
+
+// Ping checks that db answers within the context's deadline.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Stats returns the pool figures for metrics.
+func Stats(db *gorm.DB) sql.DBStats {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
+}
