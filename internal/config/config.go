@@ -339,7 +339,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
-		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
 		slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }

@@ -164,7 +164,7 @@ func ensureTemplate(ctx context.Context) error {
 // dropped when t ends.
 func URL(t testing.TB) string {
 	t.Helper()
-	return create(t, template)
+	return create(t, "")
 }
 
 // EmptyURL creates an empty database (no migrations applied) for t.
@@ -184,10 +184,14 @@ func New(t testing.TB) *gorm.DB {
 	return db
 }
 
+// create makes a database from the template from ("" for the migrated one).
 func create(t testing.TB, from string) string {
 	t.Helper()
 	if err := setup(); err != nil {
 		t.Fatalf("dbtest: %v", err)
+	}
+	if from == "" {
+		from = template
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, adminURL)

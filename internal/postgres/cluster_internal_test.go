@@ -33,4 +33,3 @@ func TestByVersionSortsNumerically(t *testing.T) {
 		}
 	}
 }
-

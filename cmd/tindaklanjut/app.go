@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/config"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// loadConfig reads and validates the configuration, naming every problem.
+func loadConfig(lookupEnv env) (*config.Config, error) {
+	cfg, err := config.Load(lookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration is not valid:\n%w", indent(err))
+	}
+	return cfg, nil
+}
+
+func indent(err error) error {
+	var lines []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			lines = append(lines, fmt.Errorf("  - %w", e))
+		}
+		return errors.Join(lines...)
+	}
+	return fmt.Errorf("  - %w", err)
+}
+
+// newLogger writes text to a terminal and JSON otherwise (or as configured).
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	format := cfg.LogFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// database is an open, migrated database and, when the service manages its
+// own, the cluster under it.
+type database struct {
+	DB       *gorm.DB
+	Migrator *postgres.Migrator
+	cluster  *postgres.Cluster
+	log      *slog.Logger
+}
+
+// openDatabase connects to DATABASE_URL or starts the managed cluster under
+// the data directory, then (if migrate) applies pending migrations.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*database, error) {
+	d := &database{log: log}
+	url := cfg.DatabaseURL
+	if cfg.ManagedDatabase() {
+		c, err := postgres.NewCluster(postgres.ClusterOptions{
+			Dir:     filepath.Join(cfg.DataDir, "postgres"),
+			LogFile: filepath.Join(cfg.DataDir, "postgres.log"),
+			Logger:  log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Start(ctx); err != nil {
+			return nil, fmt.Errorf("managed postgres: %w", err)
+		}
+		d.cluster = c
+		if err := c.EnsureDatabase(ctx, "tindaklanjut"); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("managed postgres: %w", err)
+		}
+		url = c.URL("tindaklanjut")
+	}
+	db, err := postgres.Open(ctx, url, postgres.Options{MaxConns: cfg.DBMaxConns, Logger: log})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.DB = db
+	d.Migrator, err = postgres.NewMigrator(db, nil)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if migrate {
+		n, err := d.Migrator.Up(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("migrations applied", "count", n)
+		}
+	}
+	return d, nil
+}
+
+// Ready reports whether the database answers and its schema is current.
+func (d *database) Ready(ctx context.Context) error {
+	if d.cluster != nil {
+		select {
+		case <-d.cluster.Exited():
+			return errors.New("managed database is not running")
+		default:
+		}
+	}
+	if err := postgres.Ping(ctx, d.DB); err != nil {
+		return errors.New("database unreachable")
+	}
+	pending, err := d.Migrator.Pending(ctx)
+	if err != nil {
+		return errors.New("cannot read migration state")
+	}
+	if pending {
+		return errors.New("database migrations pending")
+	}
+	return nil
+}
+
+// Close closes the pool and then stops the managed cluster, in that order.
+func (d *database) Close() {
+	if d.DB != nil {
+		postgres.Close(d.DB)
+	}
+	if d.cluster != nil {
+		if err := d.cluster.Stop(); err != nil {
+			d.log.Error("stop managed postgres", "err", err)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+// Command tindaklanjut is the whole service in one binary: the HTTP server
+// and scheduler (serve), and the operator's commands beside it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "tindaklanjut:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage means the usage text has already been printed.
+var errUsage = errors.New("usage")
+
+const usage = `tindaklanjut — follow-up tracking for review, SPBE evaluation and ICT audit findings
+
+Usage:
+  tindaklanjut [serve]                 run the HTTP server and scheduler (default)
+  tindaklanjut migrate [up|status]     apply or list database migrations
+  tindaklanjut version                 print the version
+  tindaklanjut help                    print this text
+
+Configuration comes from configs/tindaklanjut.env (or the file named by
+TINDAKLANJUT_CONFIG) and the environment; see README.md.
+`
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// env is how commands read the environment: os.LookupEnv in main, a map in
+// tests.
+type env func(string) (string, bool)
+
+// run is the whole program; main only supplies the process's context, args,
+// environment and streams, so that tests can run it in-process.
+func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, lookupEnv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args, lookupEnv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "tindaklanjut", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "tindaklanjut: unknown command %q\n\n%s", cmd, usage)
+		return errUsage
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+
+	_ "time/tzdata" // the organisation's zone must load on minimal images too
+
+	"github.com/tindaklanjut/tindaklanjut/internal/api"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/server"
+)
+
+// runServe starts everything and, when ctx ends (SIGINT/SIGTERM), stops it in
+// order: stop accepting and drain requests, stop the scheduler, close the
+// pool, stop the managed database.
+func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "usage: tindaklanjut serve (configured by environment; see README.md)\n")
+		return errUsage
+	}
+	cfg, err := loadConfig(lookupEnv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	log.Info("starting tindaklanjut", "version", version, "config", cfg)
+
+	// Problems a person must fix come first, before anything is started.
+	if err := cfg.CheckDataDir(); err != nil {
+		return err
+	}
+	listener, err := cfg.Listen()
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
+
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	admin, err := identity.EnsureAdmin(ctx, db.DB, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if admin.Created {
+		log.Info("first admin created", "email", admin.Email, "password_generated", admin.GeneratedPassword != "")
+	}
+	if admin.GeneratedPassword != "" {
+		fmt.Fprintf(stdout, "\nFirst admin created. Sign in as %s with the password\n\n    %s\n\n"+
+			"It is shown only this once; change it after signing in.\n\n", admin.Email, admin.GeneratedPassword)
+	}
+
+	registry := server.NewRegistry(func() *sql.DB { s, _ := db.DB.DB(); return s })
+	srv := server.New(server.Options{
+		Logger:   log,
+		Registry: registry,
+		Ready:    db,
+		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string {
+			return server.RequestID(r.Context())
+		}),
+	})
+
+	log.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL)
+	err = srv.Serve(ctx, listener, cfg.ShutdownTimeout)
+	log.Info("http server stopped")
+	return err
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":8080" || cfg.TimeZone.String() != "Asia/Makassar" || cfg.DatabaseURL != "" ||
+		!strings.HasSuffix(cfg.DataDir, "/var") || cfg.ShutdownTimeout != 15*time.Second || !cfg.ManagedDatabase() {
+		t.Errorf("defaults from the shipped config file: %+v", cfg)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/tl.env"
+	os.WriteFile(file, []byte("# comment\nTINDAKLANJUT_ADDR=:9000\nexport TINDAKLANJUT_TIMEZONE=\"Asia/Jakarta\"\nSMTP_URL=smtp://mail:25\n"), 0o600)
+	cfg, err := Load(env(map[string]string{FileEnv: file, "TINDAKLANJUT_ADDR": ":9100", "SMTP_URL": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":9100" {
+		t.Errorf("Addr = %q; want the environment's :9100", cfg.Addr)
+	}
+	if cfg.TimeZone.String() != "Asia/Jakarta" {
+		t.Errorf("TimeZone = %v; want the file's Asia/Jakarta", cfg.TimeZone)
+	}
+	if cfg.SMTPURL != "" {
+		t.Errorf("SMTPURL = %q; an empty variable must override the file", cfg.SMTPURL)
+	}
+}
+
+func TestMaskedLogValue(t *testing.T) {
+	cfg, err := Load(env(map[string]string{
+		FileEnv:                       "../../configs/tindaklanjut.env",
+		"DATABASE_URL":                "postgres://tl:hunter2secret@db:5432/tl",
+		"SMTP_URL":                    "smtp://mailer:mailsecret@mail:587",
+		"TINDAKLANJUT_ADMIN_PASSWORD": "adminsecret",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.LogValue().String()
+	for _, secret := range []string{"hunter2secret", "mailsecret", "adminsecret"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("log value shows %q: %s", secret, s)
+		}
+	}
+	if !strings.Contains(s, "postgres://tl:*****@db:5432/tl") {
+		t.Errorf("log value does not show the masked database URL: %s", s)
+	}
+}
+
+func TestMaskURLKeyValueForm(t *testing.T) {
+	got := MaskURL("host=db user=tl password=hunter2 dbname=tl")
+	if strings.Contains(got, "hunter2") {
+		t.Errorf("MaskURL = %q", got)
+	}
+}
+
+// TestDocumentedKeys keeps the shipped config file and the README's reference
+// true to the code: every key appears in both.
+func TestDocumentedKeys(t *testing.T) {
+	file, err := os.ReadFile("../../configs/tindaklanjut.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys {
+		if !strings.Contains(string(file), "#"+k.Name+"="+k.Default+"\n") {
+			t.Errorf("configs/tindaklanjut.env lacks the line #%s=%s", k.Name, k.Default)
+		}
+		if !strings.Contains(string(readme), "`"+k.Name+"`") {
+			t.Errorf("README.md does not document %s", k.Name)
+		}
+	}
+}
