@@ -65,7 +65,13 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string {
 			return server.RequestID(r.Context())
 		}),
+		TrustProxy: cfg.TrustProxy,
 	})
+	svc, err := newServices(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	svc.api.Register(srv.Echo())
 
 	log.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL)
 	err = srv.Serve(ctx, listener, cfg.ShutdownTimeout)

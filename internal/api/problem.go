@@ -7,9 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 )
 
 // ProblemContentType is the media type of every error answer.
@@ -78,6 +82,13 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 		}
 		p := toProblem(err)
 		req := c.Request()
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
+		}
+		if p.Status == http.StatusUnauthorized {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="tindaklanjut"`)
+		}
 		p.RequestID = requestID(req)
 		if p.Status >= 500 {
 			log.Error("internal error", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", err)
@@ -92,7 +103,34 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 	}
 }
 
+// kindStatus maps each domain error kind to its HTTP status.
+var kindStatus = map[apperr.Kind]int{
+	apperr.Malformed:       http.StatusBadRequest,
+	apperr.Unauthenticated: http.StatusUnauthorized,
+	apperr.Forbidden:       http.StatusForbidden,
+	apperr.NotFound:        http.StatusNotFound,
+	apperr.Conflict:        http.StatusConflict,
+	apperr.Invalid:         http.StatusUnprocessableEntity,
+	apperr.TooManyRequests: http.StatusTooManyRequests,
+}
+
 func toProblem(err error) Problem {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		status, ok := kindStatus[ae.Kind]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		p := Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: ae.Message,
+			AllowedActions: ae.AllowedActions}
+		if ae.AllowedActions != nil && len(ae.AllowedActions) == 0 {
+			p.AllowedActions = []string{}
+		}
+		for _, f := range ae.Fields {
+			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
+		}
+		return p
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		p := Problem{Status: he.Code, Title: http.StatusText(he.Code)}

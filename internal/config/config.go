@@ -52,6 +52,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// DBMaxConns is the size of the database connection pool.
 	DBMaxConns int
+	// TokenTTL is how long a sign-in (API token or browser session) lasts.
+	TokenTTL time.Duration
+	// TrustProxy takes the client address from X-Forwarded-For (set it only
+	// behind a reverse proxy that sets that header).
+	TrustProxy bool
 	// File is the config file that was read, if any.
 	File string
 }
@@ -72,6 +77,8 @@ var Keys = []Key{
 	{"TINDAKLANJUT_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json", false},
 	{"TINDAKLANJUT_SHUTDOWN_TIMEOUT", "15s", "how long a shutdown waits for in-flight requests", false},
 	{"TINDAKLANJUT_DB_MAX_CONNS", "20", "maximum open database connections", false},
+	{"TINDAKLANJUT_TOKEN_TTL", "24h", "how long a sign-in (API token or browser session) lasts", false},
+	{"TINDAKLANJUT_TRUST_PROXY", "false", "take client addresses from X-Forwarded-For (only behind a reverse proxy)", false},
 }
 
 // Key describes one configuration key.
@@ -245,6 +252,16 @@ func parse(v map[string]string) (*Config, []error) {
 	} else {
 		cfg.DBMaxConns = n
 	}
+	if d, err := time.ParseDuration(v["TINDAKLANJUT_TOKEN_TTL"]); err != nil || d < time.Minute || d > 90*24*time.Hour {
+		bad("TINDAKLANJUT_TOKEN_TTL", "%q is not a duration from 1m to 2160h such as 24h", v["TINDAKLANJUT_TOKEN_TTL"])
+	} else {
+		cfg.TokenTTL = d
+	}
+	if b, err := strconv.ParseBool(v["TINDAKLANJUT_TRUST_PROXY"]); err != nil {
+		bad("TINDAKLANJUT_TRUST_PROXY", "%q is not true or false", v["TINDAKLANJUT_TRUST_PROXY"])
+	} else {
+		cfg.TrustProxy = b
+	}
 	return cfg, errs
 }
 
@@ -341,6 +358,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
 		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.String("token_ttl", c.TokenTTL.String()),
+		slog.Bool("trust_proxy", c.TrustProxy),
 	)
 }
 

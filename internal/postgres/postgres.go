@@ -49,9 +49,9 @@ func Open(ctx context.Context, url string, opts Options) (*gorm.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", describe(err))
 	}
 	db, err := gorm.Open(gormpg.New(gormpg.Config{Conn: sqlDB}), &gorm.Config{
-		// Driver errors become gorm.ErrDuplicatedKey, ErrForeignKeyViolated, …
-		// which the stores translate into domain errors.
-		TranslateError:         true,
+		// Driver errors stay *pgconn.PgError so that stores can tell which
+		// constraint failed (see Violation) and say which field is at fault.
+		TranslateError:         false,
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },

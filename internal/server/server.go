@@ -29,6 +29,8 @@ type Options struct {
 	Registry     *prometheus.Registry
 	Ready        ReadinessChecker
 	ErrorHandler echo.HTTPErrorHandler
+	// TrustProxy takes client addresses from X-Forwarded-For.
+	TrustProxy bool
 }
 
 // Server is the HTTP side of the service.
@@ -42,6 +44,12 @@ func New(opts Options) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Logger.SetOutput(discard{})
+	// The client address feeds sign-in throttling: never take it from a
+	// header a client can forge, unless a proxy in front of us sets it.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if opts.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	if opts.ErrorHandler != nil {
 		e.HTTPErrorHandler = opts.ErrorHandler
 	}

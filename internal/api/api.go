@@ -1,0 +1,195 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+)
+
+// Prefix is the base path of the API.
+const Prefix = "/api/v1"
+
+// Options are the services the API calls.
+type Options struct {
+	Identity    *identity.Service
+	Idempotency *idempotency.Store
+	// CursorKey signs list cursors; all replicas must share it.
+	CursorKey []byte
+	// TimeZone renders instants in the organisation's zone.
+	TimeZone *time.Location
+}
+
+// API is the JSON API. Handlers bind, call one service method and render;
+// they never check roles themselves (the identity policy does).
+type API struct {
+	identity *identity.Service
+	idem     *idempotency.Store
+	cursors  cursorCodec
+	tz       *time.Location
+	routes   []route
+}
+
+// New builds the API.
+func New(opts Options) *API {
+	a := &API{identity: opts.Identity, idem: opts.Idempotency, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+	if a.tz == nil {
+		a.tz = time.UTC
+	}
+	a.routes = a.table()
+	return a
+}
+
+// route is one endpoint with what the OpenAPI document says of it.
+type route struct {
+	method, path string
+	summary      string
+	tag          string
+	public       bool // no token needed
+	creates      bool // honours Idempotency-Key; answers 201
+	body         any  // request body type, nil if none
+	response     any  // response type, nil for 204
+	status       int  // success status
+	list         bool // a paginated collection of response
+	query        []param
+	handler      echo.HandlerFunc
+}
+
+// param is a documented query parameter.
+type param struct {
+	name, typ, doc string
+	repeat         bool
+}
+
+// Register mounts every route on e.
+func (a *API) Register(e *echo.Echo) {
+	g := e.Group(Prefix)
+	for _, r := range a.routes {
+		var mw []echo.MiddlewareFunc
+		if !r.public {
+			mw = append(mw, a.authenticate)
+		}
+		if r.creates {
+			mw = append(mw, a.idempotent)
+		}
+		g.Add(r.method, r.path, r.handler, mw...)
+	}
+	g.GET("/openapi.json", a.openAPIHandler())
+	// Unknown paths under the API answer 404 problems whatever the method.
+	g.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+}
+
+// --- authentication ----------------------------------------------------------
+
+type principalKey struct{}
+
+// authenticate resolves the bearer token to the caller, or answers 401.
+func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return apperr.E(apperr.Unauthenticated, "Sign in first: send Authorization: Bearer <token> (from POST /api/v1/auth/token).")
+		}
+		p, err := a.identity.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set("principal", p)
+		ctx := context.WithValue(c.Request().Context(), principalKey{}, p)
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+// principal returns the authenticated caller.
+func principal(c echo.Context) identity.Principal {
+	p, _ := c.Get("principal").(identity.Principal)
+	return p
+}
+
+// --- idempotency -------------------------------------------------------------
+
+// idempotent replays the stored answer of a creating request retried with
+// the same Idempotency-Key, and refuses the key's reuse for another request.
+func (a *API) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key := c.Request().Header.Get("Idempotency-Key")
+		if key == "" {
+			return next(c)
+		}
+		if len(key) > 255 {
+			return invalid("Idempotency-Key", "must be at most 255 characters")
+		}
+		req := c.Request()
+		body, err := readAllLimited(req, maxJSONBody)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		req.Body = readCloser{bytes.NewReader(body)}
+		fp := sha256.Sum256(append([]byte(req.Header.Get(echo.HeaderContentType)+"\x00"), body...))
+		p := principal(c)
+		stored, err := a.idem.Begin(req.Context(), p.UserID, key, req.Method, req.URL.Path, fp[:], 10*time.Second)
+		if err != nil {
+			return err
+		}
+		if stored != nil {
+			c.Response().Header().Set("Idempotent-Replayed", "true")
+			if stored.Location != "" {
+				c.Response().Header().Set(echo.HeaderLocation, stored.Location)
+			}
+			return c.Blob(stored.Status, stored.ContentType, stored.Body)
+		}
+		rec := &recorder{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		err = next(c)
+		if err != nil {
+			// Errors are answered by the error handler; record what it sends
+			// for client errors, and let a retry run again after a 5xx.
+			c.Error(err)
+		}
+		status := c.Response().Status
+		if status >= 500 || status == 0 {
+			a.idem.Abandon(req.Context(), p.UserID, key)
+			return nil
+		}
+		ferr := a.idem.Finish(context.WithoutCancel(req.Context()), p.UserID, key, idempotency.Response{
+			Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType),
+			Location: c.Response().Header().Get(echo.HeaderLocation), Body: rec.buf.Bytes(),
+		})
+		return ferr
+	}
+}
+
+// recorder keeps a copy of what is written.
+type recorder struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.buf.Write(p)
+	return r.ResponseWriter.Write(p)
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+func readAllLimited(req *http.Request, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(http.MaxBytesReader(nil, req.Body, limit))
+	if err != nil {
+		return nil, err
+	}
+	_ = n
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,231 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The OpenAPI document is built from the route table and the Go types of the
+// requests and responses, so it cannot drift from the code: a route exists
+// in the document exactly when it is registered (a test walks Echo's routes
+// to keep it so), and a field exists in a schema exactly when it exists in
+// the type.
+
+var pathParamRE = regexp.MustCompile(`:([a-z_]+)`)
+
+// openAPIPath turns Echo's /units/:id into OpenAPI's /units/{id}.
+func openAPIPath(p string) string { return pathParamRE.ReplaceAllString(p, "{$1}") }
+
+// OpenAPI returns the document.
+func (a *API) OpenAPI() map[string]any {
+	schemas := map[string]any{
+		"Problem": map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+				"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+				"request_id": map[string]any{"type": "string"},
+				"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object",
+					"properties": map[string]any{"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}},
+				"allowed_actions": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			},
+		},
+	}
+	gen := &schemaGen{schemas: schemas}
+	paths := map[string]any{}
+	problem := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{
+			ProblemContentType: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	}
+	for _, r := range a.routes {
+		op := map[string]any{"summary": r.summary, "tags": []string{r.tag}, "operationId": operationID(r)}
+		var params []any
+		for _, m := range pathParamRE.FindAllStringSubmatch(r.path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
+				"schema": map[string]any{"type": "integer", "minimum": 1}})
+		}
+		for _, q := range r.query {
+			s := map[string]any{"type": q.typ}
+			if q.repeat {
+				s = map[string]any{"type": "array", "items": map[string]any{"type": q.typ}}
+			}
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.doc, "schema": s})
+		}
+		if r.creates {
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
+				"description": "a retry with the same key and body returns the first answer (kept 24 hours)",
+				"schema":      map[string]any{"type": "string", "maxLength": 255}})
+		}
+		if r.method == http.MethodPatch {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header",
+				"description": `the version last seen, "3"; or send "version" in the body`, "schema": map[string]any{"type": "string"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": gen.of(reflect.TypeOf(r.body))}}}
+		}
+		responses := map[string]any{}
+		success := map[string]any{"description": http.StatusText(r.status)}
+		if r.response != nil {
+			s := gen.of(reflect.TypeOf(r.response))
+			if r.list {
+				s = map[string]any{"type": "object", "required": []string{"items", "next_cursor"}, "properties": map[string]any{
+					"items":       map[string]any{"type": "array", "items": s},
+					"next_cursor": map[string]any{"type": "string", "nullable": true},
+				}}
+			}
+			success["content"] = map[string]any{"application/json": map[string]any{"schema": s}}
+		}
+		responses[strconv.Itoa(r.status)] = success
+		if r.body != nil {
+			responses["400"] = problem("malformed JSON")
+			responses["413"] = problem("body too large")
+			responses["415"] = problem("not JSON")
+		}
+		responses["422"] = problem("invalid input; errors names each field")
+		if !r.public {
+			responses["401"] = problem("no valid token")
+			responses["403"] = problem("the caller's role may not do this")
+		}
+		if strings.Contains(r.path, ":") {
+			responses["404"] = problem("no such object, or not visible to the caller")
+		}
+		if r.method == http.MethodPatch || r.creates {
+			responses["409"] = problem("stale version, or a duplicate")
+		}
+		if r.path == "/auth/token" && r.method == http.MethodPost {
+			responses["401"] = problem("wrong email or password")
+			responses["429"] = problem("too many failed attempts; see Retry-After")
+		}
+		op["responses"] = responses
+		if !r.public {
+			op["security"] = []any{map[string]any{"bearer": []string{}}}
+		}
+		item, _ := paths[openAPIPath(r.path)].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[openAPIPath(r.path)] = item
+		}
+		item[strings.ToLower(r.method)] = op
+	}
+	paths["/openapi.json"] = map[string]any{"get": map[string]any{"summary": "This document", "tags": []string{"meta"},
+		"operationId": "getOpenAPI", "responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "tindaklanjut API", "version": "1",
+			"description": "Follow-up of review, SPBE evaluation and ICT audit findings. Errors are RFC 9457 problem documents."},
+		"servers": []any{map[string]any{"url": Prefix}},
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+		},
+	}
+}
+
+func operationID(r route) string {
+	parts := strings.FieldsFunc(r.path, func(c rune) bool { return c == '/' || c == '-' || c == ':' })
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.method))
+	for _, p := range parts {
+		b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+	}
+	return b.String()
+}
+
+func (a *API) openAPIHandler() echo.HandlerFunc {
+	doc, _ := json.Marshal(a.OpenAPI())
+	return func(c echo.Context) error {
+		return c.JSONBlob(http.StatusOK, doc)
+	}
+}
+
+// schemaGen builds JSON schemas from Go types, naming structs as components.
+type schemaGen struct{ schemas map[string]any }
+
+var timeType = reflect.TypeOf(time.Time{})
+
+func (g *schemaGen) of(t reflect.Type) map[string]any {
+	nullable := false
+	for t.Kind() == reflect.Pointer {
+		t, nullable = t.Elem(), true
+	}
+	var s map[string]any
+	switch {
+	case t == timeType:
+		s = map[string]any{"type": "string", "format": "date-time"}
+	case strings.HasPrefix(t.Name(), "Field["): // opt.Field[T]: absent, null or T
+		inner := g.of(t.Field(2).Type)
+		s = copyMap(inner)
+		s["nullable"] = true
+		return s
+	case t.Kind() == reflect.Struct:
+		name := schemaName(t)
+		if _, done := g.schemas[name]; !done {
+			g.schemas[name] = map[string]any{} // break cycles
+			props := map[string]any{}
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				tag := strings.Split(f.Tag.Get("json"), ",")[0]
+				if tag == "" || tag == "-" || !f.IsExported() {
+					continue
+				}
+				props[tag] = g.of(f.Type)
+			}
+			g.schemas[name] = map[string]any{"type": "object", "properties": props}
+		}
+		s = map[string]any{"$ref": "#/components/schemas/" + name}
+		if nullable {
+			return map[string]any{"allOf": []any{s}, "nullable": true}
+		}
+		return s
+	case t.Kind() == reflect.Slice:
+		s = map[string]any{"type": "array", "items": g.of(t.Elem())}
+	case t.Kind() == reflect.Bool:
+		s = map[string]any{"type": "boolean"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		s = map[string]any{"type": "integer"}
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		s = map[string]any{"type": "number"}
+	case t.Kind() == reflect.Map:
+		s = map[string]any{"type": "object"}
+	default:
+		s = map[string]any{"type": "string"}
+		if enum, ok := enums[t.String()]; ok {
+			s["enum"] = enum
+		}
+	}
+	if nullable {
+		s["nullable"] = true
+	}
+	return s
+}
+
+// enums lists the values of string types that have a fixed set.
+var enums = map[string][]string{
+	"identity.Role": {"admin", "auditor", "manager", "officer", "viewer"},
+}
+
+// schemaName turns unitCreateRequest into UnitCreateRequest.
+func schemaName(t reflect.Type) string {
+	n := t.Name()
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+)
+
+// TokenKind tells API bearer tokens from browser sessions; both live in one
+// store and are checked the same way.
+type TokenKind string
+
+// The token kinds.
+const (
+	TokenAPI     TokenKind = "api"
+	TokenSession TokenKind = "session"
+)
+
+// tokenPrefix marks our tokens so that secret scanners and people recognise
+// a leaked one.
+const tokenPrefix = "tl_"
+
+// Client describes where a sign-in comes from.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// IssuedToken is a new token; Token is shown to the caller once and stored
+// only as a hash.
+type IssuedToken struct {
+	Token     string
+	ExpiresAt time.Time
+	User      User
+}
+
+// errBadCredentials is the one answer to a failed sign-in, whether the email
+// is unknown, the password wrong or the user inactive.
+var errBadCredentials = apperr.E(apperr.Unauthenticated, "The email or password is not correct.")
+
+// dummyHash is checked against when the email is unknown, so that an unknown
+// email costs as much time as a wrong password.
+var dummyHash, _ = HashPassword("tindaklanjut-timing-equaliser")
+
+// Login checks email and password and issues a token of kind. Failed
+// attempts are counted per account and per client address; over the limit
+// it answers TooManyRequests with the time until the window ends.
+func (s *Service) Login(ctx context.Context, email, password string, client Client, kind TokenKind) (IssuedToken, error) {
+	now := s.now()
+	email = strings.ToLower(strings.TrimSpace(email))
+	subjects := []string{"email:" + email, "ip:" + client.IP}
+	window := now.Truncate(s.settings.FailureWindow)
+	if err := s.checkThrottle(ctx, subjects, window, now); err != nil {
+		return IssuedToken{}, err
+	}
+
+	var u User
+	res := s.db.WithContext(ctx).Raw(`SELECT `+userColumns+`, password_hash FROM users WHERE lower(email) = ?`, email).Scan(&u)
+	if res.Error != nil {
+		return IssuedToken{}, res.Error
+	}
+	hash := u.PasswordHash
+	if res.RowsAffected == 0 {
+		hash = dummyHash
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil || !ok || res.RowsAffected == 0 || !u.Active {
+		if err := s.recordFailure(ctx, subjects, window); err != nil {
+			return IssuedToken{}, err
+		}
+		return IssuedToken{}, errBadCredentials
+	}
+	s.db.WithContext(ctx).Exec(`DELETE FROM login_failures WHERE subject = ?`, subjects[0])
+	tok, err := s.issue(ctx, u.ID, kind, client, now)
+	if err != nil {
+		return IssuedToken{}, err
+	}
+	u.PasswordHash = ""
+	tok.User = u
+	return tok, nil
+}
+
+func (s *Service) checkThrottle(ctx context.Context, subjects []string, window, now time.Time) error {
+	var rows []struct {
+		Subject  string
+		Failures int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT subject, failures FROM login_failures WHERE subject IN ? AND window_start = ?`,
+		subjects, window).Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		limit := s.settings.AccountFailures
+		if strings.HasPrefix(r.Subject, "ip:") {
+			limit = s.settings.AddressFailures
+		}
+		if r.Failures >= limit {
+			wait := window.Add(s.settings.FailureWindow).Sub(now)
+			return &apperr.Error{Kind: apperr.TooManyRequests, RetryAfter: wait,
+				Message: "Too many failed sign-in attempts. Wait a few minutes before trying again."}
+		}
+	}
+	return nil
+}
+
+func (s *Service) recordFailure(ctx context.Context, subjects []string, window time.Time) error {
+	return s.db.WithContext(ctx).Exec(`INSERT INTO login_failures (subject, window_start, failures)
+		VALUES (?, ?, 1), (?, ?, 1)
+		ON CONFLICT (subject, window_start) DO UPDATE SET failures = login_failures.failures + 1`,
+		subjects[0], window, subjects[1], window).Error
+}
+
+func (s *Service) issue(ctx context.Context, userID int64, kind TokenKind, client Client, now time.Time) (IssuedToken, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return IssuedToken{}, err
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(token))
+	expires := now.Add(s.settings.TokenTTL)
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO auth_tokens (user_id, token_hash, kind, created_at, expires_at, last_used_at, client_ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, userID, sum[:], string(kind), now, expires, now, client.IP, truncate(client.UserAgent, 300)).Error
+	if err != nil {
+		return IssuedToken{}, err
+	}
+	return IssuedToken{Token: token, ExpiresAt: expires}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// Authenticate resolves a token to its principal in one query. An unknown,
+// expired or revoked token, or one of an inactive user, is Unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
+		return Principal{}, apperr.E(apperr.Unauthenticated, "The token is not valid.")
+	}
+	sum := sha256.Sum256([]byte(token))
+	now := s.now()
+	var row struct {
+		TokenID    int64
+		UserID     int64
+		Role       Role
+		UnitID     int64
+		LastUsedAt time.Time
+	}
+	res := s.db.WithContext(ctx).Raw(`SELECT t.id AS token_id, u.id AS user_id, u.role, u.unit_id, t.last_used_at
+		FROM auth_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND u.active`, sum[:], now).Scan(&row)
+	if res.Error != nil {
+		return Principal{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Principal{}, apperr.E(apperr.Unauthenticated, "The token is not valid, has expired or was revoked. Sign in again.")
+	}
+	// Record use at most once a minute: a write per request would double the
+	// cost of every read.
+	if now.Sub(row.LastUsedAt) > time.Minute {
+		s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET last_used_at = ? WHERE id = ?`, now, row.TokenID)
+	}
+	return Principal{UserID: row.UserID, Role: row.Role, UnitID: row.UnitID, TokenID: row.TokenID}, nil
+}
+
+// Revoke ends the token p signed in with.
+func (s *Service) Revoke(ctx context.Context, p Principal) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.now(), p.TokenID).Error
+}
+
+// PurgeExpired deletes tokens, failure counters and idempotency records that
+// can no longer matter. It is a scheduled job.
+func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
+	now := s.now()
+	var total int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`DELETE FROM auth_tokens WHERE expires_at < ? OR revoked_at < ?`, []any{now.Add(-24 * time.Hour), now.Add(-24 * time.Hour)}},
+			{`DELETE FROM login_failures WHERE window_start < ?`, []any{now.Add(-2 * s.settings.FailureWindow)}},
+			{`DELETE FROM idempotency_keys WHERE expires_at < ?`, []any{now}},
+		} {
+			res := tx.Exec(q.sql, q.args...)
+			if res.Error != nil {
+				return res.Error
+			}
+			total += res.RowsAffected
+		}
+		return nil
+	})
+	return total, err
+}

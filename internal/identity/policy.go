@@ -1,0 +1,104 @@
+package identity
+
+import "github.com/tindaklanjut/tindaklanjut/internal/apperr"
+
+// Action names something a caller wants to do to an object.
+type Action string
+
+// The actions on people and units. Later domains add theirs to the table.
+const (
+	UnitRead   Action = "unit.read"
+	UnitCreate Action = "unit.create"
+	UnitUpdate Action = "unit.update"
+	UserRead   Action = "user.read"
+	UserCreate Action = "user.create"
+	UserUpdate Action = "user.update"
+)
+
+// Scope is how far a role's view reaches for a kind of object.
+type Scope int
+
+// The scopes.
+const (
+	ScopeNone Scope = iota // sees nothing of this kind
+	ScopeOwn               // only objects that involve the caller
+	ScopeUnit              // objects of the caller's unit
+	ScopeAll               // everything
+)
+
+// Resource is the part of an object the policy needs: its unit and the
+// people involved in it (an action's assignees, a user themself).
+type Resource struct {
+	UnitID   int64
+	Involved []int64
+}
+
+// rule says who may perform an action: the roles allowed, and the object kind
+// whose visibility the caller must have first.
+type rule struct {
+	kind  string
+	roles []Role
+}
+
+// rules is the role table of PRODUCT.md for people and units.
+var rules = map[Action]rule{
+	UnitRead:   {"unit", []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}},
+	UnitCreate: {"unit", []Role{RoleAdmin}},
+	UnitUpdate: {"unit", []Role{RoleAdmin}},
+	UserRead:   {"user", []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}},
+	UserCreate: {"user", []Role{RoleAdmin}},
+	UserUpdate: {"user", []Role{RoleAdmin}},
+}
+
+// visibility is how far each role sees each kind of object. Units are
+// reference data everyone sees; managers and officers see the people of
+// their own unit.
+var visibility = map[string]map[Role]Scope{
+	"unit": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
+	"user": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeUnit, RoleOfficer: ScopeUnit, RoleViewer: ScopeAll},
+}
+
+// ScopeOf returns how far p sees objects of kind, for list queries.
+func (p Principal) ScopeOf(kind string) Scope { return visibility[kind][p.Role] }
+
+// Sees reports whether p may see an object of kind.
+func (p Principal) Sees(kind string, r Resource) bool {
+	switch p.ScopeOf(kind) {
+	case ScopeAll:
+		return true
+	case ScopeUnit:
+		return r.UnitID == p.UnitID || involves(r, p.UserID)
+	case ScopeOwn:
+		return involves(r, p.UserID)
+	}
+	return false
+}
+
+func involves(r Resource, userID int64) bool {
+	for _, id := range r.Involved {
+		if id == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// Authorize answers "may p do act to r": nil if so; NotFound when p may not
+// even see r (so that its existence is not revealed); Forbidden when p sees
+// it but may not act. A zero Resource stands for "a new object" and only the
+// role is checked.
+func Authorize(p Principal, act Action, r *Resource) error {
+	ru, ok := rules[act]
+	if !ok {
+		return apperr.E(apperr.Forbidden, "This action is not permitted.")
+	}
+	if r != nil && !p.Sees(ru.kind, *r) {
+		return apperr.E(apperr.NotFound, "There is no such %s.", ru.kind)
+	}
+	for _, role := range ru.roles {
+		if role == p.Role {
+			return nil
+		}
+	}
+	return apperr.E(apperr.Forbidden, "Your role (%s) may not do this.", p.Role)
+}
