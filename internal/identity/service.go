@@ -132,7 +132,7 @@ type AuditEntry struct {
 	Action     string
 	ObjectType string
 	ObjectID   int64
-	Changes    json.RawMessage `gorm:"type:jsonb"`
+	Changes    string // JSON: {"field": {"from": …, "to": …}}
 	CreatedAt  time.Time
 }
 
