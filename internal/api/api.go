@@ -83,8 +83,6 @@ func (a *API) Register(e *echo.Echo) {
 		g.Add(r.method, r.path, r.handler, mw...)
 	}
 	g.GET("/openapi.json", a.openAPIHandler())
-	// Unknown paths under the API answer 404 problems whatever the method.
-	g.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
 }
 
 // --- authentication ----------------------------------------------------------

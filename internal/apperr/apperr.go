@@ -76,8 +76,12 @@ type Validation struct {
 	fields []FieldError
 }
 
-// Add records that field is invalid.
+// Add records that field is invalid; the first problem found with a field
+// is the one reported.
 func (v *Validation) Add(field, format string, args ...any) {
+	if v.Has(field) {
+		return
+	}
 	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
