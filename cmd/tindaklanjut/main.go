@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -32,12 +33,17 @@ const usage = `tindaklanjut — follow-up tracking for review, SPBE evaluation a
 Usage:
   tindaklanjut [serve]                 run the HTTP server and scheduler (default)
   tindaklanjut migrate [up|status]     apply or list database migrations
+  tindaklanjut user add --email E --name N --role R --unit CODE [--nip NIP] [--password-stdin]
+                                       add a user (password from stdin, or generated)
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
 Configuration comes from configs/tindaklanjut.env (or the file named by
 TINDAKLANJUT_CONFIG) and the environment; see README.md.
 `
+
+// timeNow is the clock of the commands.
+var timeNow = time.Now
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
@@ -58,6 +64,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runServe(ctx, args, lookupEnv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args, lookupEnv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

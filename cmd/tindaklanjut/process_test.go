@@ -86,13 +86,13 @@ func TestProcessInterruptStopsEverything(t *testing.T) {
 	// Shutdown happened in order: HTTP first, the database last.
 	var order []string
 	for _, l := range logLines {
-		for _, msg := range []string{"shutting down http server", "http server stopped", "managed postgres stopped"} {
+		for _, msg := range []string{"shutting down http server", "http server stopped", "scheduler stopped", "managed postgres stopped"} {
 			if strings.Contains(l, msg) {
 				order = append(order, msg)
 			}
 		}
 	}
-	if strings.Join(order, ",") != "shutting down http server,http server stopped,managed postgres stopped" {
+	if strings.Join(order, ",") != "shutting down http server,http server stopped,scheduler stopped,managed postgres stopped" {
 		t.Errorf("shutdown order = %v", order)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/scheduler"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
 
@@ -73,8 +74,16 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	}
 	svc.api.Register(srv.Echo())
 
+	sched := scheduler.New(log, cfg.TimeZone, registry)
+	if err := sched.Add("17 * * * *", identity.PurgeJob{Service: svc.identity, Log: log}); err != nil {
+		return err
+	}
+	sched.Start()
+
 	log.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL)
 	err = srv.Serve(ctx, listener, cfg.ShutdownTimeout)
 	log.Info("http server stopped")
+	sched.Stop()
+	log.Info("scheduler stopped")
 	return err
 }

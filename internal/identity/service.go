@@ -206,6 +206,20 @@ func (s *Service) unit(tx *gorm.DB, id int64) (Unit, error) {
 	return u, nil
 }
 
+// UnitByCode returns the unit with code (case-insensitive); NotFound when
+// there is none. It serves the command line, where units are named by code.
+func (s *Service) UnitByCode(ctx context.Context, code string) (Unit, error) {
+	var u Unit
+	res := s.db.WithContext(ctx).Raw(`SELECT `+unitColumns+` FROM units WHERE lower(code) = lower(?)`, code).Scan(&u)
+	if res.Error != nil {
+		return Unit{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Unit{}, apperr.E(apperr.NotFound, "There is no unit with code %q.", code)
+	}
+	return u, nil
+}
+
 // CreateUnit adds a unit. Errors: Forbidden, Invalid, Conflict (code taken).
 func (s *Service) CreateUnit(ctx context.Context, p Principal, in UnitInput) (Unit, error) {
 	if err := Authorize(p, UnitCreate, nil); err != nil {
