@@ -31,7 +31,7 @@ const password = "kata-sandi-uji-123"
 // fixture is a running API on a fresh database with two units and a user
 // of every role, signed in.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	db       *gorm.DB
 	ids      *identity.Service
 	handler  http.Handler
@@ -49,12 +49,12 @@ type fixture struct {
 // unit A.
 var roles = []string{"admin", "auditor", "manager", "officer", "viewer"}
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	return newFixtureWith(t, identity.DefaultSettings)
 }
 
-func newFixtureWith(t *testing.T, settings identity.Settings) *fixture {
+func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
