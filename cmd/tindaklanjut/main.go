@@ -35,6 +35,7 @@ Usage:
   tindaklanjut migrate [up|status]     apply or list database migrations
   tindaklanjut user add --email E --name N --role R --unit CODE [--nip NIP] [--password-stdin]
                                        add a user (password from stdin, or generated)
+  tindaklanjut framework import FILE   add an SPBE evaluation model from a JSON file
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runMigrate(ctx, args, lookupEnv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
+	case "framework":
+		return runFramework(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/config"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -31,6 +32,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
+			Frameworks:  framework.NewStore(db.DB),
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),

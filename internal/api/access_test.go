@@ -58,6 +58,8 @@ func TestAccessMatrix(t *testing.T) {
 		want         map[string]int
 	}{
 		{method: "GET", path: "/api/v1/me", want: all(200)},
+		{method: "GET", path: "/api/v1/framework", want: all(200)},
+		{method: "GET", path: "/api/v1/frameworks", want: all(200)},
 		{method: "GET", path: "/api/v1/units", want: all(200)},
 		{method: "POST", path: "/api/v1/units", body: func() string {
 			return fmt.Sprintf(`{"code":"U%d","name":"Unit baru"}`, seq.Add(1))

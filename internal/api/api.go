@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 )
@@ -22,6 +23,7 @@ const Prefix = "/api/v1"
 type Options struct {
 	Identity    *identity.Service
 	Idempotency *idempotency.Store
+	Frameworks  *framework.Store
 	// CursorKey signs list cursors; all replicas must share it.
 	CursorKey []byte
 	// TimeZone renders instants in the organisation's zone.
@@ -31,16 +33,17 @@ type Options struct {
 // API is the JSON API. Handlers bind, call one service method and render;
 // they never check roles themselves (the identity policy does).
 type API struct {
-	identity *identity.Service
-	idem     *idempotency.Store
-	cursors  cursorCodec
-	tz       *time.Location
-	routes   []route
+	identity   *identity.Service
+	idem       *idempotency.Store
+	frameworks *framework.Store
+	cursors    cursorCodec
+	tz         *time.Location
+	routes     []route
 }
 
 // New builds the API.
 func New(opts Options) *API {
-	a := &API{identity: opts.Identity, idem: opts.Idempotency, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
 	}

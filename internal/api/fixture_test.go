@@ -18,6 +18,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -67,7 +68,7 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	log := slog.New(slog.NewJSONHandler(f.logs, nil))
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(), Ready: nil,
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
-	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), CursorKey: key, TimeZone: time.UTC})
+	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db), CursorKey: key, TimeZone: time.UTC})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()
 	f.echo = srv.Echo()

@@ -19,6 +19,12 @@ func (a *API) table() []route {
 		{method: http.MethodGet, path: "/me", tag: "people", summary: "The caller",
 			response: userResponse{}, status: 200, handler: a.me},
 
+		{method: http.MethodGet, path: "/framework", tag: "reference", summary: "An SPBE evaluation model (default spbe-2020)",
+			response: frameworkResponse{}, status: 200, handler: a.frameworkGet,
+			query: []param{{name: "code", typ: "string", doc: "model code, default spbe-2020"}}},
+		{method: http.MethodGet, path: "/frameworks", tag: "reference", summary: "The evaluation models held",
+			response: frameworkSummary{}, list: true, status: 200, handler: a.frameworkList},
+
 		{method: http.MethodGet, path: "/units", tag: "people", summary: "List units",
 			response: unitResponse{}, list: true, status: 200, query: pageQuery, handler: a.unitList},
 		{method: http.MethodPost, path: "/units", tag: "people", summary: "Create a unit (admin)", creates: true,

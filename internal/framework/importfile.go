@@ -31,7 +31,7 @@ type fileModel struct {
 		Max   *float64 `json:"max"`
 	} `json:"predicates"`
 	Levels  map[string]json.RawMessage `json:"levels"`
-	Domains       []struct {
+	Domains []struct {
 		Code    string  `json:"code"`
 		Number  int     `json:"number"`
 		Name    string  `json:"name"`
