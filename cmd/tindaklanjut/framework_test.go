@@ -8,19 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
-	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 func TestFrameworkImport(t *testing.T) {
-	url := dbtest.URL(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer postgres.Close(db)
+	url, db := commandDB(t)
 	seed, err := framework.NewStore(db).Get(ctx, "spbe-2020")
 	if err != nil {
 		t.Fatal(err)

@@ -7,19 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 func TestUserAdd(t *testing.T) {
-	url := dbtest.URL(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer postgres.Close(db)
+	url, db := commandDB(t)
 	db.Exec("INSERT INTO units (code, name) VALUES ('DISKOMINFO', 'Dinas Komunikasi dan Informatika')")
 	vars := map[string]string{"DATABASE_URL": url, "TINDAKLANJUT_DATA_DIR": t.TempDir(), "TINDAKLANJUT_CONFIG": writeFile(t, "")}
 
@@ -78,4 +75,17 @@ func TestUserAdd(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d users; the failed commands wrote something", n)
 	}
+}
+
+// commandDB gives a command test a fresh database: its URL for the command's
+// environment, and a pool for the test to look with.
+func commandDB(t *testing.T) (string, *gorm.DB) {
+	t.Helper()
+	url := dbtest.URL(t)
+	db, err := postgres.Open(context.Background(), url, postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { postgres.Close(db) })
+	return url, db
 }
