@@ -90,8 +90,6 @@ func (a *API) Register(e *echo.Echo) {
 
 // --- authentication ----------------------------------------------------------
 
-type principalKey struct{}
-
 // authenticate resolves the bearer token to the caller, or answers 401.
 func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -105,8 +103,6 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set("principal", p)
-		ctx := context.WithValue(c.Request().Context(), principalKey{}, p)
-		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
@@ -187,10 +183,8 @@ func (readCloser) Close() error { return nil }
 
 func readAllLimited(req *http.Request, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(http.MaxBytesReader(nil, req.Body, limit))
-	if err != nil {
+	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, req.Body, limit)); err != nil {
 		return nil, err
 	}
-	_ = n
 	return buf.Bytes(), nil
 }

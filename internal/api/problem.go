@@ -29,8 +29,9 @@ type Problem struct {
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
 	// AllowedActions lists the transitions possible now, on a 409 for a
-	// transition the finding's state does not allow.
-	AllowedActions []string `json:"allowed_actions,omitempty"`
+	// transition the finding's state does not allow; present (possibly
+	// empty) exactly when the error carries it.
+	AllowedActions *[]string `json:"allowed_actions,omitempty"`
 }
 
 // FieldError names one invalid input field and what is wrong with it.
@@ -121,10 +122,10 @@ func toProblem(err error) Problem {
 		if !ok {
 			status = http.StatusInternalServerError
 		}
-		p := Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: ae.Message,
-			AllowedActions: ae.AllowedActions}
-		if ae.AllowedActions != nil && len(ae.AllowedActions) == 0 {
-			p.AllowedActions = []string{}
+		p := Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: ae.Message}
+		if ae.AllowedActions != nil {
+			actions := append([]string{}, ae.AllowedActions...)
+			p.AllowedActions = &actions
 		}
 		for _, f := range ae.Fields {
 			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
