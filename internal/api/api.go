@@ -98,11 +98,12 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return apperr.E(apperr.Unauthenticated, "Sign in first: send Authorization: Bearer <token> (from POST /api/v1/auth/token).")
 		}
-		p, err := a.identity.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		p, u, err := a.identity.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}
 		c.Set("principal", p)
+		c.Set("user", u)
 		return next(c)
 	}
 }
@@ -111,6 +112,12 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func principal(c echo.Context) identity.Principal {
 	p, _ := c.Get("principal").(identity.Principal)
 	return p
+}
+
+// caller returns the authenticated caller's user record, read with the token.
+func caller(c echo.Context) identity.User {
+	u, _ := c.Get("user").(identity.User)
+	return u
 }
 
 // --- idempotency -------------------------------------------------------------

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -139,5 +138,3 @@ func created(c echo.Context, location string, v any) error {
 	c.Response().Header().Set(echo.HeaderLocation, location)
 	return c.JSON(http.StatusCreated, v)
 }
-
-func locationf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

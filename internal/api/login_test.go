@@ -71,6 +71,13 @@ func TestLoginSuccessAndLogout(t *testing.T) {
 	if stored != 1 || plain != 0 {
 		t.Errorf("token stored by hash: %d, in plain: %d", stored, plain)
 	}
+	// GET /me answers with the caller read together with the token.
+	var me map[string]any
+	f.do("GET", "/api/v1/me", out.Token, "", &me)
+	if me["email"] != "manager@kalselprov.go.id" || me["role"] != "manager" || me["unit_id"] != float64(f.unitA.ID) ||
+		me["id"] != float64(f.users["manager"].ID) || me["password_hash"] != nil || me["created_at"] == nil {
+		t.Errorf("/me = %v", me)
+	}
 	if rec := f.do("DELETE", "/api/v1/auth/token", out.Token, "", nil); rec.Code != 204 {
 		t.Fatalf("logout: %d", rec.Code)
 	}

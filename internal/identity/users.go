@@ -86,11 +86,6 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id int64) (User, err
 	return u, nil
 }
 
-// Me returns the caller.
-func (s *Service) Me(ctx context.Context, p Principal) (User, error) {
-	return s.user(s.db.WithContext(ctx), p.UserID)
-}
-
 func (s *Service) user(tx *gorm.DB, id int64) (User, error) {
 	var u User
 	res := tx.Raw(`SELECT `+userColumns+` FROM users WHERE id = ?`, id).Scan(&u)
@@ -207,7 +202,10 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, version
 		if cur.Role == RoleAdmin && cur.Active && (next.Role != RoleAdmin || !next.Active) {
 			var others int64
 			// Lock the admins so that two demotions cannot both pass.
-			tx.Raw(`SELECT count(*) FROM (SELECT id FROM users WHERE role = 'admin' AND active AND id <> ? FOR UPDATE) a`, id).Scan(&others)
+			err := tx.Raw(`SELECT count(*) FROM (SELECT id FROM users WHERE role = 'admin' AND active AND id <> ? FOR UPDATE) a`, id).Scan(&others).Error
+			if err != nil {
+				return err
+			}
 			if others == 0 {
 				return apperr.E(apperr.Conflict, "This is the last active admin; make another user admin first.")
 			}

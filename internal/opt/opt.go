@@ -25,9 +25,6 @@ func (f *Field[T]) UnmarshalJSON(data []byte) error {
 	return json.Unmarshal(data, &f.Value)
 }
 
-// Of returns a field set to v.
-func Of[T any](v T) Field[T] { return Field[T]{Set: true, Value: v} }
-
 // Ptr returns nil for null, else a pointer to the value; meaningful only
 // when Set.
 func (f Field[T]) Ptr() *T {

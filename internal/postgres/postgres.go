@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -154,13 +153,4 @@ func Ping(ctx context.Context, db *gorm.DB) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
-}
-
-// Stats returns the pool figures for metrics.
-func Stats(db *gorm.DB) sql.DBStats {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return sql.DBStats{}
-	}
-	return sqlDB.Stats()
 }
