@@ -6,6 +6,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/config"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -33,6 +34,8 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
 			Frameworks:  framework.NewStore(db.DB),
+			Assessments: framework.NewAssessments(db.DB, now),
+			Findings:    finding.NewService(db.DB, now, cfg.TimeZone),
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),

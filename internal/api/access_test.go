@@ -51,12 +51,7 @@ func TestAccessMatrix(t *testing.T) {
 		return m
 	}
 
-	tests := []struct {
-		method, path string
-		body         func() string
-		ifMatch      func() string
-		want         map[string]int
-	}{
+	tests := []accessCase{
 		{method: "GET", path: "/api/v1/me", want: all(200)},
 		{method: "GET", path: "/api/v1/framework", want: all(200)},
 		{method: "GET", path: "/api/v1/frameworks", want: all(200)},
@@ -83,9 +78,12 @@ func TestAccessMatrix(t *testing.T) {
 			"admin": 200, "auditor": 200, "manager": 200, "officer": 200, "viewer": 200}},
 		{method: "POST", path: "/api/v1/auth/token", body: func() string { return fmt.Sprintf(`{"email":"x%d@y.id","password":"wrong-password"}`, seq.Add(1)) },
 			want: map[string]int{"none": 401, "expired": 401, "revoked": 401, "admin": 401, "auditor": 401, "manager": 401, "officer": 401, "viewer": 401}},
-		// Last: it revokes each caller's token.
-		{method: "DELETE", path: "/api/v1/auth/token", want: all(204)},
 	}
+	m := matrix{f: f, seq: &seq, versionOf: versionOf, all: all, merge: merge}
+	tests = append(tests, referenceAccessCases(m)...)
+	tests = append(tests, workflowAccessCases(m)...)
+	// Last: it revokes each caller's token.
+	tests = append(tests, accessCase{method: "DELETE", path: "/api/v1/auth/token", want: all(204)})
 	for _, tt := range tests {
 		for _, who := range callers {
 			want, ok := tt.want[who]
@@ -118,6 +116,24 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("route %s is not in the access matrix", r)
 		}
 	}
+}
+
+// accessCase is one endpoint of the access matrix with the status each
+// caller must get.
+type accessCase struct {
+	method, path string
+	body         func() string
+	ifMatch      func() string
+	want         map[string]int
+}
+
+// matrix is what the access cases of each domain are built from.
+type matrix struct {
+	f         *fixture
+	seq       *atomic.Int64
+	versionOf func(path string) string                         // current version of the object at path
+	all       func(code int) map[string]int                    // every signed-in caller gets code
+	merge     func(m map[string]int, kv ...any) map[string]int // override some callers
 }
 
 // normalise turns /api/v1/units/123 into /api/v1/units/:id.

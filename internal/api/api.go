@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -24,6 +25,8 @@ type Options struct {
 	Identity    *identity.Service
 	Idempotency *idempotency.Store
 	Frameworks  *framework.Store
+	Assessments *framework.Assessments
+	Findings    *finding.Service
 	// CursorKey signs list cursors; all replicas must share it.
 	CursorKey []byte
 	// TimeZone renders instants in the organisation's zone.
@@ -36,6 +39,8 @@ type API struct {
 	identity   *identity.Service
 	idem       *idempotency.Store
 	frameworks *framework.Store
+	assess     *framework.Assessments
+	findings   *finding.Service
 	cursors    cursorCodec
 	tz         *time.Location
 	routes     []route
@@ -43,7 +48,8 @@ type API struct {
 
 // New builds the API.
 func New(opts Options) *API {
-	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
+		assess: opts.Assessments, findings: opts.Findings, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
 	}

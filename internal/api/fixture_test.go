@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -44,7 +46,29 @@ type fixture struct {
 	tokens   map[string]string // role name → token; also "expired" and "revoked"
 	logs     *strings.Builder
 	settings identity.Settings
+	// now is the workflow's clock: the real time unless a test sets it.
+	now *atomic.Pointer[time.Time]
 }
+
+// wita is South Kalimantan's time zone, the organisation's in these tests.
+var wita = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Makassar")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// clock is the workflow services' clock.
+func (f *fixture) clock() time.Time {
+	if t := f.now.Load(); t != nil {
+		return *t
+	}
+	return time.Now()
+}
+
+// setNow fixes the workflow's clock at t.
+func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
 
 // roles names the callers of the role matrix; manager and officer belong to
 // unit A.
@@ -59,7 +83,8 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	f := &fixture{t: t, db: db, users: map[string]identity.User{}, tokens: map[string]string{}, logs: &strings.Builder{}, settings: settings}
+	f := &fixture{t: t, db: db, users: map[string]identity.User{}, tokens: map[string]string{}, logs: &strings.Builder{}, settings: settings,
+		now: new(atomic.Pointer[time.Time])}
 	f.ids = identity.NewService(db, time.Now, settings)
 	key, err := postgres.Secret(ctx, db, "cursor_key")
 	if err != nil {
@@ -68,7 +93,8 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	log := slog.New(slog.NewJSONHandler(f.logs, nil))
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(), Ready: nil,
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
-	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db), CursorKey: key, TimeZone: time.UTC})
+	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
+		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()
 	f.echo = srv.Echo()

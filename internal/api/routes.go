@@ -11,7 +11,7 @@ var pageQuery = []param{
 // table is every endpoint of the API, with what its documentation says.
 // Register mounts exactly these; the OpenAPI document is built from them.
 func (a *API) table() []route {
-	return []route{
+	routes := []route{
 		{method: http.MethodPost, path: "/auth/token", tag: "auth", public: true, summary: "Sign in: exchange email and password for a bearer token",
 			body: tokenRequest{}, response: tokenResponse{}, status: 200, handler: a.tokenCreate},
 		{method: http.MethodDelete, path: "/auth/token", tag: "auth", summary: "Revoke the presented token",
@@ -48,4 +48,6 @@ func (a *API) table() []route {
 		{method: http.MethodPatch, path: "/users/:id", tag: "people", summary: "Change a user (admin); needs version. Deactivating revokes their tokens",
 			body: userPatchRequest{}, response: userResponse{}, status: 200, handler: a.userPatch},
 	}
+	routes = append(routes, a.referenceRoutes()...)
+	return append(routes, a.workflowRoutes()...)
 }

@@ -13,6 +13,25 @@ const (
 	UserRead   Action = "user.read"
 	UserCreate Action = "user.create"
 	UserUpdate Action = "user.update"
+
+	ApplicationRead   Action = "application.read"
+	ApplicationCreate Action = "application.create"
+	ApplicationUpdate Action = "application.update"
+	AssessmentRead    Action = "assessment.read"
+	AssessmentCreate  Action = "assessment.create"
+	AssessmentUpdate  Action = "assessment.update"
+	ReviewRead        Action = "review.read"
+	ReviewCreate      Action = "review.create"
+	FindingRead       Action = "finding.read"
+	FindingCreate     Action = "finding.create"
+	FindingUpdate     Action = "finding.update"
+	FindingComment    Action = "finding.comment"
+	// FindingTransition only asks "may p see the finding"; which transitions
+	// p may perform is the finding life-cycle table's business.
+	FindingTransition Action = "finding.transition"
+	ActionCreate      Action = "action.create"
+	ActionUpdate      Action = "action.update"
+	ActionComplete    Action = "action.complete"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -48,7 +67,27 @@ var rules = map[Action]rule{
 	UserRead:   {"user", []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}},
 	UserCreate: {"user", []Role{RoleAdmin}},
 	UserUpdate: {"user", []Role{RoleAdmin}},
+
+	ApplicationRead:   {"application", everyone},
+	ApplicationCreate: {"application", []Role{RoleAdmin, RoleAuditor}},
+	ApplicationUpdate: {"application", []Role{RoleAdmin, RoleAuditor}},
+	AssessmentRead:    {"assessment", everyone},
+	AssessmentCreate:  {"assessment", []Role{RoleAdmin, RoleAuditor}},
+	AssessmentUpdate:  {"assessment", []Role{RoleAdmin, RoleAuditor}},
+	ReviewRead:        {"review", everyone},
+	ReviewCreate:      {"review", []Role{RoleAdmin, RoleAuditor}},
+	FindingRead:       {"finding", everyone},
+	FindingCreate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
+	FindingUpdate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
+	FindingComment:    {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer}},
+	FindingTransition: {"finding", everyone},
+	// Actions are seen with their finding: their Resource is the finding's.
+	ActionCreate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
+	ActionUpdate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
+	ActionComplete: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
 }
+
+var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}
 
 // visibility is how far each role sees each kind of object. Units are
 // reference data everyone sees; managers and officers see the people of
@@ -56,6 +95,14 @@ var rules = map[Action]rule{
 var visibility = map[string]map[Role]Scope{
 	"unit": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
 	"user": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeUnit, RoleOfficer: ScopeUnit, RoleViewer: ScopeAll},
+	// Applications, assessments and reviews are the organisation's
+	// reference data; what is sensitive is in the findings.
+	"application": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
+	"assessment":  {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
+	"review":      {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
+	// A manager sees their unit's findings, an officer those where they
+	// hold an action (Resource.Involved: the assignees).
+	"finding": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeUnit, RoleOfficer: ScopeOwn, RoleViewer: ScopeAll},
 }
 
 // ScopeOf returns how far p sees objects of kind, for list queries.

@@ -1,0 +1,7 @@
+package api
+
+// workflowRoutes are the endpoints of reviews, findings, actions and their
+// history.
+func (a *API) workflowRoutes() []route {
+	return nil
+}

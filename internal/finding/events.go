@@ -1,0 +1,264 @@
+package finding
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Event is one entry in a finding's history. Events are append-only (the
+// database refuses UPDATE and DELETE) and hash-chained per finding.
+type Event struct {
+	ID        int64
+	FindingID int64
+	Seq       int
+	Kind      string
+	ActorID   *int64
+	FromState *State
+	ToState   *State
+	Data      json.RawMessage `gorm:"type:jsonb"`
+	CreatedAt time.Time
+	PrevHash  []byte
+	Hash      []byte
+}
+
+// The kinds of event besides the transitions, whose kind is their verb.
+const (
+	EventCreated         = "created"
+	EventUpdated         = "updated"
+	EventCommented       = "comment"
+	EventActionAssigned  = "action_assigned"
+	EventActionUpdated   = "action_updated"
+	EventActionCompleted = "action_completed"
+	EventActionReopened  = "action_reopened"
+)
+
+// hashVersion names the canonical encoding, so that a future change of it
+// can be told apart from tampering.
+const hashVersion = "tindaklanjut/event/v1"
+
+// canonical is the byte string an event's hash covers: a JSON array of its
+// fields in fixed order, with data re-encoded canonically (object keys
+// sorted, numbers as written, no insignificant space) so that it reads the
+// same after PostgreSQL's jsonb has normalised it. Instants are UTC with
+// microseconds, PostgreSQL's precision.
+func (e Event) canonical() ([]byte, error) {
+	data, err := canonicalJSON(e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("event %d of finding %d: data: %w", e.Seq, e.FindingID, err)
+	}
+	return json.Marshal([]any{hashVersion, e.FindingID, e.Seq, e.Kind, e.ActorID, e.FromState, e.ToState,
+		json.RawMessage(data), e.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000Z")})
+}
+
+// canonicalJSON re-encodes a JSON value with sorted keys and numbers kept
+// exactly as written.
+func canonicalJSON(raw []byte) ([]byte, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return []byte("{}"), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// chain computes e's hash from prev (nil for the first event).
+func (e Event) chain(prev []byte) ([]byte, error) {
+	c, err := e.canonical()
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(c)
+	return h.Sum(nil), nil
+}
+
+// next fills in the chain fields of ev as the event after f's head.
+func (f Finding) next(ev *Event) error {
+	ev.FindingID = f.ID
+	ev.Seq = f.EventCount + 1
+	ev.PrevHash = f.HeadHash
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("{}")
+	}
+	var err error
+	ev.Hash, err = ev.chain(f.HeadHash)
+	return err
+}
+
+// eventData encodes an event's data.
+func eventData(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of plain values are passed
+	}
+	return b
+}
+
+const eventColumns = "id, finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash"
+
+// record appends ev to the chain of cur (which the transaction has locked)
+// and applies set (extra "col = ?" assignments, each starting with a
+// comma) to the finding, in one statement. It returns the finding as
+// written and the event with its id.
+func record(tx *gorm.DB, cur Finding, ev Event, set string, args ...any) (Finding, Event, error) {
+	if err := cur.next(&ev); err != nil {
+		return Finding{}, Event{}, err
+	}
+	q := `WITH e AS (
+			INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)
+		UPDATE findings SET event_count = ?, head_hash = ?, updated_at = ?` + set + `
+		WHERE id = ? RETURNING ` + findingColumns + `, (SELECT id FROM e) AS event_id`
+	all := []any{ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash,
+		ev.Seq, ev.Hash, ev.CreatedAt}
+	all = append(all, args...)
+	all = append(all, cur.ID)
+	var row struct {
+		Finding
+		EventID int64
+	}
+	res := tx.Raw(q, all...).Scan(&row)
+	if res.Error != nil {
+		return Finding{}, Event{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Finding{}, Event{}, fmt.Errorf("finding %d vanished while locked", cur.ID)
+	}
+	ev.ID = row.EventID
+	return row.Finding, ev, nil
+}
+
+// Break is the first broken link of one finding's chain.
+type Break struct {
+	FindingID int64
+	Code      string
+	Seq       int // 0: the finding's head does not match its last event
+	EventID   int64
+	Reason    string
+}
+
+func (b Break) String() string {
+	if b.Seq == 0 {
+		return fmt.Sprintf("finding %s (id %d): %s", b.Code, b.FindingID, b.Reason)
+	}
+	return fmt.Sprintf("finding %s (id %d): event %d (id %d): %s", b.Code, b.FindingID, b.Seq, b.EventID, b.Reason)
+}
+
+// VerifyReport is the outcome of recomputing every chain.
+type VerifyReport struct {
+	Findings int
+	Events   int
+	Breaks   []Break
+}
+
+// VerifyHistory recomputes the hash chain of every finding, streaming the
+// events in order, and names the first broken link of each broken chain:
+// an event whose content no longer matches its hash, whose prev_hash is not
+// its predecessor's hash, a gap in the sequence, or a finding whose head
+// does not match its last event (events removed from the end).
+func VerifyHistory(ctx context.Context, db *gorm.DB) (VerifyReport, error) {
+	var rep VerifyReport
+	type head struct {
+		ID         int64
+		Code       string
+		EventCount int
+		HeadHash   []byte
+	}
+	var heads []head
+	if err := db.WithContext(ctx).Raw(`SELECT id, code, event_count, head_hash FROM findings ORDER BY id`).Scan(&heads).Error; err != nil {
+		return rep, err
+	}
+	rep.Findings = len(heads)
+	rows, err := db.WithContext(ctx).Raw(`SELECT ` + eventColumns + ` FROM finding_events ORDER BY finding_id, seq`).Rows()
+	if err != nil {
+		return rep, err
+	}
+	defer rows.Close()
+
+	// Walk the findings and the events side by side, both in finding order.
+	i := -1
+	var prev []byte
+	var seq int
+	broken := false
+	finish := func() {
+		if i < 0 || i >= len(heads) || broken {
+			return
+		}
+		h := heads[i]
+		if seq != h.EventCount || !bytes.Equal(prev, h.HeadHash) {
+			rep.Breaks = append(rep.Breaks, Break{FindingID: h.ID, Code: h.Code,
+				Reason: fmt.Sprintf("the finding's head (event %d, %s) does not match its last event (%d, %s)", h.EventCount, short(h.HeadHash), seq, short(prev))})
+		}
+	}
+	for rows.Next() {
+		var e Event
+		if err := db.ScanRows(rows, &e); err != nil {
+			return rep, err
+		}
+		rep.Events++
+		if i < 0 || i >= len(heads) || heads[i].ID != e.FindingID {
+			finish()
+			for i++; i < len(heads) && heads[i].ID < e.FindingID; i++ {
+				finish2(&rep, heads[i].ID, heads[i].Code, heads[i].EventCount)
+			}
+			prev, seq, broken = nil, 0, false
+		}
+		if broken {
+			continue
+		}
+		code := ""
+		if i < len(heads) {
+			code = heads[i].Code
+		}
+		fail := func(reason string) {
+			rep.Breaks = append(rep.Breaks, Break{FindingID: e.FindingID, Code: code, Seq: e.Seq, EventID: e.ID, Reason: reason})
+			broken = true
+		}
+		switch want, err := e.chain(prev); {
+		case e.Seq != seq+1:
+			fail(fmt.Sprintf("follows event %d: events are missing", seq))
+		case !bytes.Equal(e.PrevHash, prev):
+			fail("prev_hash is not the previous event's hash")
+		case err != nil:
+			fail("its data cannot be read: " + err.Error())
+		case !bytes.Equal(want, e.Hash):
+			fail(fmt.Sprintf("its content does not match its hash (stored %s, recomputed %s): the row was changed", short(e.Hash), short(want)))
+		}
+		prev, seq = e.Hash, e.Seq
+	}
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	finish()
+	for i++; i < len(heads); i++ {
+		finish2(&rep, heads[i].ID, heads[i].Code, heads[i].EventCount)
+	}
+	return rep, nil
+}
+
+// finish2 checks a finding that has no events at all.
+func finish2(rep *VerifyReport, id int64, code string, count int) {
+	if count != 0 {
+		rep.Breaks = append(rep.Breaks, Break{FindingID: id, Code: code,
+			Reason: fmt.Sprintf("the finding's head names event %d but it has no events", count)})
+	}
+}
+
+func short(h []byte) string {
+	if len(h) == 0 {
+		return "none"
+	}
+	return hex.EncodeToString(h)[:12]
+}

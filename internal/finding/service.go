@@ -1,0 +1,105 @@
+package finding
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+)
+
+// Service is the follow-up workflow. Every method takes the caller and
+// checks the access policy itself; every change to a finding, its actions
+// or evidence writes an event in the same transaction.
+type Service struct {
+	db  *gorm.DB
+	now func() time.Time
+	loc *time.Location
+}
+
+// NewService returns the service; now is the clock and loc the
+// organisation's time zone, in which "today" and due dates are reckoned.
+func NewService(db *gorm.DB, now func() time.Time, loc *time.Location) *Service {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Service{db: db, now: now, loc: loc}
+}
+
+// Today is the current calendar date in the organisation's time zone.
+func (s *Service) Today() date.Date { return date.Of(s.now(), s.loc) }
+
+// instant is the clock read to PostgreSQL's precision, so that what is
+// hashed is what is stored.
+func (s *Service) instant() time.Time { return s.now().Truncate(time.Microsecond) }
+
+// Page asks for the objects after a key, at most Limit of them.
+type Page struct {
+	AfterID int64
+	Limit   int
+}
+
+// --- validation helpers ------------------------------------------------------
+
+// checkText validates a free-text field: required or not, at most max
+// characters, no control characters but line breaks and tabs.
+func checkText(v *apperr.Validation, field, s string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "must be at most %d characters", max)
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8 text")
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
+		v.Add(field, "must not contain control characters")
+	}
+}
+
+// checkLine validates a one-line field such as a title.
+func checkLine(v *apperr.Validation, field, s string, required bool, max int) {
+	if strings.ContainsAny(s, "\r\n") {
+		v.Add(field, "must be a single line")
+		return
+	}
+	checkText(v, field, s, required, max)
+}
+
+// parseDate reads an optional YYYY-MM-DD field.
+func parseDate(v *apperr.Validation, field string, s *string, required bool) date.Date {
+	if s == nil || *s == "" {
+		if required {
+			v.Add(field, "is required (a date such as 2024-09-30)")
+		}
+		return date.Date{}
+	}
+	d, err := date.Parse(*s)
+	if err != nil {
+		v.Add(field, "must be a date written YYYY-MM-DD, such as 2024-09-30")
+	}
+	return d
+}
+
+// oneOf checks that s is one of allowed.
+func oneOf(v *apperr.Validation, field, s string, allowed []string) {
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	v.Add(field, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+func invalidField(field, format string, args ...any) error {
+	var v apperr.Validation
+	v.Add(field, format, args...)
+	return v.Err()
+}
+
+func staleVersion(sent, current int) error {
+	return apperr.E(apperr.Conflict, "The object was changed by someone else (you sent version %d, it is now at version %d). Reload it and apply your change again.", sent, current)
+}
