@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
 )
 
 // The OpenAPI document is built from the route table and the Go types of the
@@ -153,7 +155,11 @@ func (a *API) openAPIHandler() echo.HandlerFunc {
 // schemaGen builds JSON schemas from Go types, naming structs as components.
 type schemaGen struct{ schemas map[string]any }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	dateType    = reflect.TypeOf(date.Date{})
+	rawJSONType = reflect.TypeOf(json.RawMessage{})
+)
 
 func (g *schemaGen) of(t reflect.Type) map[string]any {
 	nullable := false
@@ -164,6 +170,10 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		s = map[string]any{"type": "string", "format": "date-time"}
+	case t == dateType:
+		s = map[string]any{"type": "string", "format": "date", "example": "2024-09-30"}
+	case t == rawJSONType:
+		s = map[string]any{"type": "object"}
 	case strings.HasPrefix(t.Name(), "Field["): // opt.Field[T]: absent, null or T
 		inner := g.of(t.Field(2).Type)
 		s = copyMap(inner)
@@ -174,14 +184,7 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // break cycles
 			props := map[string]any{}
-			for i := 0; i < t.NumField(); i++ {
-				f := t.Field(i)
-				tag := strings.Split(f.Tag.Get("json"), ",")[0]
-				if tag == "" || tag == "-" || !f.IsExported() {
-					continue
-				}
-				props[tag] = g.of(f.Type)
-			}
+			g.properties(t, props)
 			g.schemas[name] = map[string]any{"type": "object", "properties": props}
 		}
 		s = map[string]any{"$ref": "#/components/schemas/" + name}
@@ -211,9 +214,31 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	return s
 }
 
+// properties adds the JSON fields of struct t to props, inlining embedded
+// structs as encoding/json does.
+func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			g.properties(f.Type, props)
+			continue
+		}
+		if tag == "" || tag == "-" || !f.IsExported() {
+			continue
+		}
+		props[tag] = g.of(f.Type)
+	}
+}
+
 // enums lists the values of string types that have a fixed set.
 var enums = map[string][]string{
-	"identity.Role": {"admin", "auditor", "manager", "officer", "viewer"},
+	"identity.Role":         {"admin", "auditor", "manager", "officer", "viewer"},
+	"finding.State":         {"draft", "open", "in_progress", "submitted", "closed", "not_actionable"},
+	"finding.Severity":      {"low", "medium", "high", "critical"},
+	"finding.Verb":          {"issue", "submit", "reject", "close", "mark_not_actionable", "reopen"},
+	"finding.AuditCategory": {"sesuai", "belum_sesuai", "belum_ditindaklanjuti", "tidak_dapat_ditindaklanjuti"},
+	"finding.ActionStatus":  {"todo", "done"},
 }
 
 // schemaName turns unitCreateRequest into UnitCreateRequest.

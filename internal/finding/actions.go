@@ -1,0 +1,344 @@
+package finding
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+)
+
+const actionColumns = `id, finding_id, title, description, assignee_id, due_date, required_artifact_kinds, status,
+	completion_note, completed_by, completed_at, created_by, version, created_at, updated_at`
+
+// ActionInput assigns a follow-up action.
+type ActionInput struct {
+	Title                 string
+	Description           string
+	AssigneeID            int64
+	DueDate               *string
+	RequiredArtifactKinds []string
+}
+
+// ActionPatch changes an action's title, description, assignee, due date
+// or required evidence.
+type ActionPatch struct {
+	Title                 opt.Field[string]
+	Description           opt.Field[string]
+	AssigneeID            opt.Field[int64]
+	DueDate               opt.Field[string]
+	RequiredArtifactKinds opt.Field[[]string]
+}
+
+// validateAction checks an action's fields; the assignee must be an active
+// officer or manager of the finding's unit.
+func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) {
+	checkLine(v, "title", a.Title, true, 300)
+	checkText(v, "description", a.Description, false, 20000)
+	seen := map[string]bool{}
+	for i, k := range a.RequiredArtifactKinds {
+		field := fmt.Sprintf("required_artifact_kinds[%d]", i)
+		switch {
+		case !slices.Contains(ArtifactKinds, k):
+			v.Add(field, "must be one of %s", strings.Join(ArtifactKinds, ", "))
+		case seen[k]:
+			v.Add(field, "%s is listed twice", k)
+		}
+		seen[k] = true
+	}
+	if a.AssigneeID < 1 {
+		v.Add("assignee_id", "is required")
+		return
+	}
+	var who struct {
+		Role   identity.Role
+		UnitID int64
+		Active bool
+	}
+	res := tx.Raw(`SELECT role, unit_id, active FROM users WHERE id = ?`, a.AssigneeID).Scan(&who)
+	switch {
+	case res.Error != nil || res.RowsAffected == 0:
+		v.Add("assignee_id", "no such user")
+	case !who.Active:
+		v.Add("assignee_id", "the user is inactive")
+	case who.Role != identity.RoleOfficer && who.Role != identity.RoleManager:
+		v.Add("assignee_id", "must be an officer or manager (the user is %s)", who.Role)
+	case f.UnitID == nil || who.UnitID != *f.UnitID:
+		v.Add("assignee_id", "must belong to the finding's responsible unit")
+	}
+}
+
+// CreateAction assigns a follow-up action on an open or in-progress
+// finding; the first one moves an open finding to in_progress. Errors:
+// NotFound, Forbidden, Conflict (the finding's state), Invalid.
+func (s *Service) CreateAction(ctx context.Context, p identity.Principal, findingID int64, in ActionInput) (Action, error) {
+	var out Action
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.load(tx, p, findingID, true)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.ActionCreate, nil); err != nil {
+			return err
+		}
+		if !cur.State.Active() {
+			return apperr.E(apperr.Conflict, "Actions are assigned to open or in-progress findings; this one is %s.", cur.State)
+		}
+		a := Action{FindingID: cur.ID, Title: in.Title, Description: in.Description, AssigneeID: in.AssigneeID,
+			RequiredArtifactKinds: in.RequiredArtifactKinds}
+		if a.RequiredArtifactKinds == nil {
+			a.RequiredArtifactKinds = []string{}
+		}
+		var v apperr.Validation
+		validateAction(tx, &v, cur, &a)
+		a.DueDate = parseDate(&v, "due_date", in.DueDate, true)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		now := s.instant()
+		err = tx.Raw(`INSERT INTO actions (finding_id, title, description, assignee_id, due_date, required_artifact_kinds, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+actionColumns,
+			a.FindingID, a.Title, a.Description, a.AssigneeID, a.DueDate, a.RequiredArtifactKinds, p.UserID, now, now).Scan(&out).Error
+		if err != nil {
+			return translateRef(err)
+		}
+		set, args := "", []any{}
+		if cur.State == Open {
+			set, args = `, state = ?, version = version + 1`, []any{InProgress}
+		}
+		to := InProgress
+		_, ev, err := record(tx, cur, Event{Kind: EventActionAssigned, ActorID: &p.UserID, FromState: &cur.State, ToState: &to,
+			CreatedAt: now, Data: eventData(actionContent(out))}, set, args...)
+		if err != nil {
+			return err
+		}
+		return queue(tx, NoticeActionAssigned, ev, &out.ID, toAssignee, out.ID)
+	})
+	out.Artifacts = []Artifact{}
+	return out, err
+}
+
+// actionContent is an action's assignment, as event data.
+func actionContent(a Action) map[string]any {
+	return map[string]any{"action_id": a.ID, "title": a.Title, "description": a.Description, "assignee_id": a.AssigneeID,
+		"due_date": a.DueDate, "required_artifact_kinds": []string(a.RequiredArtifactKinds)}
+}
+
+// action reads one action of a visible finding, locking the finding; the
+// action's finding is returned too. NotFound when p may not see it.
+func (s *Service) action(tx *gorm.DB, p identity.Principal, id int64) (Finding, Action, error) {
+	var a Action
+	res := tx.Raw(`SELECT `+actionColumns+` FROM actions WHERE id = ?`, id).Scan(&a)
+	if res.Error != nil {
+		return Finding{}, Action{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Finding{}, Action{}, apperr.E(apperr.NotFound, "There is no action %d.", id)
+	}
+	f, err := s.load(tx, p, a.FindingID, true)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return Finding{}, Action{}, apperr.E(apperr.NotFound, "There is no action %d.", id)
+	}
+	if err != nil {
+		return Finding{}, Action{}, err
+	}
+	// Re-read under the finding's lock: every change to an action takes it.
+	if err := tx.Raw(`SELECT `+actionColumns+` FROM actions WHERE id = ?`, id).Scan(&a).Error; err != nil {
+		return Finding{}, Action{}, err
+	}
+	return f, a, nil
+}
+
+// UpdateAction edits an action of an open or in-progress finding, if
+// version is current. A new assignee is notified. Errors: NotFound,
+// Forbidden, Conflict, Invalid.
+func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int64, version int, in ActionPatch) (Action, error) {
+	var out Action
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		f, cur, err := s.action(tx, p, id)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.ActionUpdate, nil); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return staleVersion(version, cur.Version)
+		}
+		if !f.State.Active() {
+			return apperr.E(apperr.Conflict, "The actions of a finding that is %s cannot be changed.", f.State)
+		}
+		next := cur
+		var v apperr.Validation
+		if in.Title.Null {
+			v.Add("title", "must not be null")
+		} else if in.Title.Set {
+			next.Title = in.Title.Value
+		}
+		if in.Description.Set || in.Description.Null {
+			next.Description = in.Description.Value
+		}
+		if in.AssigneeID.Null {
+			v.Add("assignee_id", "must not be null")
+		} else if in.AssigneeID.Set {
+			next.AssigneeID = in.AssigneeID.Value
+		}
+		if in.DueDate.Null {
+			v.Add("due_date", "must not be null")
+		} else if in.DueDate.Set {
+			next.DueDate = parseDate(&v, "due_date", &in.DueDate.Value, true)
+		}
+		if in.RequiredArtifactKinds.Set || in.RequiredArtifactKinds.Null {
+			next.RequiredArtifactKinds = in.RequiredArtifactKinds.Value
+			if next.RequiredArtifactKinds == nil {
+				next.RequiredArtifactKinds = []string{}
+			}
+		}
+		if !v.Has("assignee_id") {
+			validateAction(tx, &v, f, &next)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		changes := changed(actionContent(cur), actionContent(next))
+		if len(changes) == 0 {
+			out = cur
+			return nil
+		}
+		now := s.instant()
+		err = tx.Raw(`UPDATE actions SET title = ?, description = ?, assignee_id = ?, due_date = ?, required_artifact_kinds = ?,
+				version = version + 1, updated_at = ?
+			WHERE id = ? RETURNING `+actionColumns,
+			next.Title, next.Description, next.AssigneeID, next.DueDate, next.RequiredArtifactKinds, now, id).Scan(&out).Error
+		if err != nil {
+			return translateRef(err)
+		}
+		changes["action_id"] = id
+		_, ev, err := record(tx, f, Event{Kind: EventActionUpdated, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
+			CreatedAt: now, Data: eventData(changes)}, "")
+		if err != nil {
+			return err
+		}
+		if next.AssigneeID != cur.AssigneeID {
+			return queue(tx, NoticeActionAssigned, ev, &out.ID, toAssignee, out.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	return s.withArtifacts(s.db.WithContext(ctx), out)
+}
+
+// CompleteAction marks an action done with a note, if every required kind
+// of evidence is attached. Errors: NotFound, Forbidden (neither its
+// assignee nor the unit's manager), Conflict (stale version, already done,
+// or the finding is not in progress), Invalid (missing evidence).
+func (s *Service) CompleteAction(ctx context.Context, p identity.Principal, id int64, version int, note string) (Action, error) {
+	var out Action
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		f, cur, err := s.action(tx, p, id)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.ActionComplete, nil); err != nil {
+			return err
+		}
+		if p.Role == identity.RoleOfficer && cur.AssigneeID != p.UserID {
+			return apperr.E(apperr.Forbidden, "Only the action's assignee or the unit's manager may complete it.")
+		}
+		if cur.Version != version {
+			return staleVersion(version, cur.Version)
+		}
+		if cur.Status == Done {
+			return apperr.E(apperr.Conflict, "The action is already done.")
+		}
+		if f.State != InProgress {
+			return apperr.E(apperr.Conflict, "Actions are completed while the finding is in progress; it is %s.", f.State)
+		}
+		var v apperr.Validation
+		checkText(&v, "note", note, false, 20000)
+		var have []string
+		if err := tx.Raw(`SELECT DISTINCT kind FROM artifacts WHERE action_id = ? AND removed_at IS NULL`, id).Scan(&have).Error; err != nil {
+			return err
+		}
+		var missing []string
+		for _, k := range cur.RequiredArtifactKinds {
+			if !slices.Contains(have, k) {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			v.Add("artifacts", "evidence of these kinds is required first: %s", strings.Join(missing, ", "))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		now := s.instant()
+		err = tx.Raw(`UPDATE actions SET status = 'done', completion_note = ?, completed_by = ?, completed_at = ?,
+				version = version + 1, updated_at = ?
+			WHERE id = ? RETURNING `+actionColumns, note, p.UserID, now, now, id).Scan(&out).Error
+		if err != nil {
+			return err
+		}
+		_, _, err = record(tx, f, Event{Kind: EventActionCompleted, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
+			CreatedAt: now, Data: eventData(map[string]any{"action_id": id, "note": note})}, "")
+		return err
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	return s.withArtifacts(s.db.WithContext(ctx), out)
+}
+
+// withArtifacts adds an action's evidence.
+func (s *Service) withArtifacts(db *gorm.DB, a Action) (Action, error) {
+	a.Artifacts = []Artifact{}
+	err := db.Raw(`SELECT `+artifactColumns+` FROM artifacts ar WHERE action_id = ? AND removed_at IS NULL ORDER BY id`, a.ID).Scan(&a.Artifacts).Error
+	return a, err
+}
+
+// Comment adds a remark to a finding's history. Errors: NotFound,
+// Forbidden (viewers), Invalid.
+func (s *Service) Comment(ctx context.Context, p identity.Principal, findingID int64, body string) (Event, error) {
+	var v apperr.Validation
+	checkText(&v, "body", body, true, 5000)
+	var out Event
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.load(tx, p, findingID, true)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.FindingComment, nil); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		_, out, err = record(tx, cur, Event{Kind: EventCommented, ActorID: &p.UserID, FromState: &cur.State, ToState: &cur.State,
+			CreatedAt: s.instant(), Data: eventData(map[string]any{"body": body})}, "")
+		return err
+	})
+	return out, err
+}
+
+// Events returns a finding's history after sequence number after, oldest
+// first. Errors: NotFound.
+func (s *Service) Events(ctx context.Context, p identity.Principal, findingID int64, after, limit int) ([]Event, error) {
+	db := s.db.WithContext(ctx)
+	if _, err := s.load(db, p, findingID, false); err != nil {
+		return nil, err
+	}
+	if err := identity.Authorize(p, identity.FindingRead, nil); err != nil {
+		return nil, err
+	}
+	var out []Event
+	err := db.Raw(`SELECT `+eventColumns+` FROM finding_events WHERE finding_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		findingID, after, limit).Scan(&out).Error
+	return out, err
+}

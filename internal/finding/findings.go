@@ -1,0 +1,413 @@
+package finding
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// FindingInput records a finding as a draft.
+type FindingInput struct {
+	ReviewID       int64
+	Title          string
+	Condition      string
+	Criteria       string
+	Cause          string
+	Effect         string
+	Recommendation string
+	Severity       Severity
+	UnitID         *int64
+	ApplicationID  *int64
+	IndicatorCodes []string
+	DueDate        *string
+}
+
+// FindingPatch changes a finding's text, severity, due date, indicators,
+// application, and (before any action exists) its responsible unit.
+type FindingPatch struct {
+	Title          opt.Field[string]
+	Condition      opt.Field[string]
+	Criteria       opt.Field[string]
+	Cause          opt.Field[string]
+	Effect         opt.Field[string]
+	Recommendation opt.Field[string]
+	Severity       opt.Field[Severity]
+	UnitID         opt.Field[int64]
+	ApplicationID  opt.Field[int64]
+	IndicatorCodes opt.Field[[]string]
+	DueDate        opt.Field[string]
+}
+
+var indicatorCodeRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,16}$`)
+
+// validateContent checks the fields a finding's author writes.
+func validateContent(v *apperr.Validation, f *Finding) {
+	checkLine(v, "title", f.Title, true, 300)
+	checkText(v, "condition", f.Condition, false, 20000)
+	checkText(v, "criteria", f.Criteria, false, 20000)
+	checkText(v, "cause", f.Cause, false, 20000)
+	checkText(v, "effect", f.Effect, false, 20000)
+	checkText(v, "recommendation", f.Recommendation, false, 20000)
+	if !f.Severity.Valid() {
+		v.Add("severity", "must be one of low, medium, high, critical")
+	}
+	if len(f.IndicatorCodes) > 47 {
+		v.Add("indicator_codes", "must list at most 47 indicators")
+	}
+	seen := map[string]bool{}
+	for i, c := range f.IndicatorCodes {
+		field := fmt.Sprintf("indicator_codes[%d]", i)
+		switch {
+		case !indicatorCodeRE.MatchString(c):
+			v.Add(field, "must be an indicator code such as I05")
+		case seen[c]:
+			v.Add(field, "%s is listed twice", c)
+		}
+		seen[c] = true
+	}
+}
+
+// checkRefs checks, inside tx, that the objects a finding names exist:
+// unit, application and the indicators of the review's framework (the
+// assessment's, or the default model when the review has none).
+func checkRefs(tx *gorm.DB, v *apperr.Validation, f *Finding) error {
+	if f.UnitID != nil && !exists(tx, "units", *f.UnitID) {
+		v.Add("unit_id", "no such unit")
+	}
+	if f.ApplicationID != nil && !exists(tx, "applications", *f.ApplicationID) {
+		v.Add("application_id", "no such application")
+	}
+	if len(f.IndicatorCodes) == 0 || v.Has("indicator_codes") {
+		return nil
+	}
+	var unknown []string
+	err := tx.Raw(`SELECT c FROM unnest(?::text[]) WITH ORDINALITY AS u(c, n)
+		WHERE c NOT IN (SELECT i.code FROM framework_indicators i
+			WHERE i.framework_id = coalesce(
+				(SELECT a.framework_id FROM reviews r JOIN assessments a ON a.id = r.assessment_id WHERE r.id = ?),
+				(SELECT id FROM frameworks WHERE code = 'spbe-2020')))
+		ORDER BY n`, postgres.Array[string](f.IndicatorCodes), f.ReviewID).Scan(&unknown).Error
+	if err != nil {
+		return err
+	}
+	for _, c := range unknown {
+		v.Add(fmt.Sprintf("indicator_codes[%d]", slices.Index(f.IndicatorCodes, c)), "%s is not an indicator of the review's evaluation model", c)
+	}
+	return nil
+}
+
+// CreateFinding records a draft finding with a new code. Errors:
+// Forbidden, Invalid (naming every bad field).
+func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in FindingInput) (Detail, error) {
+	if err := identity.Authorize(p, identity.FindingCreate, nil); err != nil {
+		return Detail{}, err
+	}
+	f := Finding{ReviewID: in.ReviewID, Title: in.Title, Condition: in.Condition, Criteria: in.Criteria, Cause: in.Cause,
+		Effect: in.Effect, Recommendation: in.Recommendation, Severity: in.Severity, UnitID: in.UnitID,
+		ApplicationID: in.ApplicationID, IndicatorCodes: in.IndicatorCodes, State: Draft, CreatedBy: p.UserID}
+	if f.IndicatorCodes == nil {
+		f.IndicatorCodes = []string{}
+	}
+	var v apperr.Validation
+	db := s.db.WithContext(ctx)
+	var rev Review
+	if in.ReviewID < 1 {
+		v.Add("review_id", "is required")
+	} else if r, err := review(db, in.ReviewID); err != nil {
+		if apperr.KindOf(err) != apperr.NotFound {
+			return Detail{}, err
+		}
+		v.Add("review_id", "no such review")
+	} else {
+		rev = r
+	}
+	validateContent(&v, &f)
+	f.DueDate = parseDate(&v, "due_date", in.DueDate, false)
+	if err := checkRefs(db, &v, &f); err != nil {
+		return Detail{}, err
+	}
+	if err := v.Err(); err != nil {
+		return Detail{}, err
+	}
+	code, err := s.nextCode(ctx, rev.ConductedOn.Year())
+	if err != nil {
+		return Detail{}, err
+	}
+	f.Code = code
+	now := s.instant()
+	err = db.Transaction(func(tx *gorm.DB) error {
+		var cur Finding
+		err := tx.Raw(`INSERT INTO findings (code, review_id, title, condition, criteria, cause, effect, recommendation, severity,
+				unit_id, application_id, indicator_codes, due_date, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+findingColumns,
+			f.Code, f.ReviewID, f.Title, f.Condition, f.Criteria, f.Cause, f.Effect, f.Recommendation, f.Severity,
+			f.UnitID, f.ApplicationID, f.IndicatorCodes, f.DueDate, p.UserID, now, now).Scan(&cur).Error
+		if err != nil {
+			return translateRef(err)
+		}
+		f, _, err = record(tx, cur, Event{Kind: EventCreated, ActorID: &p.UserID, ToState: ptr(Draft), CreatedAt: now,
+			Data: eventData(content(cur))}, "")
+		return err
+	})
+	return Detail{Finding: f, Actions: []Action{}}, err
+}
+
+// content is what a finding's author wrote, as event data.
+func content(f Finding) map[string]any {
+	return map[string]any{
+		"code": f.Code, "review_id": f.ReviewID, "title": f.Title, "condition": f.Condition, "criteria": f.Criteria,
+		"cause": f.Cause, "effect": f.Effect, "recommendation": f.Recommendation, "severity": f.Severity,
+		"unit_id": f.UnitID, "application_id": f.ApplicationID, "indicator_codes": []string(f.IndicatorCodes),
+		"due_date": f.DueDate,
+	}
+}
+
+// nextCode hands out the next code of year. It runs in its own short
+// transaction: concurrent creations wait on the counter row only for one
+// statement, not for each other's commits, at the price of a gap when a
+// creation fails afterwards.
+func (s *Service) nextCode(ctx context.Context, year int) (string, error) {
+	var n int
+	err := s.db.WithContext(ctx).Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last`, year).Scan(&n).Error
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("TL-%04d-%04d", year, n), nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// --- reading -----------------------------------------------------------------
+
+// load reads a finding inside tx, locked for update when lock is set,
+// with the assignees of its actions; NotFound when there is none or when p
+// may not see it.
+func (s *Service) load(tx *gorm.DB, p identity.Principal, id int64, lock bool) (Finding, error) {
+	q := `SELECT ` + findingColumns + `, ARRAY(SELECT DISTINCT assignee_id FROM actions a WHERE a.finding_id = f.id) AS assignees
+		FROM findings f WHERE id = ?`
+	if lock {
+		q += ` FOR UPDATE OF f`
+	}
+	var row struct {
+		Finding
+		Assignees postgres.Array[int64]
+	}
+	res := tx.Raw(q, id).Scan(&row)
+	if res.Error != nil {
+		return Finding{}, res.Error
+	}
+	if res.RowsAffected == 0 || !visible(p, row.Finding, row.Assignees) {
+		return Finding{}, apperr.E(apperr.NotFound, "There is no finding %d.", id)
+	}
+	return row.Finding, nil
+}
+
+// visible applies the access policy to a finding: a manager sees their
+// unit's findings and an officer those where they hold an action, once
+// issued; drafts are the auditors' working papers.
+func visible(p identity.Principal, f Finding, assignees []int64) bool {
+	r := identity.Resource{Involved: assignees}
+	if f.UnitID != nil {
+		r.UnitID = *f.UnitID
+	}
+	if !p.Sees("finding", r) {
+		return false
+	}
+	return f.State != Draft || p.ScopeOf("finding") == identity.ScopeAll
+}
+
+// GetFinding returns a finding with its actions and their evidence;
+// NotFound when there is none or p may not see it.
+func (s *Service) GetFinding(ctx context.Context, p identity.Principal, id int64) (Detail, error) {
+	db := s.db.WithContext(ctx)
+	f, err := s.load(db, p, id, false)
+	if err != nil {
+		return Detail{}, err
+	}
+	return s.detail(db, f)
+}
+
+// detail adds the actions and their artifacts to f.
+func (s *Service) detail(db *gorm.DB, f Finding) (Detail, error) {
+	d := Detail{Finding: f, Actions: []Action{}}
+	if err := db.Raw(`SELECT `+actionColumns+` FROM actions WHERE finding_id = ? ORDER BY id`, f.ID).Scan(&d.Actions).Error; err != nil {
+		return Detail{}, err
+	}
+	if len(d.Actions) == 0 {
+		return d, nil
+	}
+	var arts []Artifact
+	if err := db.Raw(`SELECT `+artifactColumns+` FROM artifacts ar
+		WHERE action_id IN (SELECT id FROM actions WHERE finding_id = ?) AND removed_at IS NULL ORDER BY id`, f.ID).Scan(&arts).Error; err != nil {
+		return Detail{}, err
+	}
+	for i := range d.Actions {
+		d.Actions[i].Artifacts = []Artifact{}
+		for _, ar := range arts {
+			if ar.ActionID == d.Actions[i].ID {
+				d.Actions[i].Artifacts = append(d.Actions[i].Artifacts, ar)
+			}
+		}
+	}
+	return d, nil
+}
+
+const artifactColumns = "ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size, ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at"
+
+// Situation returns what the life-cycle table needs to answer for p.
+func (f Finding) Situation(p identity.Principal) Situation {
+	s := Situation{State: f.State, Caller: p}
+	if f.SubmittedBy != nil {
+		s.SubmittedBy = *f.SubmittedBy
+	}
+	return s
+}
+
+// --- editing -----------------------------------------------------------------
+
+// UpdateFinding edits a finding that is not yet submitted, closed or set
+// aside, if version is current. Errors: NotFound, Forbidden, Conflict
+// (stale version, or a state that no longer allows edits), Invalid.
+func (s *Service) UpdateFinding(ctx context.Context, p identity.Principal, id int64, version int, in FindingPatch) (Detail, error) {
+	var out Finding
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.load(tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		// load has applied visibility; what is left is the role.
+		if err := identity.Authorize(p, identity.FindingUpdate, nil); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return staleVersion(version, cur.Version)
+		}
+		if cur.State != Draft && cur.State != Open && cur.State != InProgress {
+			return apperr.E(apperr.Conflict, "A finding that is %s can no longer be edited; reopen it first.", cur.State)
+		}
+		next, err := s.patched(tx, cur, in)
+		if err != nil {
+			return err
+		}
+		changes := changed(content(cur), content(next))
+		if len(changes) == 0 {
+			out = cur
+			return nil
+		}
+		now := s.instant()
+		out, _, err = record(tx, cur, Event{Kind: EventUpdated, ActorID: &p.UserID, FromState: &cur.State, ToState: &cur.State,
+			CreatedAt: now, Data: eventData(changes)},
+			`, title = ?, condition = ?, criteria = ?, cause = ?, effect = ?, recommendation = ?, severity = ?,
+			unit_id = ?, application_id = ?, indicator_codes = ?, due_date = ?, version = version + 1`,
+			next.Title, next.Condition, next.Criteria, next.Cause, next.Effect, next.Recommendation, next.Severity,
+			next.UnitID, next.ApplicationID, next.IndicatorCodes, next.DueDate)
+		return translateRef(err)
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	return s.detail(s.db.WithContext(ctx), out)
+}
+
+// patched applies in to cur and validates the result.
+func (s *Service) patched(tx *gorm.DB, cur Finding, in FindingPatch) (Finding, error) {
+	next := cur
+	var v apperr.Validation
+	text := func(field string, f opt.Field[string], dst *string) {
+		if f.Null {
+			v.Add(field, "must not be null")
+		} else if f.Set {
+			*dst = f.Value
+		}
+	}
+	text("title", in.Title, &next.Title)
+	text("condition", in.Condition, &next.Condition)
+	text("criteria", in.Criteria, &next.Criteria)
+	text("cause", in.Cause, &next.Cause)
+	text("effect", in.Effect, &next.Effect)
+	text("recommendation", in.Recommendation, &next.Recommendation)
+	if in.Severity.Null {
+		v.Add("severity", "must not be null")
+	} else if in.Severity.Set {
+		next.Severity = in.Severity.Value
+	}
+	if in.IndicatorCodes.Set {
+		next.IndicatorCodes = in.IndicatorCodes.Value
+		if next.IndicatorCodes == nil {
+			next.IndicatorCodes = []string{}
+		}
+	}
+	if in.ApplicationID.Set || in.ApplicationID.Null {
+		next.ApplicationID = in.ApplicationID.Ptr()
+	}
+	if in.UnitID.Set || in.UnitID.Null {
+		next.UnitID = in.UnitID.Ptr()
+		if !equalPtr(next.UnitID, cur.UnitID) && cur.State != Draft && cur.State != Open {
+			v.Add("unit_id", "cannot change once actions are assigned")
+		}
+	}
+	if in.DueDate.Set || in.DueDate.Null {
+		var s *string
+		if in.DueDate.Set {
+			s = &in.DueDate.Value
+		}
+		next.DueDate = parseDate(&v, "due_date", s, false)
+	}
+	validateContent(&v, &next)
+	if cur.State != Draft {
+		// An issued finding keeps what issuing required.
+		if next.UnitID == nil {
+			v.Add("unit_id", "is required once the finding is issued")
+		}
+		if strings.TrimSpace(next.Recommendation) == "" {
+			v.Add("recommendation", "is required once the finding is issued")
+		}
+		if next.DueDate.IsZero() {
+			v.Add("due_date", "is required once the finding is issued")
+		}
+	}
+	if err := checkRefs(tx, &v, &next); err != nil {
+		return Finding{}, err
+	}
+	return next, v.Err()
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// changed keeps the fields whose value differs, as {"field": {"from", "to"}}.
+func changed(before, after map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, b := range before {
+		x, y := fmt.Sprint(deref(b)), fmt.Sprint(deref(after[k]))
+		if x != y {
+			out[k] = map[string]any{"from": b, "to": after[k]}
+		}
+	}
+	return out
+}
+
+func deref(v any) any {
+	switch p := v.(type) {
+	case *int64:
+		if p == nil {
+			return nil
+		}
+		return *p
+	case date.Date:
+		return p.String()
+	}
+	return v
+}

@@ -1,0 +1,158 @@
+package finding
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// TransitionInput asks for one step of the life cycle.
+type TransitionInput struct {
+	Verb    Verb
+	Reason  string
+	Version int
+	// ReopenActionIDs: for reject, the actions to return to todo.
+	ReopenActionIDs []int64
+}
+
+// Transition moves a finding along its life cycle as the table allows,
+// writing the event and queueing its notifications in the same
+// transaction. Errors: NotFound (p may not see it), Forbidden (p's role
+// may not, or p would close their own submission), Conflict (stale
+// version; or the state does not allow it, with AllowedActions), Invalid
+// (unknown verb, missing reason, unmet requirements).
+func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64, in TransitionInput) (Detail, error) {
+	var out Finding
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.load(tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		t, err := Check(in.Verb, cur.Situation(p))
+		if err != nil {
+			return err
+		}
+		if cur.Version != in.Version {
+			return staleVersion(in.Version, cur.Version)
+		}
+		if err := s.requirements(tx, t, cur, in); err != nil {
+			return err
+		}
+		now := s.instant()
+		data := map[string]any{}
+		if r := strings.TrimSpace(in.Reason); r != "" {
+			data["reason"] = r
+		}
+		set := `, state = ?, version = version + 1`
+		args := []any{t.To}
+		switch t.Verb {
+		case Issue:
+			set += `, issued_at = ?`
+			args = append(args, now)
+		case Submit:
+			set += `, submitted_by = ?, submitted_at = ?`
+			args = append(args, p.UserID, now)
+		case Reject:
+			set += `, submitted_by = NULL, submitted_at = NULL`
+			if len(in.ReopenActionIDs) > 0 {
+				data["reopened_action_ids"] = in.ReopenActionIDs
+			}
+		case Close, MarkNotActionable:
+			set += `, closed_at = ?`
+			args = append(args, now)
+		case Reopen:
+			set += `, submitted_by = NULL, submitted_at = NULL, closed_at = NULL`
+		}
+		var ev Event
+		out, ev, err = record(tx, cur, Event{Kind: string(t.Verb), ActorID: &p.UserID, FromState: &cur.State, ToState: &t.To,
+			CreatedAt: now, Data: eventData(data)}, set, args...)
+		if err != nil {
+			return err
+		}
+		if t.Verb == Reject && len(in.ReopenActionIDs) > 0 {
+			err := tx.Exec(`UPDATE actions SET status = 'todo', completed_at = NULL, completed_by = NULL, version = version + 1, updated_at = ?
+				WHERE finding_id = ? AND id = ANY(?)`, now, cur.ID, postgres.Array[int64](in.ReopenActionIDs)).Error
+			if err != nil {
+				return err
+			}
+		}
+		switch t.Verb {
+		case Submit:
+			return queue(tx, NoticeSubmitted, ev, nil, toAuditors)
+		case Reject:
+			return queue(tx, NoticeRejected, ev, nil, toManagersAndAssignees, cur.ID, cur.ID)
+		case Close:
+			return queue(tx, NoticeClosed, ev, nil, toUnitManagers, cur.ID)
+		case MarkNotActionable:
+			return queue(tx, NoticeNotActionable, ev, nil, toUnitManagers, cur.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	return s.detail(s.db.WithContext(ctx), out)
+}
+
+// requirements checks what t needs beyond state and role, naming every
+// missing thing.
+func (s *Service) requirements(tx *gorm.DB, t Transition, cur Finding, in TransitionInput) error {
+	var v apperr.Validation
+	if t.Requires&NeedsReason != 0 {
+		checkText(&v, "reason", in.Reason, true, 5000)
+	} else {
+		checkText(&v, "reason", in.Reason, false, 5000)
+	}
+	if t.Verb != Reject && len(in.ReopenActionIDs) > 0 {
+		v.Add("reopen_action_ids", "only a rejection reopens actions")
+	}
+	if t.Requires&NeedsIssueFields != 0 {
+		if cur.UnitID == nil {
+			v.Add("unit_id", "the finding needs a responsible unit before it is issued")
+		}
+		if strings.TrimSpace(cur.Recommendation) == "" {
+			v.Add("recommendation", "the finding needs a recommendation before it is issued")
+		}
+		if cur.DueDate.IsZero() {
+			v.Add("due_date", "the finding needs a due date before it is issued")
+		}
+	}
+	if t.Requires&NeedsFollowUp != 0 {
+		var st struct {
+			TodoTitle postgres.Array[string]
+			Artifacts int
+		}
+		err := tx.Raw(`SELECT
+				ARRAY(SELECT '#' || id || ' ' || title FROM actions WHERE finding_id = ? AND status = 'todo' ORDER BY id) AS todo_title,
+				(SELECT count(*) FROM artifacts ar JOIN actions a ON a.id = ar.action_id
+					WHERE a.finding_id = ? AND ar.removed_at IS NULL) AS artifacts`, cur.ID, cur.ID).Scan(&st).Error
+		if err != nil {
+			return err
+		}
+		if len(st.TodoTitle) > 0 {
+			v.Add("actions", "every action must be done first; still to do: %s", strings.Join(st.TodoTitle, "; "))
+		}
+		if st.Artifacts == 0 {
+			v.Add("artifacts", "attach at least one evidence document (bukti dukung) before submitting")
+		}
+	}
+	if t.Verb == Reject && len(in.ReopenActionIDs) > 0 {
+		var ids []int64
+		if err := tx.Raw(`SELECT id FROM actions WHERE finding_id = ?`, cur.ID).Scan(&ids).Error; err != nil {
+			return err
+		}
+		for i, id := range in.ReopenActionIDs {
+			if !slices.Contains(ids, id) {
+				v.Add(fmt.Sprintf("reopen_action_ids[%d]", i), "action %d is not an action of this finding", id)
+			}
+		}
+	}
+	return v.Err()
+}
