@@ -37,3 +37,7 @@ func (a Array[T]) Value() (driver.Value, error) {
 	}
 	return []T(a), nil
 }
+
+// GormDataType tells GORM's schema parser that the type is a column of its
+// own, not a relation.
+func (Array[T]) GormDataType() string { return "array" }
