@@ -36,6 +36,8 @@ Usage:
   tindaklanjut user add --email E --name N --role R --unit CODE [--nip NIP] [--password-stdin]
                                        add a user (password from stdin, or generated)
   tindaklanjut framework import FILE   add an SPBE evaluation model from a JSON file
+  tindaklanjut verify-history          recompute every finding's hash-chained history
+                                       and name the first broken link of each chain
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
 	case "framework":
 		return runFramework(ctx, args, lookupEnv, stdout, stderr)
+	case "verify-history":
+		return runVerifyHistory(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

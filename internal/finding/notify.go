@@ -26,9 +26,11 @@ const (
 )
 
 // queue inserts the notification of event ev for the recipients that to
-// yields (with args). It is keyed by the event, so it exists once.
+// yields (with args), unless there is nobody to tell. It is keyed by the
+// event, so it exists once.
 func queue(tx *gorm.DB, kind string, ev Event, actionID *int64, to string, args ...any) error {
 	all := append([]any{ev.ID, kind, ev.FindingID, actionID, ev.ID, ev.CreatedAt, ev.CreatedAt}, args...)
 	return tx.Exec(`INSERT INTO notifications (dedup_key, kind, finding_id, action_id, event_id, due_at, next_attempt_at, to_user_ids)
-		VALUES ('event:' || ?::bigint, ?, ?, ?, ?, ?, ?, `+to+`)`, all...).Error
+		SELECT 'event:' || ?::bigint, ?, ?, ?::bigint, ?::bigint, ?::timestamptz, ?::timestamptz, r
+		FROM (SELECT `+to+` AS r) AS recipients WHERE cardinality(r) > 0`, all...).Error
 }
