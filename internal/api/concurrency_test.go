@@ -1,0 +1,95 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sync"
+	"testing"
+)
+
+// TestParallelTransitionsOneWins: 20 callers send the same transition with
+// the same version at once; exactly one succeeds, the others get 409, and
+// the history holds exactly one new event.
+func TestParallelTransitionsOneWins(t *testing.T) {
+	f := newFixture(t)
+	fd := f.findingIn("open")
+	var before int
+	f.db.Raw("SELECT count(*) FROM finding_events WHERE finding_id = ?", fd.ID).Scan(&before)
+
+	const n = 20
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			who := []string{"auditor", "admin"}[i%2]
+			codes[i] = f.move(who, fd.ID, "mark_not_actionable", fmt.Sprintf("Alasan %d", i), fd.Version).Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Fatalf("statuses = %v; want one 200 and %d 409", count, n-1)
+	}
+	var after int
+	f.db.Raw("SELECT count(*) FROM finding_events WHERE finding_id = ?", fd.ID).Scan(&after)
+	if after != before+1 {
+		t.Errorf("events %d → %d; want exactly one more", before, after)
+	}
+	got := f.getFinding("auditor", fd.ID)
+	if got.State != "not_actionable" || got.Version != fd.Version+1 {
+		t.Errorf("finding = %s v%d; want not_actionable v%d", got.State, got.Version, fd.Version+1)
+	}
+}
+
+// TestParallelCreationsDistinctCodes: 100 findings created at once get 100
+// distinct, well-formed codes.
+func TestParallelCreationsDistinctCodes(t *testing.T) {
+	f := newFixture(t)
+	rev := f.newReview("")
+	const n = 100
+	codes := make([]string, n)
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			body := fmt.Sprintf(`{"review_id":%d,"title":"Temuan paralel %d","severity":"medium"}`, rev, i)
+			rec := f.do("POST", "/api/v1/findings", f.tokens[[]string{"auditor", "admin"}[i%2]], body, nil)
+			statuses[i] = rec.Code
+			var out struct{ Code string }
+			json.Unmarshal(rec.Body.Bytes(), &out)
+			codes[i] = out.Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	seen := map[string]bool{}
+	format := regexp.MustCompile(`^TL-2024-[0-9]{4,}$`)
+	for i, c := range codes {
+		if statuses[i] != 201 {
+			t.Fatalf("creation %d: status %d", i, statuses[i])
+		}
+		if !format.MatchString(c) {
+			t.Errorf("code %q is not TL-2024-NNNN", c)
+		}
+		if seen[c] {
+			t.Errorf("code %s handed out twice", c)
+		}
+		seen[c] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct codes; want %d", len(seen), n)
+	}
+}
