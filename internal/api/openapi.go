@@ -50,8 +50,11 @@ func (a *API) OpenAPI() map[string]any {
 		op := map[string]any{"summary": r.summary, "tags": []string{r.tag}, "operationId": operationID(r)}
 		var params []any
 		for _, m := range pathParamRE.FindAllStringSubmatch(r.path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-				"schema": map[string]any{"type": "integer", "minimum": 1}})
+			schema := map[string]any{"type": "integer", "minimum": 1}
+			if m[1] != "id" && !strings.HasSuffix(m[1], "_id") { // a code, such as indicator_code
+				schema = map[string]any{"type": "string"}
+			}
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 		}
 		for _, q := range r.query {
 			s := map[string]any{"type": q.typ}
@@ -228,6 +231,10 @@ func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
 			continue
 		}
 		props[tag] = g.of(f.Type)
+		if enum := f.Tag.Get("enum"); enum != "" { // a plain string field with a fixed set: `enum:"a,b"`
+			props[tag] = copyMap(props[tag].(map[string]any))
+			props[tag].(map[string]any)["enum"] = strings.Split(enum, ",")
+		}
 	}
 }
 

@@ -1,9 +1,22 @@
 package framework
 
 import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // Assessments is the service of evaluation cycles: milestones, scores and
@@ -16,4 +29,575 @@ type Assessments struct {
 // NewAssessments returns the service; now is the clock.
 func NewAssessments(db *gorm.DB, now func() time.Time) *Assessments {
 	return &Assessments{db: db, now: now}
+}
+
+// Assessment is one evaluation cycle ("Evaluasi SPBE 2024") scored on one
+// model.
+type Assessment struct {
+	ID            int64
+	Year          int
+	Name          string
+	FrameworkCode string
+	// Milestones are ordered by date.
+	Milestones []Milestone `gorm:"-"`
+	// Scores are ordered as the model orders its indicators.
+	Scores    []Score `gorm:"-"`
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Milestone is a dated step of an assessment (self-assessment deadline,
+// interview, announcement). It keeps its ID while its name stays, so that
+// reminders planned for it survive a change of its date.
+type Milestone struct {
+	ID   int64
+	Name string
+	Date date.Date
+}
+
+// Score is the current and target level of one indicator.
+type Score struct {
+	IndicatorCode string
+	Level         int
+	TargetLevel   int
+	UpdatedAt     time.Time
+}
+
+// Page asks for the objects after a key, at most Limit of them.
+type Page struct {
+	AfterID int64
+	Limit   int
+}
+
+// AssessmentFilter narrows an assessment list; nil fields do not filter.
+type AssessmentFilter struct {
+	Year *int
+}
+
+// MilestoneInput is a milestone as the client writes it; Date is
+// YYYY-MM-DD.
+type MilestoneInput struct {
+	Name string
+	Date string
+}
+
+// AssessmentInput creates an assessment. FrameworkCode "" is DefaultCode.
+type AssessmentInput struct {
+	Year          int
+	Name          string
+	FrameworkCode string
+	Milestones    []MilestoneInput
+}
+
+// AssessmentPatch changes some fields of an assessment. Milestones, when
+// set, replace the list: a milestone whose name is kept (in any case) keeps
+// its id and takes the new date; the others are removed or added. The model
+// cannot change once the assessment exists, as the scores belong to it;
+// FrameworkCode is there to say so when a client tries.
+type AssessmentPatch struct {
+	Year          opt.Field[int]
+	Name          opt.Field[string]
+	FrameworkCode opt.Field[string]
+	Milestones    opt.Field[[]MilestoneInput]
+}
+
+// maxMilestones bounds an assessment's milestones; a cycle has about five.
+const maxMilestones = 50
+
+const assessmentSelect = `SELECT a.id, a.year, a.name, f.code AS framework_code, a.version, a.created_at, a.updated_at
+	FROM assessments a JOIN frameworks f ON f.id = a.framework_id`
+
+// List returns assessments in id order, each with its milestones and
+// scores.
+func (s *Assessments) List(ctx context.Context, p identity.Principal, f AssessmentFilter, pg Page) ([]Assessment, error) {
+	if err := identity.Authorize(p, identity.AssessmentRead, nil); err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx)
+	q := assessmentSelect + ` WHERE a.id > ?`
+	args := []any{pg.AfterID}
+	if f.Year != nil {
+		q += ` AND a.year = ?`
+		args = append(args, *f.Year)
+	}
+	var out []Assessment
+	if err := db.Raw(q+` ORDER BY a.id LIMIT ?`, append(args, pg.Limit)...).Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	return out, fill(db, out)
+}
+
+// Get returns one assessment with its milestones and scores; NotFound when
+// there is none.
+func (s *Assessments) Get(ctx context.Context, p identity.Principal, id int64) (Assessment, error) {
+	a, err := load(s.db.WithContext(ctx), id)
+	if err != nil {
+		return Assessment{}, err
+	}
+	return a, identity.Authorize(p, identity.AssessmentRead, &identity.Resource{})
+}
+
+func load(tx *gorm.DB, id int64) (Assessment, error) {
+	var a Assessment
+	res := tx.Raw(assessmentSelect+` WHERE a.id = ?`, id).Scan(&a)
+	if res.Error != nil {
+		return Assessment{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Assessment{}, apperr.E(apperr.NotFound, "There is no assessment %d.", id)
+	}
+	list := []Assessment{a}
+	if err := fill(tx, list); err != nil {
+		return Assessment{}, err
+	}
+	return list[0], nil
+}
+
+// fill reads the milestones and scores of list, two queries for all.
+func fill(tx *gorm.DB, list []Assessment) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(list))
+	at := make(map[int64]*Assessment, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+		at[list[i].ID] = &list[i]
+		list[i].Milestones, list[i].Scores = []Milestone{}, []Score{}
+	}
+	var ms []struct {
+		AssessmentID int64
+		Milestone
+	}
+	if err := tx.Raw(`SELECT assessment_id, id, name, on_date AS date FROM assessment_milestones
+		WHERE assessment_id IN ? ORDER BY on_date, id`, ids).Scan(&ms).Error; err != nil {
+		return err
+	}
+	for _, m := range ms {
+		at[m.AssessmentID].Milestones = append(at[m.AssessmentID].Milestones, m.Milestone)
+	}
+	var sc []struct {
+		AssessmentID int64
+		Score
+	}
+	if err := tx.Raw(`SELECT s.assessment_id, s.indicator_code, s.level, s.target_level, s.updated_at
+		FROM assessment_scores s
+		JOIN assessments a ON a.id = s.assessment_id
+		JOIN framework_indicators i ON i.framework_id = a.framework_id AND i.code = s.indicator_code
+		JOIN framework_aspects fa ON fa.id = i.aspect_id
+		JOIN framework_domains d ON d.id = fa.domain_id
+		WHERE s.assessment_id IN ? ORDER BY d.number, fa.number, i.number`, ids).Scan(&sc).Error; err != nil {
+		return err
+	}
+	for _, x := range sc {
+		at[x.AssessmentID].Scores = append(at[x.AssessmentID].Scores, x.Score)
+	}
+	return nil
+}
+
+// Create adds an assessment with its milestones. Errors: Forbidden,
+// Invalid (naming every bad field, such as milestones[1].date, and a model
+// that is not held), Conflict (the name is taken, in any case).
+func (s *Assessments) Create(ctx context.Context, p identity.Principal, in AssessmentInput) (Assessment, error) {
+	if err := identity.Authorize(p, identity.AssessmentCreate, nil); err != nil {
+		return Assessment{}, err
+	}
+	name := strings.TrimSpace(in.Name)
+	code := in.FrameworkCode
+	if code == "" {
+		code = DefaultCode
+	}
+	var v apperr.Validation
+	checkYear(&v, in.Year)
+	checkName(&v, "name", name)
+	ms := parseMilestones(&v, in.Milestones)
+	var out Assessment
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var fwID int64
+		res := tx.Raw(`SELECT id FROM frameworks WHERE code = ?`, code).Scan(&fwID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			v.Add("framework_code", "is not a model held here (see GET /api/v1/frameworks)")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		var id int64
+		if err := tx.Raw(`INSERT INTO assessments (year, name, framework_id) VALUES (?, ?, ?) RETURNING id`,
+			in.Year, name, fwID).Scan(&id).Error; err != nil {
+			return translateAssessment(err)
+		}
+		if err := replaceMilestones(tx, id, nil, ms); err != nil {
+			return err
+		}
+		var err error
+		if out, err = load(tx, id); err != nil {
+			return err
+		}
+		return audit(tx, p, "create", id, map[string]change{
+			"year": {nil, out.Year}, "name": {nil, out.Name}, "framework_code": {nil, out.FrameworkCode},
+			"milestones": {nil, milestoneLog(out.Milestones)},
+		})
+	})
+	return out, err
+}
+
+// Update changes an assessment if version is still current. Errors:
+// NotFound, Forbidden, Invalid, Conflict (stale version, or the new name is
+// taken).
+func (s *Assessments) Update(ctx context.Context, p identity.Principal, id int64, version int, in AssessmentPatch) (Assessment, error) {
+	var out Assessment
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := load(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return staleVersion(version, cur.Version)
+		}
+		var v apperr.Validation
+		for field, null := range map[string]bool{"year": in.Year.Null, "name": in.Name.Null,
+			"framework_code": in.FrameworkCode.Null} {
+			if null {
+				v.Add(field, "must not be null")
+			}
+		}
+		if in.Milestones.Null {
+			v.Add("milestones", "must not be null; send [] to remove every milestone")
+		}
+		next := cur
+		if in.Year.Set {
+			next.Year = in.Year.Value
+		}
+		if in.Name.Set {
+			next.Name = strings.TrimSpace(in.Name.Value)
+		}
+		if in.FrameworkCode.Set && !in.FrameworkCode.Null && in.FrameworkCode.Value != cur.FrameworkCode {
+			v.Add("framework_code", "cannot be changed: the scores belong to the model (%s); create a new assessment for another model", cur.FrameworkCode)
+		}
+		var ms []Milestone
+		if in.Milestones.Set && !in.Milestones.Null {
+			ms = parseMilestones(&v, in.Milestones.Value)
+		}
+		if !v.Has("year") {
+			checkYear(&v, next.Year)
+		}
+		if !v.Has("name") {
+			checkName(&v, "name", next.Name)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		// The row lock this UPDATE takes orders concurrent changes; the
+		// loser finds the version moved on.
+		res := tx.Exec(`UPDATE assessments SET year = ?, name = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ?`, next.Year, next.Name, s.now(), id, version)
+		if res.Error != nil {
+			return translateAssessment(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return staleVersion(version, cur.Version)
+		}
+		if in.Milestones.Set {
+			if err := replaceMilestones(tx, id, cur.Milestones, ms); err != nil {
+				return err
+			}
+		}
+		if out, err = load(tx, id); err != nil {
+			return err
+		}
+		return audit(tx, p, "update", id, changedFields(map[string][2]any{
+			"year": {cur.Year, out.Year}, "name": {cur.Name, out.Name}, "milestones": {milestoneLog(cur.Milestones), milestoneLog(out.Milestones)},
+		}))
+	})
+	return out, err
+}
+
+// replaceMilestones makes next the milestones of assessment id, whose
+// milestones are now cur: one whose name (in any case) is in both keeps its
+// row and id; the others are deleted or inserted.
+func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone) error {
+	byName := make(map[string]Milestone, len(cur))
+	for _, m := range cur {
+		byName[strings.ToLower(m.Name)] = m
+	}
+	kept := make(map[int64]bool)
+	for _, m := range next {
+		if old, ok := byName[strings.ToLower(m.Name)]; ok {
+			kept[old.ID] = true
+		}
+	}
+	for _, m := range cur {
+		if !kept[m.ID] {
+			if err := tx.Exec(`DELETE FROM assessment_milestones WHERE id = ?`, m.ID).Error; err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range next {
+		var err error
+		if old, ok := byName[strings.ToLower(m.Name)]; ok {
+			err = tx.Exec(`UPDATE assessment_milestones SET name = ?, on_date = ? WHERE id = ?`, m.Name, m.Date, old.ID).Error
+		} else {
+			err = tx.Exec(`INSERT INTO assessment_milestones (assessment_id, name, on_date) VALUES (?, ?, ?)`, id, m.Name, m.Date).Error
+		}
+		if err != nil {
+			return translateAssessment(err)
+		}
+	}
+	return nil
+}
+
+// PutScore sets the current and target level of one indicator of an
+// assessment. Scores are set one indicator at a time by several people, so
+// no version is asked for: the last write wins, and the audit log keeps
+// each. Errors: NotFound (no such assessment, or the indicator is not in
+// the assessment's model), Forbidden, Invalid (levels outside 1–5).
+func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int64, indicatorCode string, level, target int) (Score, error) {
+	var out Score
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var head struct {
+			FrameworkID   int64
+			FrameworkCode string
+		}
+		res := tx.Raw(`SELECT a.framework_id, f.code AS framework_code FROM assessments a JOIN frameworks f ON f.id = a.framework_id
+			WHERE a.id = ?`, id).Scan(&head)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.E(apperr.NotFound, "There is no assessment %d.", id)
+		}
+		if err := identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}); err != nil {
+			return err
+		}
+		var known bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM framework_indicators WHERE framework_id = ? AND code = ?)`,
+			head.FrameworkID, indicatorCode).Scan(&known).Error; err != nil {
+			return err
+		}
+		if !known {
+			return apperr.E(apperr.NotFound, "There is no indicator %q in %s.", indicatorCode, head.FrameworkCode)
+		}
+		var v apperr.Validation
+		checkLevel(&v, "level", level)
+		checkLevel(&v, "target_level", target)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		var before []Score
+		if err := tx.Raw(`SELECT indicator_code, level, target_level, updated_at FROM assessment_scores
+			WHERE assessment_id = ? AND indicator_code = ? FOR UPDATE`, id, indicatorCode).Scan(&before).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`INSERT INTO assessment_scores (assessment_id, indicator_code, level, target_level, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (assessment_id, indicator_code) DO UPDATE
+			SET level = EXCLUDED.level, target_level = EXCLUDED.target_level, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+			RETURNING indicator_code, level, target_level, updated_at`,
+			id, indicatorCode, level, target, p.UserID, s.now()).Scan(&out).Error; err != nil {
+			return err
+		}
+		type levels struct {
+			Level       int `json:"level"`
+			TargetLevel int `json:"target_level"`
+		}
+		var from any
+		if len(before) > 0 {
+			from = levels{before[0].Level, before[0].TargetLevel}
+		}
+		return audit(tx, p, "score", id, map[string]change{indicatorCode: {from, levels{out.Level, out.TargetLevel}}})
+	})
+	return out, err
+}
+
+// IndexReport is an assessment's SPBE index from the current levels, and
+// the index it would reach if every indicator with unresolved findings
+// reached its target level.
+type IndexReport struct {
+	AssessmentID  int64
+	FrameworkCode string
+	Current       Result
+	Projected     Result
+	// WithFindings lists the indicators that have unresolved findings, in
+	// the model's order.
+	WithFindings []string
+}
+
+// unresolvedIndicators selects the indicator codes that have unresolved
+// findings counting against assessment ?: findings whose state is open,
+// in_progress or submitted (issued and not yet closed or set aside: the
+// states of finding.State.Unresolved, which cannot be imported here) and
+// whose review belongs to this assessment or to no assessment at all. A
+// finding of another assessment's review does not move this one.
+const unresolvedIndicators = `SELECT DISTINCT ic.code
+	FROM findings f
+	JOIN reviews r ON r.id = f.review_id
+	CROSS JOIN LATERAL unnest(f.indicator_codes) AS ic(code)
+	WHERE f.state IN ('open', 'in_progress', 'submitted')
+	  AND (r.assessment_id = ? OR r.assessment_id IS NULL)`
+
+// Index computes the index of assessment id now and projected: an
+// indicator is raised to its target level (never lowered) when it has
+// unresolved findings (see unresolvedIndicators), as closing them is what
+// the follow-up is for. Everything is read in one snapshot. Errors:
+// NotFound.
+func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64) (IndexReport, error) {
+	var rep IndexReport
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a, err := load(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := identity.Authorize(p, identity.AssessmentRead, &identity.Resource{}); err != nil {
+			return err
+		}
+		fw, err := NewStore(tx).Get(ctx, a.FrameworkCode)
+		if err != nil {
+			return err
+		}
+		var codes []string
+		if err := tx.Raw(unresolvedIndicators, id).Scan(&codes).Error; err != nil {
+			return err
+		}
+		improve := make(map[string]bool, len(codes))
+		for _, c := range codes {
+			improve[c] = true
+		}
+		levels := make(map[string]int, len(a.Scores))
+		targets := make(map[string]int, len(a.Scores))
+		for _, sc := range a.Scores {
+			levels[sc.IndicatorCode] = sc.Level
+			targets[sc.IndicatorCode] = sc.TargetLevel
+		}
+		rep = IndexReport{AssessmentID: id, FrameworkCode: fw.Code, Current: Compute(fw, levels),
+			Projected: Compute(fw, Project(levels, targets, improve)), WithFindings: []string{}}
+		for _, ind := range fw.Indicators() {
+			if improve[ind.Code] {
+				rep.WithFindings = append(rep.WithFindings, ind.Code)
+			}
+		}
+		return nil
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	return rep, err
+}
+
+// --- validation ----------------------------------------------------------------
+
+func checkYear(v *apperr.Validation, y int) {
+	if y < 2000 || y > 2100 {
+		v.Add("year", "must be a year from 2000 to 2100")
+	}
+}
+
+func checkLevel(v *apperr.Validation, field string, l int) {
+	if l < 1 || l > 5 {
+		v.Add(field, "must be a whole number from 1 to 5")
+	}
+}
+
+// checkName validates a one-line name of at most 200 characters.
+func checkName(v *apperr.Validation, field, s string) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	case utf8.RuneCountInString(s) > 200:
+		v.Add(field, "must be at most 200 characters")
+	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
+		v.Add(field, "must be one line of text without control characters")
+	}
+}
+
+// parseMilestones validates the milestones, naming each bad field by its
+// index (milestones[1].date), and returns them trimmed.
+func parseMilestones(v *apperr.Validation, in []MilestoneInput) []Milestone {
+	if len(in) > maxMilestones {
+		v.Add("milestones", "must hold at most %d milestones", maxMilestones)
+		return nil
+	}
+	out := make([]Milestone, 0, len(in))
+	seen := make(map[string]int, len(in))
+	for i, m := range in {
+		name := strings.TrimSpace(m.Name)
+		nameField := fmt.Sprintf("milestones[%d].name", i)
+		checkName(v, nameField, name)
+		if j, dup := seen[strings.ToLower(name)]; dup && name != "" {
+			v.Add(nameField, "is the same as milestones[%d].name; each milestone needs its own name", j)
+		} else {
+			seen[strings.ToLower(name)] = i
+		}
+		dateField := fmt.Sprintf("milestones[%d].date", i)
+		d, err := date.Parse(m.Date)
+		switch {
+		case m.Date == "":
+			v.Add(dateField, "is required (a date such as 2024-09-30)")
+		case err != nil:
+			v.Add(dateField, "must be a date written YYYY-MM-DD, such as 2024-09-30")
+		}
+		out = append(out, Milestone{Name: name, Date: d})
+	}
+	return out
+}
+
+func translateAssessment(err error) error {
+	code, constraint := postgres.Violation(err)
+	switch {
+	case code == postgres.UniqueViolation && constraint == "assessment_milestones_name_key":
+		return &apperr.Error{Kind: apperr.Invalid, Message: "Some fields are not valid.",
+			Fields: []apperr.FieldError{{Field: "milestones", Message: "two milestones have the same name"}}}
+	case code == postgres.UniqueViolation:
+		return &apperr.Error{Kind: apperr.Conflict, Message: "Another assessment already has this name.",
+			Fields: []apperr.FieldError{{Field: "name", Message: "is already used by another assessment"}}}
+	}
+	return err
+}
+
+func staleVersion(sent, current int) error {
+	return apperr.E(apperr.Conflict, "The object was changed by someone else (you sent version %d, it is now at version %d). Reload it and apply your change again.", sent, current)
+}
+
+// --- audit -----------------------------------------------------------------------
+
+// change is one field's before and after, for the audit log.
+type change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+// audit records a change to an assessment in audit_log, in tx.
+func audit(tx *gorm.DB, actor identity.Principal, action string, id int64, changes map[string]change) error {
+	data, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO audit_log (actor_id, action, object_type, object_id, changes) VALUES (?, ?, 'assessment', ?, ?)`,
+		actor.UserID, action, id, string(data)).Error
+}
+
+// milestoneLog writes milestones for the audit log: "name: date" each.
+func milestoneLog(ms []Milestone) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Name + ": " + m.Date.String()
+	}
+	return out
+}
+
+// changedFields keeps the fields whose value changed.
+func changedFields(pairs map[string][2]any) map[string]change {
+	out := make(map[string]change)
+	for k, p := range pairs {
+		a, _ := json.Marshal(p[0])
+		b, _ := json.Marshal(p[1])
+		if string(a) != string(b) {
+			out[k] = change{p[0], p[1]}
+		}
+	}
+	return out
 }
