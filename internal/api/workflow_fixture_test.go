@@ -14,8 +14,8 @@ type findingDoc struct {
 	Code           string
 	State          string
 	Version        int
-	UnitID         *int64 `json:"unit_id"`
-	DueDate        *string
+	UnitID         *int64  `json:"unit_id"`
+	DueDate        *string `json:"due_date"`
 	Overdue        bool
 	AuditCategory  *string  `json:"audit_category"`
 	AllowedActions []string `json:"allowed_actions"`
