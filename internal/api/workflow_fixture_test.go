@@ -57,9 +57,9 @@ func (f *fixture) newReview(body string) int64 {
 func (f *fixture) newFinding(review int64, extra string) findingDoc {
 	f.t.Helper()
 	body := fmt.Sprintf(`{"review_id":%d,"title":"Peta rencana manajemen risiko SPBE belum ada","condition":"Belum ada dokumen peta rencana.",
-		"criteria":"PermenPANRB 59/2020","cause":"Belum ada tim","effect":"Indikator 38 bernilai 1",
+		"criteria":"PermenPANRB 59/2020","cause":"Belum ada tim","effect":"Indikator 21 bernilai 1",
 		"recommendation":"Menyusun dan menetapkan peta rencana manajemen risiko SPBE","severity":"high","unit_id":%d,
-		"indicator_codes":["I38"],"due_date":"2024-09-30"%s}`, review, f.unitA.ID, extra)
+		"indicator_codes":["I21"],"due_date":"2024-09-30"%s}`, review, f.unitA.ID, extra)
 	var out findingDoc
 	mustStatus(f.t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], body, &out), 201)
 	return out

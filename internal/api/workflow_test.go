@@ -120,7 +120,7 @@ func TestEditsAreEvents(t *testing.T) {
 	fd := f.findingIn("open")
 	var out findingDoc
 	mustStatus(t, f.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fd.ID), f.tokens["auditor"],
-		fmt.Sprintf(`{"due_date":"2024-12-31","indicator_codes":["I38","I39"],"version":%d}`, fd.Version), &out), 200)
+		fmt.Sprintf(`{"due_date":"2024-12-31","indicator_codes":["I21","I22"],"version":%d}`, fd.Version), &out), 200)
 	if out.Version != fd.Version+1 || *out.DueDate != "2024-12-31" {
 		t.Fatalf("after patch: %+v", out)
 	}
@@ -133,7 +133,7 @@ func TestEditsAreEvents(t *testing.T) {
 	last := evs[len(evs)-1]
 	want := map[string]any{
 		"due_date":        map[string]any{"from": "2024-09-30", "to": "2024-12-31"},
-		"indicator_codes": map[string]any{"from": []any{"I38"}, "to": []any{"I38", "I39"}},
+		"indicator_codes": map[string]any{"from": []any{"I21"}, "to": []any{"I21", "I22"}},
 	}
 	if diff := cmp.Diff(want, last.Data); last.Kind != "updated" || diff != "" {
 		t.Errorf("update event %s (-want +got):\n%s", last.Kind, diff)
