@@ -151,10 +151,11 @@ func TestEditsAreEvents(t *testing.T) {
 	if diff := cmp.Diff([]int64{f.users["officer"].ID, other.ID}, got); diff != "" {
 		t.Errorf("assignment notices (-want +got):\n%s", diff)
 	}
-	// The new assignee now sees the finding; the officer still does, as
-	// they held an action on it.
+	// The new assignee now sees the finding; the officer, who holds no
+	// action on it any more, no longer does.
 	f.tokens["staf2"] = f.login("staf2@kalselprov.go.id")
 	mustStatus(t, f.do("GET", fmt.Sprintf("/api/v1/findings/%d", fd.ID), f.tokens["staf2"], "", nil), 200)
+	f.problem(f.do("GET", fmt.Sprintf("/api/v1/findings/%d", fd.ID), f.tokens["officer"], "", nil), 404)
 }
 
 // TestCreateFindingIdempotent: a retried creation with the same key

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -170,13 +171,12 @@ type VerifyReport struct {
 // does not match its last event (events removed from the end).
 func VerifyHistory(ctx context.Context, db *gorm.DB) (VerifyReport, error) {
 	var rep VerifyReport
-	type head struct {
+	var heads []struct {
 		ID         int64
 		Code       string
 		EventCount int
 		HeadHash   []byte
 	}
-	var heads []head
 	if err := db.WithContext(ctx).Raw(`SELECT id, code, event_count, head_hash FROM findings ORDER BY id`).Scan(&heads).Error; err != nil {
 		return rep, err
 	}
@@ -187,20 +187,37 @@ func VerifyHistory(ctx context.Context, db *gorm.DB) (VerifyReport, error) {
 	}
 	defer rows.Close()
 
-	// Walk the findings and the events side by side, both in finding order.
-	i := -1
-	var prev []byte
-	var seq int
-	broken := false
-	finish := func() {
-		if i < 0 || i >= len(heads) || broken {
-			return
+	// chain is the walk along one finding's events.
+	type chain struct {
+		id, eventID int64
+		code        string
+		seq         int
+		last        []byte
+		broken      bool
+	}
+	var cur chain
+	h := 0 // next head not yet walked
+	// done checks the end of cur's walk against its finding's head, and
+	// findings before the next one that have no events at all.
+	done := func(next int64) {
+		for ; h < len(heads) && heads[h].ID <= next; h++ {
+			hd := heads[h]
+			seq, last := 0, []byte(nil)
+			if hd.ID == cur.id {
+				if cur.broken {
+					continue
+				}
+				seq, last = cur.seq, cur.last
+			}
+			if seq != hd.EventCount || !bytes.Equal(last, hd.HeadHash) {
+				rep.Breaks = append(rep.Breaks, Break{FindingID: hd.ID, Code: hd.Code,
+					Reason: fmt.Sprintf("the finding's head (event %d, %s) does not match its last event (%d, %s)", hd.EventCount, short(hd.HeadHash), seq, short(last))})
+			}
 		}
-		h := heads[i]
-		if seq != h.EventCount || !bytes.Equal(prev, h.HeadHash) {
-			rep.Breaks = append(rep.Breaks, Break{FindingID: h.ID, Code: h.Code,
-				Reason: fmt.Sprintf("the finding's head (event %d, %s) does not match its last event (%d, %s)", h.EventCount, short(h.HeadHash), seq, short(prev))})
-		}
+	}
+	codes := make(map[int64]string, len(heads))
+	for _, hd := range heads {
+		codes[hd.ID] = hd.Code
 	}
 	for rows.Next() {
 		var e Event
@@ -208,52 +225,37 @@ func VerifyHistory(ctx context.Context, db *gorm.DB) (VerifyReport, error) {
 			return rep, err
 		}
 		rep.Events++
-		if i < 0 || i >= len(heads) || heads[i].ID != e.FindingID {
-			finish()
-			for i++; i < len(heads) && heads[i].ID < e.FindingID; i++ {
-				finish2(&rep, heads[i].ID, heads[i].Code, heads[i].EventCount)
-			}
-			prev, seq, broken = nil, 0, false
+		if e.FindingID != cur.id {
+			done(cur.id)
+			cur = chain{id: e.FindingID, code: codes[e.FindingID]}
 		}
-		if broken {
+		if cur.broken {
 			continue
 		}
-		code := ""
-		if i < len(heads) {
-			code = heads[i].Code
-		}
-		fail := func(reason string) {
-			rep.Breaks = append(rep.Breaks, Break{FindingID: e.FindingID, Code: code, Seq: e.Seq, EventID: e.ID, Reason: reason})
-			broken = true
-		}
-		switch want, err := e.chain(prev); {
-		case e.Seq != seq+1:
-			fail(fmt.Sprintf("follows event %d: events are missing", seq))
-		case !bytes.Equal(e.PrevHash, prev):
-			fail("prev_hash is not the previous event's hash")
+		reason := ""
+		switch want, err := e.chain(cur.last); {
+		case e.Seq != cur.seq+1:
+			reason = fmt.Sprintf("follows event %d: events are missing", cur.seq)
+		case !bytes.Equal(e.PrevHash, cur.last):
+			reason = "prev_hash is not the previous event's hash"
 		case err != nil:
-			fail("its data cannot be read: " + err.Error())
+			reason = "its data cannot be read: " + err.Error()
 		case !bytes.Equal(want, e.Hash):
-			fail(fmt.Sprintf("its content does not match its hash (stored %s, recomputed %s): the row was changed", short(e.Hash), short(want)))
+			reason = fmt.Sprintf("its content does not match its hash (stored %s, recomputed %s): the row was changed", short(e.Hash), short(want))
 		}
-		prev, seq = e.Hash, e.Seq
+		if reason != "" {
+			rep.Breaks = append(rep.Breaks, Break{FindingID: e.FindingID, Code: cur.code, Seq: e.Seq, EventID: e.ID, Reason: reason})
+			cur.broken = true
+			continue
+		}
+		cur.seq, cur.last = e.Seq, e.Hash
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
 	}
-	finish()
-	for i++; i < len(heads); i++ {
-		finish2(&rep, heads[i].ID, heads[i].Code, heads[i].EventCount)
-	}
+	done(cur.id)
+	done(math.MaxInt64)
 	return rep, nil
-}
-
-// finish2 checks a finding that has no events at all.
-func finish2(rep *VerifyReport, id int64, code string, count int) {
-	if count != 0 {
-		rep.Breaks = append(rep.Breaks, Break{FindingID: id, Code: code,
-			Reason: fmt.Sprintf("the finding's head names event %d but it has no events", count)})
-	}
 }
 
 func short(h []byte) string {
