@@ -61,6 +61,16 @@ type database struct {
 	log      *slog.Logger
 }
 
+// openMigrated is how one-shot commands reach the database: the
+// configuration, then the database with every migration applied.
+func openMigrated(ctx context.Context, lookupEnv env, stderr io.Writer) (*database, error) {
+	cfg, err := loadConfig(lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return openDatabase(ctx, cfg, newLogger(cfg, stderr), true)
+}
+
 // openDatabase connects to DATABASE_URL or starts the managed cluster under
 // the data directory, then (if migrate) applies pending migrations.
 func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*database, error) {

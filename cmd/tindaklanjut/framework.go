@@ -34,11 +34,7 @@ func runFramework(ctx context.Context, args []string, lookupEnv env, stdout, std
 	if err != nil {
 		return describeDomainError(err)
 	}
-	cfg, err := loadConfig(lookupEnv)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, newLogger(cfg, stderr), true)
+	db, err := openMigrated(ctx, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}

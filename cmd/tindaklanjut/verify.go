@@ -27,11 +27,7 @@ func runVerifyHistory(ctx context.Context, args []string, lookupEnv env, stdout,
 		fmt.Fprint(stderr, verifyHistoryUsage)
 		return errUsage
 	}
-	cfg, err := loadConfig(lookupEnv)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, newLogger(cfg, stderr), true)
+	db, err := openMigrated(ctx, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}

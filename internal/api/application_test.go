@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
@@ -162,90 +161,63 @@ func TestApplicationBadInput(t *testing.T) {
 		NextCursor *string `json:"next_cursor"`
 	}
 	f.do("GET", "/api/v1/units?limit=1", f.tokens["admin"], "", &units)
-	tests := []struct {
-		name, method, path, body string
-		status                   int
-		fields                   []string
-	}{
+	tests := []badInput{
 		// Malformed bodies: 400.
-		{"malformed json", "POST", "/api/v1/applications", `{"name":`, 400, nil},
-		{"not an object", "POST", "/api/v1/applications", `["SIMPEG"]`, 400, nil},
-		{"patch malformed", "PATCH", path, `{"name":"x",`, 400, nil},
+		{"malformed json", "POST", "/api/v1/applications", `{"name":`, 400, nil, ""},
+		{"not an object", "POST", "/api/v1/applications", `["SIMPEG"]`, 400, nil, ""},
+		{"patch malformed", "PATCH", path, `{"name":"x",`, 400, nil, ""},
 		// Wrong types: 422 naming the field.
-		{"name a number", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":7,"unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}},
-		{"unit_id a string", "POST", "/api/v1/applications", `{"name":"X","unit_id":"1","kind":"publik"}`, 422, []string{"unit_id"}},
-		{"integrated a string", "POST", "/api/v1/applications", valid(`,"integrated":"ya"`), 422, []string{"integrated"}},
-		{"url a number", "POST", "/api/v1/applications", valid(`,"url":8080`), 422, []string{"url"}},
-		{"patch integrated a number", "PATCH", path, `{"integrated":1,"version":1}`, 422, []string{"integrated"}},
-		{"patch version a string", "PATCH", path, `{"name":"X","version":"1"}`, 422, []string{"version"}},
+		{"name a number", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":7,"unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}, ""},
+		{"unit_id a string", "POST", "/api/v1/applications", `{"name":"X","unit_id":"1","kind":"publik"}`, 422, []string{"unit_id"}, ""},
+		{"integrated a string", "POST", "/api/v1/applications", valid(`,"integrated":"ya"`), 422, []string{"integrated"}, ""},
+		{"url a number", "POST", "/api/v1/applications", valid(`,"url":8080`), 422, []string{"url"}, ""},
+		{"patch integrated a number", "PATCH", path, `{"integrated":1,"version":1}`, 422, []string{"integrated"}, ""},
+		{"patch version a string", "PATCH", path, `{"name":"X","version":"1"}`, 422, []string{"version"}, ""},
 		// Validation: 422 naming every invalid field.
-		{"empty", "POST", "/api/v1/applications", `{}`, 422, []string{"kind", "name", "unit_id"}},
+		{"empty", "POST", "/api/v1/applications", `{}`, 422, []string{"kind", "name", "unit_id"}, ""},
 		{"every field bad", "POST", "/api/v1/applications",
 			`{"name":"` + strings.Repeat("a", 201) + `","unit_id":999999,"kind":"web","url":"ftp://files.kalselprov.go.id","status":"gone"}`,
-			422, []string{"kind", "name", "status", "unit_id", "url"}},
-		{"name blank", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"   ","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}},
-		{"name two lines", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"SIM\nPEG","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}},
-		{"name control character", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"SIM\u0007PEG","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}},
-		{"unit_id negative", "POST", "/api/v1/applications", `{"name":"X","unit_id":-4,"kind":"publik"}`, 422, []string{"unit_id"}},
-		{"kind in capitals", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"X","unit_id":%d,"kind":"Publik"}`, unit), 422, []string{"kind"}},
-		{"url relative", "POST", "/api/v1/applications", valid(`,"url":"simpeg.kalselprov.go.id"`), 422, []string{"url"}},
-		{"url javascript", "POST", "/api/v1/applications", valid(`,"url":"javascript:alert(1)"`), 422, []string{"url"}},
-		{"url with a password", "POST", "/api/v1/applications", valid(`,"url":"https://admin:rahasia@simpeg.kalselprov.go.id"`), 422, []string{"url"}},
-		{"url with a space", "POST", "/api/v1/applications", valid(`,"url":"https://simpeg kalsel.go.id"`), 422, []string{"url"}},
-		{"url too long", "POST", "/api/v1/applications", valid(`,"url":"https://x.go.id/` + strings.Repeat("a", 2040) + `"`), 422, []string{"url"}},
-		{"patch name null", "PATCH", path, `{"name":null,"version":1}`, 422, []string{"name"}},
-		{"patch kind and status null", "PATCH", path, `{"kind":null,"status":null,"integrated":null,"version":1}`, 422, []string{"integrated", "kind", "status"}},
-		{"patch unit null", "PATCH", path, `{"unit_id":null,"version":1}`, 422, []string{"unit_id"}},
-		{"patch unknown unit", "PATCH", path, `{"unit_id":999999,"version":1}`, 422, []string{"unit_id"}},
-		{"patch bad status and url", "PATCH", path, `{"status":"archived","url":"www.example.com","version":1}`, 422, []string{"status", "url"}},
-		{"patch without version", "PATCH", path, `{"name":"X"}`, 422, []string{"version"}},
-		{"patch version zero", "PATCH", path, `{"name":"X","version":0}`, 422, []string{"version"}},
+			422, []string{"kind", "name", "status", "unit_id", "url"}, ""},
+		{"name blank", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"   ","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}, ""},
+		{"name two lines", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"SIM\nPEG","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}, ""},
+		{"name control character", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"SIM\u0007PEG","unit_id":%d,"kind":"publik"}`, unit), 422, []string{"name"}, ""},
+		{"unit_id negative", "POST", "/api/v1/applications", `{"name":"X","unit_id":-4,"kind":"publik"}`, 422, []string{"unit_id"}, ""},
+		{"kind in capitals", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"X","unit_id":%d,"kind":"Publik"}`, unit), 422, []string{"kind"}, ""},
+		{"url relative", "POST", "/api/v1/applications", valid(`,"url":"simpeg.kalselprov.go.id"`), 422, []string{"url"}, ""},
+		{"url javascript", "POST", "/api/v1/applications", valid(`,"url":"javascript:alert(1)"`), 422, []string{"url"}, ""},
+		{"url with a password", "POST", "/api/v1/applications", valid(`,"url":"https://admin:rahasia@simpeg.kalselprov.go.id"`), 422, []string{"url"}, ""},
+		{"url with a space", "POST", "/api/v1/applications", valid(`,"url":"https://simpeg kalsel.go.id"`), 422, []string{"url"}, ""},
+		{"url too long", "POST", "/api/v1/applications", valid(`,"url":"https://x.go.id/` + strings.Repeat("a", 2040) + `"`), 422, []string{"url"}, ""},
+		{"patch name null", "PATCH", path, `{"name":null,"version":1}`, 422, []string{"name"}, ""},
+		{"patch kind and status null", "PATCH", path, `{"kind":null,"status":null,"integrated":null,"version":1}`, 422, []string{"integrated", "kind", "status"}, ""},
+		{"patch unit null", "PATCH", path, `{"unit_id":null,"version":1}`, 422, []string{"unit_id"}, ""},
+		{"patch unknown unit", "PATCH", path, `{"unit_id":999999,"version":1}`, 422, []string{"unit_id"}, ""},
+		{"patch bad status and url", "PATCH", path, `{"status":"archived","url":"www.example.com","version":1}`, 422, []string{"status", "url"}, ""},
+		{"patch without version", "PATCH", path, `{"name":"X"}`, 422, []string{"version"}, ""},
+		{"patch version zero", "PATCH", path, `{"name":"X","version":0}`, 422, []string{"version"}, ""},
 		// Duplicates and stale versions: 409.
-		{"duplicate name, other case", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"simpeg","unit_id":%d,"kind":"publik"}`, f.unitB.ID), 409, []string{"name"}},
-		{"rename onto another", "PATCH", path, `{"name":"Sipd","version":1}`, 409, []string{"name"}},
-		{"stale version", "PATCH", path, `{"name":"X","version":7}`, 409, nil},
+		{"duplicate name, other case", "POST", "/api/v1/applications", fmt.Sprintf(`{"name":"simpeg","unit_id":%d,"kind":"publik"}`, f.unitB.ID), 409, []string{"name"}, ""},
+		{"rename onto another", "PATCH", path, `{"name":"Sipd","version":1}`, 409, []string{"name"}, ""},
+		{"stale version", "PATCH", path, `{"name":"X","version":7}`, 409, nil, ""},
 		// Unknown objects: 404.
-		{"unknown id", "GET", "/api/v1/applications/999999", "", 404, nil},
-		{"id not a number", "GET", "/api/v1/applications/simpeg", "", 404, nil},
-		{"patch unknown id", "PATCH", "/api/v1/applications/999999", `{"name":"X","version":1}`, 404, nil},
-		{"patch id zero", "PATCH", "/api/v1/applications/0", `{"name":"X","version":1}`, 404, nil},
+		{"unknown id", "GET", "/api/v1/applications/999999", "", 404, nil, ""},
+		{"id not a number", "GET", "/api/v1/applications/simpeg", "", 404, nil, ""},
+		{"patch unknown id", "PATCH", "/api/v1/applications/999999", `{"name":"X","version":1}`, 404, nil, ""},
+		{"patch id zero", "PATCH", "/api/v1/applications/0", `{"name":"X","version":1}`, 404, nil, ""},
 		// List parameters.
-		{"limit 0", "GET", "/api/v1/applications?limit=0", "", 422, []string{"limit"}},
-		{"limit 201", "GET", "/api/v1/applications?limit=201", "", 422, []string{"limit"}},
-		{"garbage cursor", "GET", "/api/v1/applications?cursor=" + url.QueryEscape("1 OR 1=1"), "", 400, nil},
-		{"cursor of another list", "GET", "/api/v1/applications?cursor=" + url.QueryEscape(*units.NextCursor), "", 400, nil},
-		{"bad unit filter", "GET", "/api/v1/applications?unit_id=x", "", 422, []string{"unit_id"}},
-		{"bad kind filter", "GET", "/api/v1/applications?kind=web", "", 422, []string{"kind"}},
-		{"bad status filter", "GET", "/api/v1/applications?status=gone", "", 422, []string{"status"}},
+		{"limit 0", "GET", "/api/v1/applications?limit=0", "", 422, []string{"limit"}, ""},
+		{"limit 201", "GET", "/api/v1/applications?limit=201", "", 422, []string{"limit"}, ""},
+		{"garbage cursor", "GET", "/api/v1/applications?cursor=" + url.QueryEscape("1 OR 1=1"), "", 400, nil, ""},
+		{"cursor of another list", "GET", "/api/v1/applications?cursor=" + url.QueryEscape(*units.NextCursor), "", 400, nil, ""},
+		{"bad unit filter", "GET", "/api/v1/applications?unit_id=x", "", 422, []string{"unit_id"}, ""},
+		{"bad kind filter", "GET", "/api/v1/applications?kind=web", "", 422, []string{"kind"}, ""},
+		{"bad status filter", "GET", "/api/v1/applications?status=gone", "", 422, []string{"status"}, ""},
 	}
-	count := func() (n int) {
+	count := func() (n int64) {
 		f.db.Raw("SELECT (SELECT count(*) FROM applications) + (SELECT sum(version) FROM applications) + (SELECT count(*) FROM audit_log)").Scan(&n)
 		return n
 	}
-	before := count()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := *f
-			f.t = t
-			rec := f.do(tt.method, tt.path, f.tokens["admin"], tt.body, nil)
-			p := f.problem(rec, tt.status)
-			got := fields(p)
-			slices.Sort(got)
-			if tt.fields != nil {
-				if diff := cmp.Diff(tt.fields, got); diff != "" {
-					t.Errorf("fields (-want +got):\n%s\nbody %s", diff, rec.Body)
-				}
-			}
-			for _, e := range p.Errors {
-				if e.Message == "" {
-					t.Errorf("field %s has no message", e.Field)
-				}
-			}
-		})
-	}
-	if after := count(); after != before {
-		t.Errorf("bad input changed the database (%d → %d)", before, after)
-	}
+	f.checkBadInput(t, tests, count)
 }
 
 // TestOpenAPIDocumentsReferenceData checks what reflection alone would get

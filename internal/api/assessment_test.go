@@ -220,12 +220,7 @@ func TestAssessmentBadInput(t *testing.T) {
 		NextCursor *string `json:"next_cursor"`
 	}
 	f.do("GET", "/api/v1/units?limit=1", f.tokens["admin"], "", &units)
-	tests := []struct {
-		name, method, path, body string
-		status                   int
-		fields                   []string
-		detail                   string // a part of the problem's detail
-	}{
+	tests := []badInput{
 		// Malformed bodies: 400.
 		{"malformed json", "POST", "/api/v1/assessments", `{"year":2024,`, 400, nil, ""},
 		{"not an object", "POST", "/api/v1/assessments", `2024`, 400, nil, ""},
@@ -278,41 +273,15 @@ func TestAssessmentBadInput(t *testing.T) {
 		{"cursor of another list", "GET", "/api/v1/assessments?cursor=" + url.QueryEscape(*units.NextCursor), "", 400, nil, ""},
 		{"bad year filter", "GET", "/api/v1/assessments?year=dua-ribu", "", 422, []string{"year"}, ""},
 	}
-	count := func() (n int) {
+	count := func() (n int64) {
 		f.db.Raw(`SELECT (SELECT count(*) FROM assessments) + (SELECT sum(version) FROM assessments)
 			+ (SELECT count(*) FROM assessment_milestones) + (SELECT coalesce(sum(level * 10 + target_level), 0) FROM assessment_scores)
 			+ (SELECT count(*) FROM audit_log)`).Scan(&n)
 		return n
 	}
-	before := count()
 	var milestoneBefore assessment
 	f.do("GET", path, f.tokens["admin"], "", &milestoneBefore)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := *f
-			f.t = t
-			rec := f.do(tt.method, tt.path, f.tokens["admin"], tt.body, nil)
-			p := f.problem(rec, tt.status)
-			got := fields(p)
-			slices.Sort(got)
-			if tt.fields != nil {
-				if diff := cmp.Diff(tt.fields, got); diff != "" {
-					t.Errorf("fields (-want +got):\n%s\nbody %s", diff, rec.Body)
-				}
-			}
-			if !strings.Contains(p.Detail, tt.detail) {
-				t.Errorf("detail %q lacks %q", p.Detail, tt.detail)
-			}
-			for _, e := range p.Errors {
-				if e.Message == "" {
-					t.Errorf("field %s has no message", e.Field)
-				}
-			}
-		})
-	}
-	if after := count(); after != before {
-		t.Errorf("bad input changed the database (%d → %d)", before, after)
-	}
+	f.checkBadInput(t, tests, count)
 	var milestoneAfter assessment
 	f.do("GET", path, f.tokens["admin"], "", &milestoneAfter)
 	if diff := cmp.Diff(milestoneBefore, milestoneAfter, cmpopts.EquateEmpty()); diff != "" {

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -119,10 +120,10 @@ func (s *Service) CreateApplication(ctx context.Context, p identity.Principal, i
 		if err != nil {
 			return translateApplication(err)
 		}
-		return writeAudit(tx, p, "create", "application", out.ID, map[string]auditChange{
-			"name": {nil, out.Name}, "unit_id": {nil, out.UnitID}, "kind": {nil, out.Kind}, "url": {nil, out.URL},
-			"integrated": {nil, out.Integrated}, "status": {nil, out.Status},
-		})
+		return auditlog.Write(tx, &p.UserID, "create", "application", out.ID, auditlog.Created(map[string]any{
+			"name": out.Name, "unit_id": out.UnitID, "kind": out.Kind, "url": out.URL,
+			"integrated": out.Integrated, "status": out.Status,
+		}))
 	})
 	return out, err
 }
@@ -182,7 +183,7 @@ func (s *Service) UpdateApplication(ctx context.Context, p identity.Principal, i
 		if res.RowsAffected == 0 {
 			return staleVersion(version, cur.Version)
 		}
-		return writeAudit(tx, p, "update", "application", id, changedFields(map[string][2]any{
+		return auditlog.Write(tx, &p.UserID, "update", "application", id, auditlog.Diff(map[string][2]any{
 			"name": {cur.Name, out.Name}, "unit_id": {cur.UnitID, out.UnitID}, "kind": {cur.Kind, out.Kind},
 			"url": {cur.URL, out.URL}, "integrated": {cur.Integrated, out.Integrated}, "status": {cur.Status, out.Status},
 		}))

@@ -10,7 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
-	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -389,25 +389,13 @@ func equalPtr[T comparable](a, b *T) bool {
 
 // changed keeps the fields whose value differs, as {"field": {"from", "to"}}.
 func changed(before, after map[string]any) map[string]any {
-	out := map[string]any{}
+	pairs := make(map[string][2]any, len(before))
 	for k, b := range before {
-		x, y := fmt.Sprint(deref(b)), fmt.Sprint(deref(after[k]))
-		if x != y {
-			out[k] = map[string]any{"from": b, "to": after[k]}
-		}
+		pairs[k] = [2]any{b, after[k]}
+	}
+	out := map[string]any{}
+	for k, c := range auditlog.Diff(pairs) {
+		out[k] = c
 	}
 	return out
-}
-
-func deref(v any) any {
-	switch p := v.(type) {
-	case *int64:
-		if p == nil {
-			return nil
-		}
-		return *p
-	case date.Date:
-		return p.String()
-	}
-	return v
 }

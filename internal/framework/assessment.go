@@ -3,7 +3,6 @@ package framework
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
@@ -237,10 +237,10 @@ func (s *Assessments) Create(ctx context.Context, p identity.Principal, in Asses
 		if out, err = load(tx, id); err != nil {
 			return err
 		}
-		return audit(tx, p, "create", id, map[string]change{
-			"year": {nil, out.Year}, "name": {nil, out.Name}, "framework_code": {nil, out.FrameworkCode},
-			"milestones": {nil, milestoneLog(out.Milestones)},
-		})
+		return audit(tx, p, "create", id, auditlog.Created(map[string]any{
+			"year": out.Year, "name": out.Name, "framework_code": out.FrameworkCode,
+			"milestones": milestoneLog(out.Milestones),
+		}))
 	})
 	return out, err
 }
@@ -312,7 +312,7 @@ func (s *Assessments) Update(ctx context.Context, p identity.Principal, id int64
 		if out, err = load(tx, id); err != nil {
 			return err
 		}
-		return audit(tx, p, "update", id, changedFields(map[string][2]any{
+		return audit(tx, p, "update", id, auditlog.Diff(map[string][2]any{
 			"year": {cur.Year, out.Year}, "name": {cur.Name, out.Name}, "milestones": {milestoneLog(cur.Milestones), milestoneLog(out.Milestones)},
 		}))
 	})
@@ -412,7 +412,7 @@ func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int
 		if len(before) > 0 {
 			from = levels{before[0].Level, before[0].TargetLevel}
 		}
-		return audit(tx, p, "score", id, map[string]change{indicatorCode: {from, levels{out.Level, out.TargetLevel}}})
+		return audit(tx, p, "score", id, map[string]change{indicatorCode: {From: from, To: levels{out.Level, out.TargetLevel}}})
 	})
 	return out, err
 }
@@ -565,19 +565,11 @@ func staleVersion(sent, current int) error {
 // --- audit -----------------------------------------------------------------------
 
 // change is one field's before and after, for the audit log.
-type change struct {
-	From any `json:"from"`
-	To   any `json:"to"`
-}
+type change = auditlog.Change
 
 // audit records a change to an assessment in audit_log, in tx.
 func audit(tx *gorm.DB, actor identity.Principal, action string, id int64, changes map[string]change) error {
-	data, err := json.Marshal(changes)
-	if err != nil {
-		return err
-	}
-	return tx.Exec(`INSERT INTO audit_log (actor_id, action, object_type, object_id, changes) VALUES (?, ?, 'assessment', ?, ?)`,
-		actor.UserID, action, id, string(data)).Error
+	return auditlog.Write(tx, &actor.UserID, action, "assessment", id, changes)
 }
 
 // milestoneLog writes milestones for the audit log: "name: date" each.
@@ -585,19 +577,6 @@ func milestoneLog(ms []Milestone) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Name + ": " + m.Date.String()
-	}
-	return out
-}
-
-// changedFields keeps the fields whose value changed.
-func changedFields(pairs map[string][2]any) map[string]change {
-	out := make(map[string]change)
-	for k, p := range pairs {
-		a, _ := json.Marshal(p[0])
-		b, _ := json.Marshal(p[1])
-		if string(a) != string(b) {
-			out[k] = change{p[0], p[1]}
-		}
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"encoding/json"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
@@ -107,22 +107,14 @@ func checkPassword(v *apperr.Validation, field, s string) {
 // --- audit ----------------------------------------------------------------
 
 // change is one field's before and after, for the audit log.
-type change struct {
-	From any `json:"from"`
-	To   any `json:"to"`
-}
+type change = auditlog.Change
 
 func audit(tx *gorm.DB, actor *Principal, action, objectType string, id int64, changes map[string]change) error {
-	data, err := json.Marshal(changes)
-	if err != nil {
-		return err
-	}
 	var actorID *int64
 	if actor != nil {
 		actorID = &actor.UserID
 	}
-	return tx.Exec(`INSERT INTO audit_log (actor_id, action, object_type, object_id, changes) VALUES (?, ?, ?, ?, ?)`,
-		actorID, action, objectType, id, string(data)).Error
+	return auditlog.Write(tx, actorID, action, objectType, id, changes)
 }
 
 // AuditEntry is one recorded change to a user or unit.
@@ -242,9 +234,9 @@ func (s *Service) CreateUnit(ctx context.Context, p Principal, in UnitInput) (Un
 		if err != nil {
 			return translateUnit(err)
 		}
-		return audit(tx, &p, "create", "unit", u.ID, map[string]change{
-			"code": {nil, u.Code}, "name": {nil, u.Name}, "parent_id": {nil, u.ParentID}, "email": {nil, u.Email},
-		})
+		return audit(tx, &p, "create", "unit", u.ID, auditlog.Created(map[string]any{
+			"code": u.Code, "name": u.Name, "parent_id": u.ParentID, "email": u.Email,
+		}))
 	})
 	return u, err
 }
@@ -352,14 +344,4 @@ func staleVersion(sent, current int) error {
 }
 
 // diff keeps the fields whose value changed.
-func diff(pairs map[string][2]any) map[string]change {
-	out := make(map[string]change)
-	for k, p := range pairs {
-		a, _ := json.Marshal(p[0])
-		b, _ := json.Marshal(p[1])
-		if string(a) != string(b) {
-			out[k] = change{p[0], p[1]}
-		}
-	}
-	return out
-}
+func diff(pairs map[string][2]any) map[string]change { return auditlog.Diff(pairs) }

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
@@ -135,10 +136,10 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput
 		if err != nil {
 			return translateUser(err, in.Email)
 		}
-		return audit(tx, actor, "create", "user", u.ID, map[string]change{
-			"email": {nil, u.Email}, "name": {nil, u.Name}, "nip": {nil, u.NIP}, "role": {nil, u.Role},
-			"unit_id": {nil, u.UnitID}, "active": {nil, u.Active},
-		})
+		return audit(tx, actor, "create", "user", u.ID, auditlog.Created(map[string]any{
+			"email": u.Email, "name": u.Name, "nip": u.NIP, "role": u.Role,
+			"unit_id": u.UnitID, "active": u.Active,
+		}))
 	})
 	return u, err
 }
@@ -235,7 +236,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, version
 			"role": {cur.Role, out.Role}, "unit_id": {cur.UnitID, out.UnitID}, "active": {cur.Active, out.Active},
 		})
 		if hash != "" {
-			changes["password"] = change{nil, "changed"}
+			changes["password"] = change{To: "changed"}
 		}
 		return audit(tx, &p, "update", "user", id, changes)
 	})
