@@ -1,0 +1,468 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/api"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding/findingtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/server"
+)
+
+// The workflow benchmarks quoted in issue notes run on the full generated
+// data set (findingtest.Full: 100,000 findings, 250,000 actions, 1,000,000
+// events, 60 units), each on its own copy, through the real handler with 8
+// concurrent clients. Each reports requests per second and the handler's
+// latency percentiles (server side: the time in ServeHTTP, authentication
+// and JSON included). Generating the data set takes about half a minute,
+// once per test server:
+//
+//	go test -run '^$' -bench 'FindingList|Transition|FindingCreate' ./internal/api/
+
+// workflowBench is the API on a copy of the generated data set, with an
+// auditor signed in.
+type workflowBench struct {
+	url     string
+	db      *gorm.DB
+	handler http.Handler
+	auditor string // token
+}
+
+func newWorkflowBench(b *testing.B) *workflowBench {
+	b.Helper()
+	if testing.Short() {
+		b.Skip("generates 100,000 findings with 1,000,000 events")
+	}
+	ctx := context.Background()
+	w := &workflowBench{url: findingtest.URL(b, findingtest.Full)}
+	db, err := postgres.Open(ctx, w.url, postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { postgres.Close(db) })
+	w.db = db
+
+	// The workflow's clock runs from the morning of the data set's today.
+	start := time.Now()
+	morning := findingtest.Today.Time(wita).Add(9 * time.Hour)
+	clock := func() time.Time { return morning.Add(time.Since(start)) }
+	ids := identity.NewService(db, time.Now, identity.DefaultSettings)
+	key, err := postgres.Secret(ctx, db, "cursor_key")
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(),
+		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
+	api.New(api.Options{Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
+		Assessments: framework.NewAssessments(db, clock), Findings: finding.NewService(db, clock, wita), CursorKey: key,
+		TimeZone: time.UTC}).Register(srv.Echo())
+	w.handler = srv.Echo()
+
+	// Generated people cannot sign in; the benchmarks' auditor can.
+	if _, err := identity.EnsureAdmin(ctx, db, "admin@kalselprov.go.id", password); err != nil {
+		b.Fatal(err)
+	}
+	var admin identity.Principal
+	db.Raw(`SELECT id AS user_id, role, unit_id FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&admin)
+	var unit int64
+	db.Raw(`SELECT unit_id FROM users WHERE role = 'auditor' ORDER BY id LIMIT 1`).Scan(&unit)
+	if _, err := ids.CreateUser(ctx, &admin, identity.UserInput{Email: "auditor.bench@kalselprov.go.id", Name: "Auditor Uji Beban",
+		Role: identity.RoleAuditor, UnitID: unit, Password: password}); err != nil {
+		b.Fatal(err)
+	}
+	var tok struct{ Token string }
+	rec := w.request(http.MethodPost, "/api/v1/auth/token", "", `{"email":"auditor.bench@kalselprov.go.id","password":"`+password+`"}`)
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &tok) != nil {
+		b.Fatalf("sign in: %d %s", rec.Code, rec.Body)
+	}
+	w.auditor = tok.Token
+	return w
+}
+
+// request serves one request outside the measurements.
+func (w *workflowBench) request(method, path, token, body string) *httptest.ResponseRecorder {
+	return (&benchClient{w: w}).do(method, path, token, body)
+}
+
+// benchClient is one of the concurrent clients; it records the handler's
+// time for each of its requests.
+type benchClient struct {
+	id  int
+	w   *workflowBench
+	lat []time.Duration
+}
+
+func (c *benchClient) do(method, path, token, body string) *httptest.ResponseRecorder {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	req.RemoteAddr = "192.0.2.1:4321"
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	c.w.handler.ServeHTTP(rec, req)
+	c.lat = append(c.lat, time.Since(start))
+	return rec
+}
+
+// benchClients is how many goroutines clients runs: 8, whatever GOMAXPROCS
+// is, rounded to a multiple of it.
+func benchClients() int {
+	return max(1, 8/runtime.GOMAXPROCS(0)) * runtime.GOMAXPROCS(0)
+}
+
+// clients runs op from benchClients() concurrent clients, numbered from 0,
+// and reports (and returns) requests per second and the handler's latency
+// percentiles.
+func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	var (
+		mu   sync.Mutex
+		all  []time.Duration
+		next atomic.Int32
+	)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		c := &benchClient{id: int(next.Add(1)) - 1, w: w, lat: make([]time.Duration, 0, 1024)}
+		for pb.Next() {
+			op(c)
+		}
+		mu.Lock()
+		all = append(all, c.lat...)
+		mu.Unlock()
+	})
+	rate := float64(len(all)) / time.Since(start).Seconds()
+	b.StopTimer()
+	b.ReportMetric(rate, "req/s")
+	reportPercentiles(b, all)
+	return rate
+}
+
+// reportPercentiles reports the 50th, 95th and 99th percentiles of lat.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(q float64) float64 {
+		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.95), "p95-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+func mustCode(rec *httptest.ResponseRecorder, want int, what string) {
+	if rec.Code != want {
+		panic(fmt.Sprintf("%s: %d %s", what, rec.Code, rec.Body))
+	}
+}
+
+// BenchmarkFindingList measures the list of one unit's overdue findings in
+// progress, as an auditor, at its first page and at its last full page,
+// reached by following next_cursor; the unit is the one with most of them.
+func BenchmarkFindingList(b *testing.B) {
+	w := newWorkflowBench(b)
+	var unit int64
+	w.db.Raw(`SELECT unit_id FROM findings WHERE state = 'in_progress' AND due_sort < ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+		findingtest.Today).Scan(&unit)
+	path := fmt.Sprintf("/api/v1/findings?state=in_progress&unit_id=%d&overdue=true&limit=50", unit)
+
+	// Follow next_cursor to the end; the deep page is the last full one.
+	var urls []string
+	var sizes []int
+	for cursor := ""; ; {
+		rec := w.request(http.MethodGet, path+cursor, w.auditor, "")
+		mustCode(rec, http.StatusOK, "list")
+		var page struct {
+			Items      []json.RawMessage
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			b.Fatal(err)
+		}
+		urls, sizes = append(urls, path+cursor), append(sizes, len(page.Items))
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = "&cursor=" + url.QueryEscape(*page.NextCursor)
+	}
+	k := len(urls) - 1
+	if sizes[k] < 50 && k > 0 {
+		k--
+	}
+	if k < 4 {
+		b.Fatalf("the list has %d pages; want a deep one", len(urls))
+	}
+	deep, pageNo := urls[k], k+1
+	list := func(path string) func(b *testing.B) {
+		return func(b *testing.B) {
+			w.clients(b, func(c *benchClient) {
+				mustCode(c.do(http.MethodGet, path, w.auditor, ""), http.StatusOK, "list")
+			})
+		}
+	}
+	b.Run("first", list(path))
+	b.Run("deep", func(b *testing.B) {
+		list(deep)(b)
+		b.ReportMetric(float64(pageNo), "page")
+	})
+}
+
+// transitionTargets picks n findings in progress, spread over the table;
+// the pgbench comparison works on the same ones.
+const transitionTargets = `SELECT id FROM findings WHERE state = 'in_progress' ORDER BY id % 97, id LIMIT ?`
+
+// pgbenchTPS is the raw PostgreSQL figure of this run, for the ratio that
+// BenchmarkTransition reports.
+var pgbenchTPS atomic.Value // float64
+
+// BenchmarkTransitionPgbench runs the writes of a transition (lock and read
+// the finding, one event with a 32-byte hash, a version-checked update of
+// the finding) as a pgbench script, 8 clients for 10 seconds, on its own
+// copy of the data set: what PostgreSQL alone does on this machine.
+func BenchmarkTransitionPgbench(b *testing.B) {
+	if testing.Short() {
+		b.Skip("generates 100,000 findings with 1,000,000 events")
+	}
+	pgbench := pgbenchPath(b)
+	script, err := filepath.Abs("testdata/pgbench_transition.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := findingtest.URL(b, findingtest.Full)
+	db, err := postgres.Open(context.Background(), target, postgres.Options{MaxConns: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Each pgbench client works on its own 64 findings, as each client of
+	// BenchmarkTransition does.
+	err = db.Exec(`CREATE TABLE pgbench_targets AS SELECT row_number() OVER () - 1 AS n, id AS finding_id FROM (`+
+		transitionTargets+`) t`, 64*8).Error
+	if err == nil {
+		err = db.Exec(`ALTER TABLE pgbench_targets ADD PRIMARY KEY (n); ANALYZE pgbench_targets`).Error
+	}
+	postgres.Close(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("c8", func(b *testing.B) {
+		logs := b.TempDir()
+		cmd := exec.Command(pgbench, "-n", "-M", "prepared", "-c", "8", "-j", "2", "-T", "10", "-f", script, "-l", "--log-prefix", filepath.Join(logs, "tx"), target)
+		cmd.Env = append(os.Environ(), "PGAPPNAME=pgbench_transition")
+		b.ResetTimer()
+		out, err := cmd.CombinedOutput()
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("pgbench: %v\n%s", err, out)
+		}
+		m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+		if m == nil {
+			b.Fatalf("pgbench printed no tps:\n%s", out)
+		}
+		tps, _ := strconv.ParseFloat(string(m[1]), 64)
+		if f := regexp.MustCompile(`number of failed transactions: ([0-9]+)`).FindSubmatch(out); f != nil && string(f[1]) != "0" {
+			b.Fatalf("pgbench transactions failed:\n%s", out)
+		}
+		pgbenchTPS.Store(tps)
+		b.ReportMetric(tps, "req/s")
+		b.ReportMetric(1e9/tps, "ns/op")
+		lat, err := pgbenchLatencies(logs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// pgbench's latencies are its client's: five round trips each.
+		reportPercentiles(b, lat)
+	})
+}
+
+// pgbenchPath finds pgbench beside the test server's binaries, or on PATH.
+func pgbenchPath(b *testing.B) string {
+	if dir, err := postgres.FindBinaries(); err == nil {
+		if p := filepath.Join(dir, "pgbench"); fileExists(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p
+	}
+	b.Skip("pgbench not found (Debian: apt-get install postgresql-contrib)")
+	return ""
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}
+
+// pgbenchLatencies reads the per-transaction logs of pgbench -l: the third
+// field of each line is the transaction's latency in microseconds.
+func pgbenchLatencies(dir string) ([]time.Duration, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "tx*"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no pgbench logs in %s (%v)", dir, err)
+	}
+	var out []time.Duration
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 3 {
+				continue
+			}
+			us, err := strconv.ParseInt(fields[2], 10, 64)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: %q: %w", name, sc.Text(), err)
+			}
+			out = append(out, time.Duration(us)*time.Microsecond)
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// BenchmarkTransition measures transitions, each a real change of state
+// with its event, on findings in progress that each client has to itself,
+// the version taken from the previous answer:
+//
+//   - not_actionable_reopen: mark_not_actionable, then reopen (both
+//     auditors' verbs with a reason; the first queues a notification);
+//   - reject_submit: on submitted findings, reject, then submit again (the
+//     submission checks that every action is done and evidence exists).
+//
+// When BenchmarkTransitionPgbench ran before in the same run, it also
+// reports the ratio to pgbench's transactions per second.
+func BenchmarkTransition(b *testing.B) {
+	w := newWorkflowBench(b)
+	const perClient = 64
+	n := benchClients()
+	type target struct {
+		id      int64
+		version int
+		state   string
+	}
+	pick := func(q string, args ...any) [][]*target {
+		var rows []struct {
+			ID      int64
+			Version int
+			State   string
+		}
+		w.db.Raw(`SELECT id, version, state FROM findings WHERE id IN (`+q+`) ORDER BY id % 97, id`, args...).Scan(&rows)
+		if len(rows) < n*perClient {
+			b.Fatalf("%d findings to transition; want %d", len(rows), n*perClient)
+		}
+		out := make([][]*target, n)
+		for i, r := range rows {
+			out[i%n] = append(out[i%n], &target{id: r.ID, version: r.Version, state: r.State})
+		}
+		return out
+	}
+	run := func(b *testing.B, targets [][]*target, step func(t *target) (verb, reason string)) {
+		next := make([]int, n)
+		rate := w.clients(b, func(c *benchClient) {
+			mine := targets[c.id]
+			t := mine[next[c.id]%len(mine)]
+			next[c.id]++
+			verb, reason := step(t)
+			body := fmt.Sprintf(`{"action":%q,"reason":%q,"version":%d}`, verb, reason, t.version)
+			rec := c.do(http.MethodPost, fmt.Sprintf("/api/v1/findings/%d/transitions", t.id), w.auditor, body)
+			mustCode(rec, http.StatusOK, verb)
+			var out struct {
+				State   string
+				Version int
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+				panic(err)
+			}
+			t.state, t.version = out.State, out.Version
+		})
+		if tps, ok := pgbenchTPS.Load().(float64); ok {
+			b.ReportMetric(rate/tps, "of-pgbench")
+		}
+	}
+	inWork := pick(transitionTargets, n*perClient)
+	b.Run("not_actionable_reopen", func(b *testing.B) {
+		run(b, inWork, func(t *target) (string, string) {
+			if t.state == "in_progress" {
+				return "mark_not_actionable", "Aplikasi telah dihentikan"
+			}
+			return "reopen", "Temuan berulang pada pemeriksaan berikutnya"
+		})
+	})
+	submitted := pick(`SELECT id FROM findings WHERE state = 'submitted' ORDER BY id % 97, id LIMIT ?`, n*perClient)
+	b.Run("reject_submit", func(b *testing.B) {
+		run(b, submitted, func(t *target) (string, string) {
+			if t.state == "submitted" {
+				return "reject", "Bukti dukung belum ditandatangani pejabat berwenang"
+			}
+			return "submit", ""
+		})
+	})
+}
+
+// BenchmarkFindingCreate measures recording a draft finding with a new code
+// on one of the generated reviews.
+func BenchmarkFindingCreate(b *testing.B) {
+	w := newWorkflowBench(b)
+	var reviews, units []int64
+	w.db.Raw(`SELECT id FROM reviews ORDER BY id`).Scan(&reviews)
+	w.db.Raw(`SELECT id FROM units ORDER BY id`).Scan(&units)
+	var count atomic.Int64
+	b.Run("draft", func(b *testing.B) {
+		w.clients(b, func(c *benchClient) {
+			i := count.Add(1)
+			body := fmt.Sprintf(`{"review_id":%d,"title":"Peta rencana manajemen risiko SPBE belum ada (%d)",
+				"condition":"Belum ada dokumen peta rencana manajemen risiko SPBE yang ditetapkan.",
+				"criteria":"Peraturan Menteri PANRB Nomor 5 Tahun 2020 tentang Pedoman Manajemen Risiko SPBE",
+				"cause":"Belum ada tim manajemen risiko","effect":"Indikator 38 bernilai 1",
+				"recommendation":"Menyusun dan menetapkan peta rencana manajemen risiko SPBE","severity":"high","unit_id":%d,
+				"indicator_codes":["I38","I05"],"due_date":"2025-12-31"}`, reviews[int(i)%len(reviews)], i, units[int(i)%len(units)])
+			mustCode(c.do(http.MethodPost, "/api/v1/findings", w.auditor, body), http.StatusCreated, "create")
+		})
+	})
+}
