@@ -167,7 +167,9 @@ func listQuery(p identity.Principal, f Filter, after *Cursor, limit int, today d
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += fmt.Sprintf(` ORDER BY due_sort, id LIMIT %d`, limit)
+	// Qualified: a bare due_sort would name the text column of the select
+	// list, and sorting by it could not use the indexes.
+	q += fmt.Sprintf(` ORDER BY findings.due_sort, findings.id LIMIT %d`, limit)
 	return q, args
 }
 
