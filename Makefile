@@ -17,9 +17,10 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: the benchmarks quoted in issue notes
+## bench: the benchmarks quoted in issue notes, one package at a time (builds and other
+## packages would compete with them for the CPU)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 3s -benchmem ./...
 
 ## build: the binary, with its version
 build:

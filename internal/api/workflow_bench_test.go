@@ -39,10 +39,13 @@ import (
 // The workflow benchmarks quoted in issue notes run on the full generated
 // data set (findingtest.Full: 100,000 findings, 250,000 actions, 1,000,000
 // events, 60 units), each on its own copy, through the real handler with 8
-// concurrent clients. Each reports requests per second and the handler's
+// concurrent clients. Each reports requests per second, the handler's
 // latency percentiles (server side: the time in ServeHTTP, authentication
-// and JSON included). Generating the data set takes about half a minute,
-// once per test server:
+// and JSON included) and, where /proc shows them, the CPU time per request
+// of this process (app-cpu-ms/op) and of the PostgreSQL cluster
+// (pg-cpu-ms/op); BenchmarkTransition also reports its ratio to pgbench's
+// figure of the same run (of-pgbench). Generating the data set takes about
+// half a minute, once per test server:
 //
 //	go test -run '^$' -bench 'FindingList|Transition|FindingCreate' ./internal/api/
 
@@ -52,7 +55,9 @@ type workflowBench struct {
 	url     string
 	db      *gorm.DB
 	handler http.Handler
-	auditor string // token
+	auditor string          // token
+	warmed  map[string]bool // sub-benchmarks warmed up
+	cpu     *cpuMeter
 }
 
 func newWorkflowBench(b *testing.B) *workflowBench {
@@ -61,13 +66,14 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 		b.Skip("generates 100,000 findings with 1,000,000 events")
 	}
 	ctx := context.Background()
-	w := &workflowBench{url: findingtest.URL(b, findingtest.Full)}
+	w := &workflowBench{url: copyFull(b)}
 	db, err := postgres.Open(ctx, w.url, postgres.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { postgres.Close(db) })
 	w.db = db
+	w.cpu = newCPUMeter(db)
 
 	// The workflow's clock runs from the morning of the data set's today.
 	start := time.Now()
@@ -105,6 +111,16 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 	}
 	w.auditor = tok.Token
 	return w
+}
+
+// copyFull returns the URL of a fresh copy of the full data set. The copy
+// is hundreds of megabytes of files just written: they are flushed to disk
+// first, or the kernel's writeback competes with the measurements.
+func copyFull(b *testing.B) string {
+	b.Helper()
+	u := findingtest.URL(b, findingtest.Full)
+	exec.Command("sync").Run()
+	return u
 }
 
 // request serves one request outside the measurements.
@@ -148,8 +164,31 @@ func benchClients() int {
 
 // clients runs op from benchClients() concurrent clients, numbered from 0,
 // and reports (and returns) requests per second and the handler's latency
-// percentiles.
+// percentiles. The first call for a sub-benchmark warms up first, for a
+// second: fresh pooled connections prepare their statements and fresh
+// server processes fill their catalogue caches, which would otherwise weigh
+// on the short runs that testing.B starts with.
 func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
+	if w.warmed == nil {
+		w.warmed = map[string]bool{}
+	}
+	if !w.warmed[b.Name()] {
+		w.warmed[b.Name()] = true
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(time.Second)
+		for id := range benchClients() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := &benchClient{id: id, w: w}
+				for time.Now().Before(deadline) {
+					op(c)
+					c.lat = c.lat[:0]
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
 	var (
 		mu   sync.Mutex
@@ -157,6 +196,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 		next atomic.Int32
 	)
 	b.ReportAllocs()
+	pg0, self0, measured := w.cpu.read()
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
@@ -170,9 +210,91 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 	})
 	rate := float64(len(all)) / time.Since(start).Seconds()
 	b.StopTimer()
+	if pg1, self1, ok := w.cpu.read(); measured && ok {
+		reportCPU(b, pg1-pg0, self1-self0, len(all))
+	}
 	b.ReportMetric(rate, "req/s")
 	reportPercentiles(b, all)
 	return rate
+}
+
+// cpuMeter reads the CPU time used by this process and by the database
+// cluster (its postmaster, the children it has reaped and those still
+// running), from /proc: CPU per request is what a 2-core machine shared by
+// the service and PostgreSQL spends, and unlike requests per second it
+// hardly moves when other work shares the machine. It is nil where /proc or
+// the cluster's processes cannot be read (another OS, a remote server).
+type cpuMeter struct{ postmaster int }
+
+func newCPUMeter(db *gorm.DB) *cpuMeter {
+	var pid int
+	if db.Raw(`SELECT pg_backend_pid()`).Scan(&pid).Error != nil {
+		return nil
+	}
+	st, err := procStat(pid)
+	if err != nil {
+		return nil
+	}
+	return &cpuMeter{postmaster: st.ppid}
+}
+
+// read returns the CPU time of the cluster and of this process so far.
+func (m *cpuMeter) read() (cluster, self time.Duration, ok bool) {
+	if m == nil {
+		return 0, 0, false
+	}
+	pm, err := procStat(m.postmaster)
+	if err != nil {
+		return 0, 0, false
+	}
+	cluster = pm.cpu + pm.children
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		if st, err := procStat(pid); err == nil && st.ppid == m.postmaster {
+			cluster += st.cpu
+		}
+	}
+	me, err := procStat(os.Getpid())
+	if err != nil {
+		return 0, 0, false
+	}
+	return cluster, me.cpu, true
+}
+
+type procTimes struct {
+	ppid          int
+	cpu, children time.Duration
+}
+
+// procStat reads a process's parent and CPU times from /proc/<pid>/stat,
+// in clock ticks of 1/100 s.
+func procStat(pid int) (procTimes, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procTimes{}, err
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return procTimes{}, fmt.Errorf("/proc/%d/stat: %q", pid, data)
+	}
+	f := strings.Fields(string(data[i+1:])) // f[0] is field 3, the state
+	if len(f) < 15 {
+		return procTimes{}, fmt.Errorf("/proc/%d/stat: %q", pid, data)
+	}
+	n := func(k int) int64 { v, _ := strconv.ParseInt(f[k-3], 10, 64); return v }
+	tick := 10 * time.Millisecond
+	return procTimes{ppid: int(n(4)), cpu: time.Duration(n(14)+n(15)) * tick, children: time.Duration(n(16)+n(17)) * tick}, nil
+}
+
+// reportCPU reports the CPU time per operation of the cluster and of the
+// client (this process, or pgbench).
+func reportCPU(b *testing.B, cluster, client time.Duration, ops int) {
+	if ops == 0 {
+		return
+	}
+	b.ReportMetric(float64(cluster.Microseconds())/1000/float64(ops), "pg-cpu-ms/op")
+	b.ReportMetric(float64(client.Microseconds())/1000/float64(ops), "app-cpu-ms/op")
 }
 
 // reportPercentiles reports the 50th, 95th and 99th percentiles of lat.
@@ -267,7 +389,7 @@ func BenchmarkTransitionPgbench(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	target := findingtest.URL(b, findingtest.Full)
+	target := copyFull(b)
 	db, err := postgres.Open(context.Background(), target, postgres.Options{MaxConns: 2})
 	if err != nil {
 		b.Fatal(err)
@@ -279,6 +401,7 @@ func BenchmarkTransitionPgbench(b *testing.B) {
 	if err == nil {
 		err = db.Exec(`ALTER TABLE pgbench_targets ADD PRIMARY KEY (n); ANALYZE pgbench_targets`).Error
 	}
+	meter := newCPUMeter(db)
 	postgres.Close(db)
 	if err != nil {
 		b.Fatal(err)
@@ -287,9 +410,11 @@ func BenchmarkTransitionPgbench(b *testing.B) {
 		logs := b.TempDir()
 		cmd := exec.Command(pgbench, "-n", "-M", "prepared", "-c", "8", "-j", "2", "-T", "10", "-f", script, "-l", "--log-prefix", filepath.Join(logs, "tx"), target)
 		cmd.Env = append(os.Environ(), "PGAPPNAME=pgbench_transition")
+		pg0, _, measured := meter.read()
 		b.ResetTimer()
 		out, err := cmd.CombinedOutput()
 		b.StopTimer()
+		pg1, _, ok := meter.read()
 		if err != nil {
 			b.Fatalf("pgbench: %v\n%s", err, out)
 		}
@@ -307,6 +432,9 @@ func BenchmarkTransitionPgbench(b *testing.B) {
 		lat, err := pgbenchLatencies(logs)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if measured && ok {
+			reportCPU(b, pg1-pg0, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime(), len(lat))
 		}
 		// pgbench's latencies are its client's: five round trips each.
 		reportPercentiles(b, lat)

@@ -89,7 +89,9 @@ func fill(s Size) func(*gorm.DB) error {
 }
 
 // Generate fills a migrated database that has no findings yet with a data
-// set of size s. The same size and seed give the same data.
+// set of size s, using two connections of db's pool at once. The same size
+// and seed give the same data. Should it fail, the database is left
+// half-filled: drop it.
 func Generate(ctx context.Context, db *gorm.DB, s Size) error {
 	if s.Units < 1 || s.Findings < 0 || s.Actions < 0 || s.Events < 0 {
 		return fmt.Errorf("findingtest: bad size %+v", s)
