@@ -112,12 +112,10 @@ func (s *Service) CreateAction(ctx context.Context, p identity.Principal, findin
 			set, args = `, state = ?, version = version + 1`, []any{InProgress}
 		}
 		to := InProgress
-		_, ev, err := record(tx, cur, Event{Kind: EventActionAssigned, ActorID: &p.UserID, FromState: &cur.State, ToState: &to,
-			CreatedAt: now, Data: eventData(actionContent(out))}, set, args...)
-		if err != nil {
-			return err
-		}
-		return queue(tx, NoticeActionAssigned, ev, &out.ID, toAssignee, out.ID)
+		_, _, err = recordNotice(tx, cur, Event{Kind: EventActionAssigned, ActorID: &p.UserID, FromState: &cur.State, ToState: &to,
+			CreatedAt: now, Data: eventData(actionContent(out))},
+			&notice{kind: NoticeActionAssigned, actionID: &out.ID, to: toAssignee, args: []any{out.ID}}, set, args...)
+		return err
 	})
 	out.Artifacts = []Artifact{}
 	return out, err
@@ -219,15 +217,13 @@ func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int
 			return translateRef(err)
 		}
 		changes["action_id"] = id
-		_, ev, err := record(tx, f, Event{Kind: EventActionUpdated, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
-			CreatedAt: now, Data: eventData(changes)}, "")
-		if err != nil {
-			return err
-		}
+		var n *notice
 		if next.AssigneeID != cur.AssigneeID {
-			return queue(tx, NoticeActionAssigned, ev, &out.ID, toAssignee, out.ID)
+			n = &notice{kind: NoticeActionAssigned, actionID: &out.ID, to: toAssignee, args: []any{out.ID}}
 		}
-		return nil
+		_, _, err = recordNotice(tx, f, Event{Kind: EventActionUpdated, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
+			CreatedAt: now, Data: eventData(changes)}, n, "")
+		return err
 	})
 	if err != nil {
 		return Action{}, err

@@ -114,16 +114,39 @@ const eventColumns = "id, finding_id, seq, kind, actor_id, from_state, to_state,
 // comma) to the finding, in one statement. It returns the finding as
 // written and the event with its id.
 func record(tx *gorm.DB, cur Finding, ev Event, set string, args ...any) (Finding, Event, error) {
+	return recordNotice(tx, cur, ev, nil, set, args...)
+}
+
+// notice is the notification an event queues, written in the event's
+// statement.
+type notice struct {
+	kind     string
+	actionID *int64
+	to       string
+	args     []any
+}
+
+// recordNotice is record that also queues the event's notification n
+// (nil: none) in the same statement.
+func recordNotice(tx *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
 	if err := cur.next(&ev); err != nil {
 		return Finding{}, Event{}, err
 	}
 	q := `WITH e AS (
 			INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)`
+	all := []any{ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash}
+	if n != nil {
+		q += `, n AS (INSERT INTO notifications (dedup_key, kind, finding_id, action_id, event_id, due_at, next_attempt_at, to_user_ids)
+			SELECT 'event:' || e.id, ?, ?, ?::bigint, e.id, ?::timestamptz, ?::timestamptz, r
+			FROM e, (SELECT ` + n.to + ` AS r) AS recipients WHERE cardinality(r) > 0)`
+		all = append(all, n.kind, ev.FindingID, n.actionID, ev.CreatedAt, ev.CreatedAt)
+		all = append(all, n.args...)
+	}
+	q += `
 		UPDATE findings SET event_count = ?, head_hash = ?, updated_at = ?` + set + `
 		WHERE id = ? RETURNING ` + findingColumns + `, (SELECT id FROM e) AS event_id`
-	all := []any{ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash,
-		ev.Seq, ev.Hash, ev.CreatedAt}
+	all = append(all, ev.Seq, ev.Hash, ev.CreatedAt)
 	all = append(all, args...)
 	all = append(all, cur.ID)
 	var row struct {

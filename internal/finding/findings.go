@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -194,8 +196,11 @@ func ptr[T any](v T) *T { return &v }
 // with the assignees of its actions; NotFound when there is none or when p
 // may not see it.
 func (s *Service) load(tx *gorm.DB, p identity.Principal, id int64, lock bool) (Finding, error) {
-	q := `SELECT ` + findingColumns + `, ARRAY(SELECT DISTINCT assignee_id FROM actions a WHERE a.finding_id = f.id) AS assignees
-		FROM findings f WHERE id = ?`
+	assignees := `'{}'::bigint[]`
+	if p.ScopeOf("finding") != identity.ScopeAll {
+		assignees = `ARRAY(SELECT DISTINCT assignee_id FROM actions a WHERE a.finding_id = f.id)`
+	}
+	q := `SELECT ` + findingColumns + `, ` + assignees + ` AS assignees FROM findings f WHERE id = ?`
 	if lock {
 		q += ` FOR UPDATE OF f`
 	}
@@ -241,26 +246,42 @@ func (s *Service) GetFinding(ctx context.Context, p identity.Principal, id int64
 // detail adds the actions and their artifacts to f.
 func (s *Service) detail(db *gorm.DB, f Finding) (Detail, error) {
 	d := Detail{Finding: f, Actions: []Action{}}
-	if err := db.Raw(`SELECT `+actionColumns+` FROM actions WHERE finding_id = ? ORDER BY id`, f.ID).Scan(&d.Actions).Error; err != nil {
+	rows, err := db.Raw(`SELECT a.id, a.finding_id, a.title, a.description, a.assignee_id, a.due_date, a.required_artifact_kinds, a.status,
+			a.completion_note, a.completed_by, a.completed_at, a.created_by, a.version, a.created_at, a.updated_at,
+			ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size,
+			ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at
+		FROM actions a LEFT JOIN artifacts ar ON ar.action_id = a.id AND ar.removed_at IS NULL
+		WHERE a.finding_id = ? ORDER BY a.id, ar.id`, f.ID).Rows()
+	if err != nil {
 		return Detail{}, err
 	}
-	if len(d.Actions) == 0 {
-		return d, nil
-	}
-	var arts []Artifact
-	if err := db.Raw(`SELECT `+artifactColumns+` FROM artifacts ar
-		WHERE action_id IN (SELECT id FROM actions WHERE finding_id = ?) AND removed_at IS NULL ORDER BY id`, f.ID).Scan(&arts).Error; err != nil {
-		return Detail{}, err
-	}
-	for i := range d.Actions {
-		d.Actions[i].Artifacts = []Artifact{}
-		for _, ar := range arts {
-			if ar.ActionID == d.Actions[i].ID {
-				d.Actions[i].Artifacts = append(d.Actions[i].Artifacts, ar)
-			}
+	defer rows.Close()
+	for rows.Next() {
+		var a Action
+		var arID, arAction, arSize, arBy sql.NullInt64
+		var arKind, arTitle, arNum, arSigner, arFile, arMedia sql.NullString
+		var arDate date.Date
+		var arSum []byte
+		var arCreated, arUpdated sql.NullTime
+		if err := rows.Scan(&a.ID, &a.FindingID, &a.Title, &a.Description, &a.AssigneeID, &a.DueDate, &a.RequiredArtifactKinds,
+			&a.Status, &a.CompletionNote, &a.CompletedBy, &a.CompletedAt, &a.CreatedBy, &a.Version, &a.CreatedAt, &a.UpdatedAt,
+			&arID, &arAction, &arKind, &arTitle, &arNum, &arDate, &arSigner, &arFile, &arMedia, &arSize, &arSum, &arBy,
+			&arCreated, &arUpdated); err != nil {
+			return Detail{}, err
+		}
+		if n := len(d.Actions); n == 0 || d.Actions[n-1].ID != a.ID {
+			a.Artifacts = []Artifact{}
+			d.Actions = append(d.Actions, a)
+		}
+		if arID.Valid {
+			last := &d.Actions[len(d.Actions)-1]
+			last.Artifacts = append(last.Artifacts, Artifact{ID: arID.Int64, ActionID: arAction.Int64, Kind: arKind.String,
+				Title: arTitle.String, DocNumber: arNum.String, DocDate: arDate, Signer: arSigner.String, FileName: arFile.String,
+				MediaType: arMedia.String, Size: arSize.Int64, SHA256: arSum, UploadedBy: arBy.Int64, CreatedAt: arCreated.Time,
+				UpdatedAt: arUpdated.Time})
 		}
 	}
-	return d, nil
+	return d, rows.Err()
 }
 
 const artifactColumns = "ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size, ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at"

@@ -82,9 +82,24 @@ func (s *Service) ListFindings(ctx context.Context, p identity.Principal, f Filt
 		return nil, err
 	}
 	q, args := listQuery(p, f, after, limit, s.Today())
-	var out []ListItem
-	err := s.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error
-	return out, err
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]ListItem, 0, limit)
+	for rows.Next() {
+		var it ListItem
+		x := &it.Finding
+		if err := rows.Scan(&x.ID, &x.Code, &x.ReviewID, &x.Title, &x.Condition, &x.Criteria, &x.Cause, &x.Effect,
+			&x.Recommendation, &x.Severity, &x.UnitID, &x.ApplicationID, &x.IndicatorCodes, &x.DueDate, &x.State,
+			&x.CreatedBy, &x.IssuedAt, &x.SubmittedBy, &x.SubmittedAt, &x.ClosedAt, &x.EventCount, &x.HeadHash,
+			&x.Version, &x.CreatedAt, &x.UpdatedAt, &it.DueSort); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
 }
 
 // listQuery builds the list's SQL. The conditions are written so that the

@@ -70,9 +70,19 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 		case Reopen:
 			set += `, submitted_by = NULL, submitted_at = NULL, closed_at = NULL`
 		}
-		var ev Event
-		out, ev, err = record(tx, cur, Event{Kind: string(t.Verb), ActorID: &p.UserID, FromState: &cur.State, ToState: &t.To,
-			CreatedAt: now, Data: eventData(data)}, set, args...)
+		var n *notice
+		switch t.Verb {
+		case Submit:
+			n = &notice{kind: NoticeSubmitted, to: toAuditors}
+		case Reject:
+			n = &notice{kind: NoticeRejected, to: toManagersAndAssignees, args: []any{cur.ID, cur.ID}}
+		case Close:
+			n = &notice{kind: NoticeClosed, to: toUnitManagers, args: []any{cur.ID}}
+		case MarkNotActionable:
+			n = &notice{kind: NoticeNotActionable, to: toUnitManagers, args: []any{cur.ID}}
+		}
+		out, _, err = recordNotice(tx, cur, Event{Kind: string(t.Verb), ActorID: &p.UserID, FromState: &cur.State, ToState: &t.To,
+			CreatedAt: now, Data: eventData(data)}, n, set, args...)
 		if err != nil {
 			return err
 		}
@@ -82,16 +92,6 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 			if err != nil {
 				return err
 			}
-		}
-		switch t.Verb {
-		case Submit:
-			return queue(tx, NoticeSubmitted, ev, nil, toAuditors)
-		case Reject:
-			return queue(tx, NoticeRejected, ev, nil, toManagersAndAssignees, cur.ID, cur.ID)
-		case Close:
-			return queue(tx, NoticeClosed, ev, nil, toUnitManagers, cur.ID)
-		case MarkNotActionable:
-			return queue(tx, NoticeNotActionable, ev, nil, toUnitManagers, cur.ID)
 		}
 		return nil
 	})
