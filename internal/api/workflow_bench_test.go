@@ -66,6 +66,8 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 		b.Skip("generates 100,000 findings with 1,000,000 events")
 	}
 	ctx := context.Background()
+	// Measure the service as serve runs it.
+	server.TuneGC(os.LookupEnv)
 	w := &workflowBench{url: copyFull(b)}
 	db, err := postgres.Open(ctx, w.url, postgres.Options{})
 	if err != nil {

@@ -7,9 +7,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // Filter narrows the finding list; every field is optional and they
@@ -82,24 +86,31 @@ func (s *Service) ListFindings(ctx context.Context, p identity.Principal, f Filt
 		return nil, err
 	}
 	q, args := listQuery(p, f, after, limit, s.Today())
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := make([]ListItem, 0, limit)
-	for rows.Next() {
-		var it ListItem
-		x := &it.Finding
-		if err := rows.Scan(&x.ID, &x.Code, &x.ReviewID, &x.Title, &x.Condition, &x.Criteria, &x.Cause, &x.Effect,
-			&x.Recommendation, &x.Severity, &x.UnitID, &x.ApplicationID, &x.IndicatorCodes, &x.DueDate, &x.State,
-			&x.CreatedBy, &x.IssuedAt, &x.SubmittedBy, &x.SubmittedAt, &x.ClosedAt, &x.EventCount, &x.HeadHash,
-			&x.Version, &x.CreatedAt, &x.UpdatedAt, &it.DueSort); err != nil {
-			return nil, err
+	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, postgres.Numbered(q), args...)
+		if err != nil {
+			return err
 		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			var it ListItem
+			var due pgtype.Date
+			x := &it.Finding
+			if err := rows.Scan(&x.ID, &x.Code, &x.ReviewID, &x.Title, &x.Condition, &x.Criteria, &x.Cause, &x.Effect,
+				&x.Recommendation, &x.Severity, &x.UnitID, &x.ApplicationID, (*[]string)(&x.IndicatorCodes), &due, &x.State,
+				&x.CreatedBy, &x.IssuedAt, &x.SubmittedBy, &x.SubmittedAt, &x.ClosedAt, &x.EventCount, &x.HeadHash,
+				&x.Version, &x.CreatedAt, &x.UpdatedAt, &it.DueSort); err != nil {
+				return err
+			}
+			if due.Valid {
+				x.DueDate = date.New(due.Time.Date())
+			}
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // listQuery builds the list's SQL. The conditions are written so that the

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // TokenKind tells API bearer tokens from browser sessions; both live in one
@@ -150,28 +153,31 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, Us
 	}
 	sum := sha256.Sum256([]byte(token))
 	now := s.now()
-	var row struct {
-		User
-		TokenID    int64
-		LastUsedAt time.Time
-	}
-	res := s.db.WithContext(ctx).Raw(`SELECT t.id AS token_id, t.last_used_at,
-			u.id, u.email, u.name, u.nip, u.role, u.unit_id, u.active, u.version, u.created_at, u.updated_at
-		FROM auth_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND u.active`, sum[:], now).Scan(&row)
-	if res.Error != nil {
-		return Principal{}, User{}, res.Error
-	}
-	if res.RowsAffected == 0 {
+	var u User
+	var tokenID int64
+	var lastUsed time.Time
+	// Every request passes here: read with pgx directly, without GORM's
+	// reflection.
+	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, `SELECT t.id, t.last_used_at,
+				u.id, u.email, u.name, u.nip, u.role, u.unit_id, u.active, u.version, u.created_at, u.updated_at
+			FROM auth_tokens t JOIN users u ON u.id = t.user_id
+			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active`, sum[:], now).
+			Scan(&tokenID, &lastUsed, &u.ID, &u.Email, &u.Name, &u.NIP, &u.Role, &u.UnitID, &u.Active, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, User{}, apperr.E(apperr.Unauthenticated, "The token is not valid, has expired or was revoked. Sign in again.")
+	}
+	if err != nil {
+		return Principal{}, User{}, err
 	}
 	// Record use at most once a minute: a write per request would double the
 	// cost of every read.
-	if now.Sub(row.LastUsedAt) > time.Minute {
-		s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET last_used_at = ? WHERE id = ?`, now, row.TokenID)
+	if now.Sub(lastUsed) > time.Minute {
+		s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET last_used_at = ? WHERE id = ?`, now, tokenID)
 	}
-	p := Principal{UserID: row.ID, Role: row.Role, UnitID: row.UnitID, TokenID: row.TokenID}
-	return p, row.User, nil
+	p := Principal{UserID: u.ID, Role: u.Role, UnitID: u.UnitID, TokenID: tokenID}
+	return p, u, nil
 }
 
 // Revoke ends the token p signed in with.
