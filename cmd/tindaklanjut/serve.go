@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	}
 	log := newLogger(cfg, stderr)
 	log.Info("starting tindaklanjut", "version", version, "config", cfg)
+	server.TuneGC(lookupEnv)
 
 	// Problems a person must fix come first, before anything is started.
 	if err := cfg.CheckDataDir(); err != nil {
