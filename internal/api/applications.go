@@ -103,15 +103,8 @@ func (a *API) applicationCreate(c echo.Context) error {
 }
 
 func (a *API) applicationPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req applicationPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}

@@ -179,15 +179,8 @@ func (a *API) assessmentCreate(c echo.Context) error {
 }
 
 func (a *API) assessmentPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req assessmentPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}

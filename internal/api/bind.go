@@ -98,6 +98,20 @@ type fieldError struct{ field, msg string }
 
 func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 
+// bindChange reads what every change request carries: the object's id
+// from the path, the JSON body into req, and the version the client last
+// saw (version reads it from the decoded body; If-Match otherwise).
+func bindChange(c echo.Context, req any, version func() *int) (id int64, v int, err error) {
+	if id, err = pathID(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if err = decodeJSON(c, req); err != nil {
+		return 0, 0, err
+	}
+	v, err = expectedVersion(c, version())
+	return id, v, err
+}
+
 // expectedVersion reads the version the client last saw: from the body, or
 // from If-Match ("3" or W/"3"). It is required for every change.
 func expectedVersion(c echo.Context, body *int) (int, error) {

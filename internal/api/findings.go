@@ -436,15 +436,8 @@ func (a *API) findingCreate(c echo.Context) error {
 }
 
 func (a *API) findingPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req findingPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}
@@ -459,20 +452,13 @@ func (a *API) findingPatch(c echo.Context) error {
 }
 
 func (a *API) findingTransition(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req transitionRequest
-	if err := decodeJSON(c, &req); err != nil {
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
+	if err != nil {
 		return err
 	}
 	if req.Action == "" {
 		return invalid("action", "is required: one of issue, submit, reject, close, mark_not_actionable, reopen")
-	}
-	version, err := expectedVersion(c, req.Version)
-	if err != nil {
-		return err
 	}
 	p := principal(c)
 	d, err := a.findings.Transition(c.Request().Context(), p, id, finding.TransitionInput{Verb: req.Action, Reason: req.Reason,
@@ -537,15 +523,8 @@ func (a *API) actionCreate(c echo.Context) error {
 }
 
 func (a *API) actionPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req actionPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}
@@ -558,15 +537,8 @@ func (a *API) actionPatch(c echo.Context) error {
 }
 
 func (a *API) actionComplete(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req actionCompleteRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}

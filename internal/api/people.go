@@ -163,15 +163,8 @@ func (a *API) unitCreate(c echo.Context) error {
 }
 
 func (a *API) unitPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req unitPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}
@@ -249,15 +242,8 @@ func (a *API) userCreate(c echo.Context) error {
 }
 
 func (a *API) userPatch(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req userPatchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	version, err := expectedVersion(c, req.Version)
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
 	if err != nil {
 		return err
 	}
