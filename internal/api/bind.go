@@ -137,6 +137,19 @@ func invalid(field, msg string) error {
 		Fields: []apperr.FieldError{{Field: field, Message: msg}}}
 }
 
+// queryID reads an optional positive id from the query string.
+func queryID(c echo.Context, name string) (*int64, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return nil, invalid(name, "must be a positive whole number (an id)")
+	}
+	return &n, nil
+}
+
 // pathID reads a positive integer path parameter; anything else is a 404,
 // as no object has such an id.
 func pathID(c echo.Context, name string) (int64, error) {

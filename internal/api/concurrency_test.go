@@ -19,19 +19,10 @@ func TestParallelTransitionsOneWins(t *testing.T) {
 
 	const n = 20
 	codes := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			who := []string{"auditor", "admin"}[i%2]
-			codes[i] = f.move(who, fd.ID, "mark_not_actionable", fmt.Sprintf("Alasan %d", i), fd.Version).Code
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(n, func(i int) {
+		who := []string{"auditor", "admin"}[i%2]
+		codes[i] = f.move(who, fd.ID, "mark_not_actionable", fmt.Sprintf("Alasan %d", i), fd.Version).Code
+	})
 	count := map[int]int{}
 	for _, c := range codes {
 		count[c]++
@@ -58,23 +49,14 @@ func TestParallelCreationsDistinctCodes(t *testing.T) {
 	const n = 100
 	codes := make([]string, n)
 	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			body := fmt.Sprintf(`{"review_id":%d,"title":"Temuan paralel %d","severity":"medium"}`, rev, i)
-			rec := f.do("POST", "/api/v1/findings", f.tokens[[]string{"auditor", "admin"}[i%2]], body, nil)
-			statuses[i] = rec.Code
-			var out struct{ Code string }
-			json.Unmarshal(rec.Body.Bytes(), &out)
-			codes[i] = out.Code
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(n, func(i int) {
+		body := fmt.Sprintf(`{"review_id":%d,"title":"Temuan paralel %d","severity":"medium"}`, rev, i)
+		rec := f.do("POST", "/api/v1/findings", f.tokens[[]string{"auditor", "admin"}[i%2]], body, nil)
+		statuses[i] = rec.Code
+		var out struct{ Code string }
+		json.Unmarshal(rec.Body.Bytes(), &out)
+		codes[i] = out.Code
+	})
 	seen := map[string]bool{}
 	format := regexp.MustCompile(`^TL-2024-[0-9]{4,}$`)
 	for i, c := range codes {
@@ -92,4 +74,21 @@ func TestParallelCreationsDistinctCodes(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("%d distinct codes; want %d", len(seen), n)
 	}
+}
+
+// together runs fn(0) … fn(n-1) in n goroutines released at the same
+// moment, and waits for all of them.
+func together(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			fn(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
 }

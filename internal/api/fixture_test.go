@@ -157,10 +157,9 @@ func (f *fixture) login(email string) string {
 	return out.Token
 }
 
-// do sends a request with an optional token and JSON body and decodes the
-// answer into out when given.
-func (f *fixture) do(method, path, token, body string, out any, headers ...string) *httptest.ResponseRecorder {
-	f.t.Helper()
+// newRequest builds an API request from a client address, with an optional
+// bearer token and JSON body.
+func newRequest(method, path, token, body string) *http.Request {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -173,6 +172,14 @@ func (f *fixture) do(method, path, token, body string, out any, headers ...strin
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return req
+}
+
+// do sends a request with an optional token and JSON body and decodes the
+// answer into out when given.
+func (f *fixture) do(method, path, token, body string, out any, headers ...string) *httptest.ResponseRecorder {
+	f.t.Helper()
+	req := newRequest(method, path, token, body)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

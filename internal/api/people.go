@@ -185,12 +185,8 @@ func (a *API) userList(c echo.Context) error {
 		return err
 	}
 	var f identity.UserFilter
-	if s := c.QueryParam("unit_id"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return invalid("unit_id", "must be a unit id")
-		}
-		f.UnitID = &n
+	if f.UnitID, err = queryID(c, "unit_id"); err != nil {
+		return err
 	}
 	if s := c.QueryParam("role"); s != "" {
 		r := identity.Role(s)

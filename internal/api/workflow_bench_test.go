@@ -139,18 +139,7 @@ type benchClient struct {
 }
 
 func (c *benchClient) do(method, path, token, body string) *httptest.ResponseRecorder {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.RemoteAddr = "192.0.2.1:4321"
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	req := newRequest(method, path, token, body)
 	rec := httptest.NewRecorder()
 	start := time.Now()
 	c.w.handler.ServeHTTP(rec, req)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,7 @@ func TestWorkflowBadInput(t *testing.T) {
 	open := f.findingIn("open")
 	inProgress := f.findingIn("in_progress")
 	closed := f.findingIn("closed")
+	submitted := f.findingIn("submitted")
 	act := inProgress.Actions[0]
 	todo := f.assign("manager", inProgress.ID, `["sk","surat_edaran"]`)
 	inProgress = f.getFinding("auditor", inProgress.ID)
@@ -40,6 +42,7 @@ func TestWorkflowBadInput(t *testing.T) {
 		{"review date with time", "POST", "/api/v1/reviews", `{"kind":"ict_audit","title":"x","conducted_on":"2024-01-01T00:00:00Z"}`, 422, []string{"conducted_on"}, ""},
 		{"review unknown", "GET", "/api/v1/reviews/424242", "", 404, nil, ""},
 		{"review list bad filter", "GET", "/api/v1/reviews?assessment_id=x", "", 422, []string{"assessment_id"}, ""},
+		{"review list bad kind", "GET", "/api/v1/reviews?kind=audit", "", 422, []string{"kind"}, ""},
 		{"review list bad limit", "GET", "/api/v1/reviews?limit=201", "", 422, []string{"limit"}, ""},
 
 		// Creating findings.
@@ -59,6 +62,7 @@ func TestWorkflowBadInput(t *testing.T) {
 		{"list bad date", "GET", "/api/v1/findings?due_before=2024/01/01", "", 422, []string{"due_before"}, ""},
 		{"list empty range", "GET", "/api/v1/findings?due_after=2024-05-01&due_before=2024-05-01", "", 422, []string{"due_after"}, ""},
 		{"list bad unit", "GET", "/api/v1/findings?unit_id=-3", "", 422, []string{"unit_id"}, ""},
+		{"list bad indicator", "GET", "/api/v1/findings?indicator=" + url.QueryEscape("I05' OR 1=1"), "", 422, []string{"indicator"}, ""},
 		{"list bad severity", "GET", "/api/v1/findings?severity=severe", "", 422, []string{"severity"}, ""},
 		{"list long query", "GET", "/api/v1/findings?q=" + strings.Repeat("x", 201), "", 422, []string{"q"}, ""},
 		{"list cursor of another list", "GET", "/api/v1/findings?cursor=" + *unitsCursor.NextCursor, "", 400, nil, ""},
@@ -82,6 +86,9 @@ func TestWorkflowBadInput(t *testing.T) {
 		{"transition reason too long", "POST", fp(open.ID, "/transitions"), fmt.Sprintf(`{"action":"mark_not_actionable","reason":"%s","version":%d}`, strings.Repeat("r", 5001), open.Version), 422, []string{"reason"}, ""},
 		{"transition blank reason", "POST", fp(open.ID, "/transitions"), fmt.Sprintf(`{"action":"mark_not_actionable","reason":"   ","version":%d}`, open.Version), 422, []string{"reason"}, ""},
 		{"transition reopen ids off reject", "POST", fp(open.ID, "/transitions"), fmt.Sprintf(`{"action":"mark_not_actionable","reason":"x","reopen_action_ids":[%d],"version":%d}`, act.ID, open.Version), 422, []string{"reopen_action_ids"}, ""},
+		{"reject reopening another finding's action", "POST", fp(submitted.ID, "/transitions"),
+			fmt.Sprintf(`{"action":"reject","reason":"x","reopen_action_ids":[%d, %d],"version":%d}`, submitted.Actions[0].ID, act.ID, submitted.Version),
+			422, []string{"reopen_action_ids[1]"}, ""},
 		{"transition unknown finding", "POST", fp(999999, "/transitions"), `{"action":"issue","version":1}`, 404, nil, ""},
 
 		// Actions.

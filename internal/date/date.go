@@ -63,9 +63,6 @@ func (d Date) String() string {
 // Year returns d's year.
 func (d Date) Year() int { return d.t.Year() }
 
-// Weekday returns d's day of the week.
-func (d Date) Weekday() time.Weekday { return d.t.Weekday() }
-
 // Time returns d's midnight in loc.
 func (d Date) Time(loc *time.Location) time.Time {
 	y, m, dd := d.t.Date()

@@ -130,22 +130,25 @@ func actionContent(a Action) map[string]any {
 // action reads one action of a visible finding, locking the finding; the
 // action's finding is returned too. NotFound when p may not see it.
 func (s *Service) action(tx *gorm.DB, p identity.Principal, id int64) (Finding, Action, error) {
-	var a Action
-	res := tx.Raw(`SELECT `+actionColumns+` FROM actions WHERE id = ?`, id).Scan(&a)
+	missing := apperr.E(apperr.NotFound, "There is no action %d.", id)
+	var findingID int64
+	res := tx.Raw(`SELECT finding_id FROM actions WHERE id = ?`, id).Scan(&findingID)
 	if res.Error != nil {
 		return Finding{}, Action{}, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return Finding{}, Action{}, apperr.E(apperr.NotFound, "There is no action %d.", id)
+		return Finding{}, Action{}, missing
 	}
-	f, err := s.load(tx, p, a.FindingID, true)
+	f, err := s.load(tx, p, findingID, true)
 	if apperr.KindOf(err) == apperr.NotFound {
-		return Finding{}, Action{}, apperr.E(apperr.NotFound, "There is no action %d.", id)
+		return Finding{}, Action{}, missing
 	}
 	if err != nil {
 		return Finding{}, Action{}, err
 	}
-	// Re-read under the finding's lock: every change to an action takes it.
+	// Read the action under the finding's lock: every change to an action
+	// takes it.
+	var a Action
 	if err := tx.Raw(`SELECT `+actionColumns+` FROM actions WHERE id = ?`, id).Scan(&a).Error; err != nil {
 		return Finding{}, Action{}, err
 	}

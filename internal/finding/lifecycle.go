@@ -30,10 +30,6 @@ func (s State) Valid() bool { return slices.Contains(States, s) }
 // and neither closed nor set aside. Overdue and reminders apply only then.
 func (s State) Active() bool { return s == Open || s == InProgress }
 
-// Unresolved reports whether the finding still stands against its
-// indicators: issued, and not yet closed or set aside.
-func (s State) Unresolved() bool { return s == Open || s == InProgress || s == Submitted }
-
 // AuditCategory is the category of Indonesian audit follow-up monitoring.
 type AuditCategory string
 
@@ -44,9 +40,6 @@ const (
 	BelumDitindaklanjuti      AuditCategory = "belum_ditindaklanjuti"
 	TidakDapatDitindaklanjuti AuditCategory = "tidak_dapat_ditindaklanjuti"
 )
-
-// AuditCategories lists the categories in report order.
-var AuditCategories = []AuditCategory{Sesuai, BelumSesuai, BelumDitindaklanjuti, TidakDapatDitindaklanjuti}
 
 // Category returns the audit category of s; a draft has none ("").
 func (s State) Category() AuditCategory {
@@ -131,15 +124,6 @@ var Lifecycle = []Transition{
 		Roles: []identity.Role{identity.RoleAdmin, identity.RoleAuditor}, Requires: NeedsReason},
 	{Verb: Reopen, From: []State{Closed, NotActionable}, To: InProgress,
 		Roles: []identity.Role{identity.RoleAdmin, identity.RoleAuditor}, Requires: NeedsReason},
-}
-
-// Verbs lists every verb in table order.
-func Verbs() []Verb {
-	out := make([]Verb, len(Lifecycle))
-	for i, t := range Lifecycle {
-		out[i] = t.Verb
-	}
-	return out
 }
 
 // Lookup returns the row of verb v.

@@ -56,7 +56,7 @@ func TestCheck(t *testing.T) {
 		{"reject own submission is fine", Reject, Situation{State: Submitted, SubmittedBy: 7, Caller: auditor}, "", nil},
 		{"viewer submits", Submit, Situation{State: InProgress, Caller: identity.Principal{Role: identity.RoleViewer}}, apperr.Forbidden, nil},
 		{"reopen closed", Reopen, Situation{State: Closed, Caller: auditor}, "", nil},
-		{"nothing allowed: empty list", Issue, Situation{State: Open, Caller: identity.Principal{Role: identity.RoleAuditor}}, apperr.Conflict, []string{"mark_not_actionable"}},
+		{"issue an open finding", Issue, Situation{State: Open, Caller: identity.Principal{Role: identity.RoleAuditor}}, apperr.Conflict, []string{"mark_not_actionable"}},
 		{"manager, wrong state", Submit, Situation{State: Submitted, Caller: identity.Principal{Role: identity.RoleManager}}, apperr.Conflict, []string{}},
 	}
 	for _, tt := range tests {

@@ -62,6 +62,9 @@ func ValidateFilter(f Filter) error {
 			v.Add("state", "must be one of draft, open, in_progress, submitted, closed, not_actionable")
 		}
 	}
+	if f.Indicator != nil && !indicatorCodeRE.MatchString(*f.Indicator) {
+		v.Add("indicator", "must be an indicator code such as I05")
+	}
 	if f.Severity != nil && !f.Severity.Valid() {
 		v.Add("severity", "must be one of low, medium, high, critical")
 	}

@@ -33,6 +33,13 @@ func (s *Service) ListReviews(ctx context.Context, p identity.Principal, f Revie
 	if err := identity.Authorize(p, identity.ReviewRead, nil); err != nil {
 		return nil, err
 	}
+	if f.Kind != nil {
+		var v apperr.Validation
+		oneOf(&v, "kind", *f.Kind, ReviewKinds)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+	}
 	q := s.db.WithContext(ctx).Table("reviews").Select(reviewColumns)
 	if pg.AfterID > 0 {
 		q = q.Where("id < ?", pg.AfterID)

@@ -432,8 +432,7 @@ type IndexReport struct {
 
 // unresolvedIndicators selects the indicator codes that have unresolved
 // findings counting against assessment ?: findings whose state is open,
-// in_progress or submitted (issued and not yet closed or set aside: the
-// states of finding.State.Unresolved, which cannot be imported here) and
+// in_progress or submitted (issued and not yet closed or set aside) and
 // whose review belongs to this assessment or to no assessment at all. A
 // finding of another assessment's review does not move this one.
 const unresolvedIndicators = `SELECT DISTINCT ic.code

@@ -26,9 +26,6 @@ const (
 	FindingCreate     Action = "finding.create"
 	FindingUpdate     Action = "finding.update"
 	FindingComment    Action = "finding.comment"
-	// FindingTransition only asks "may p see the finding"; which transitions
-	// p may perform is the finding life-cycle table's business.
-	FindingTransition Action = "finding.transition"
 	ActionCreate      Action = "action.create"
 	ActionUpdate      Action = "action.update"
 	ActionComplete    Action = "action.complete"
@@ -80,7 +77,6 @@ var rules = map[Action]rule{
 	FindingCreate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
 	FindingUpdate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
 	FindingComment:    {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer}},
-	FindingTransition: {"finding", everyone},
 	// Actions are seen with their finding: their Resource is the finding's.
 	ActionCreate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
 	ActionUpdate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
