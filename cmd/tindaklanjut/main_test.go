@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -143,7 +144,7 @@ func TestServeOperationalEndpoints(t *testing.T) {
 	for _, want := range []string{
 		`tindaklanjut_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`tindaklanjut_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
-		`go_sql_max_open_connections{db_name="tindaklanjut"} 20`,
+		fmt.Sprintf(`go_sql_max_open_connections{db_name="tindaklanjut"} %d`, postgres.DefaultMaxConns()),
 		`tindaklanjut_http_request_duration_seconds_bucket{method="GET",route="/healthz"`,
 	} {
 		if !strings.Contains(string(body), want) {
@@ -239,6 +240,10 @@ func TestConfigurationErrors(t *testing.T) {
 			[]string{"TINDAKLANJUT_ADDR", "not a listen address"}},
 		{"bad smtp url", map[string]string{"SMTP_URL": "smtp://mail.example.go.id:25?tls=maybe"},
 			[]string{"SMTP_URL", "tls="}},
+		{"pool size not a number", map[string]string{"TINDAKLANJUT_DB_MAX_CONNS": "many"},
+			[]string{"TINDAKLANJUT_DB_MAX_CONNS", `"many" is not auto or a number from 2 to 1000`}},
+		{"pool size too small", map[string]string{"TINDAKLANJUT_DB_MAX_CONNS": "1"},
+			[]string{"TINDAKLANJUT_DB_MAX_CONNS", "from 2 to 1000"}},
 		{"several at once", map[string]string{"TINDAKLANJUT_TIMEZONE": "Mars/Olympus", "TINDAKLANJUT_LOG_LEVEL": "loud"},
 			[]string{"TINDAKLANJUT_TIMEZONE", "TINDAKLANJUT_LOG_LEVEL"}},
 		{"unknown key in config file", map[string]string{"TINDAKLANJUT_CONFIG": writeFile(t, "TINDAKLANJUT_PORT=8080\n")},

@@ -50,7 +50,8 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds how long in-flight requests may take to drain.
 	ShutdownTimeout time.Duration
-	// DBMaxConns is the size of the database connection pool.
+	// DBMaxConns is the size of the database connection pool; zero lets
+	// the pool choose (postgres.DefaultMaxConns).
 	DBMaxConns int
 	// TokenTTL is how long a sign-in (API token or browser session) lasts.
 	TokenTTL time.Duration
@@ -76,7 +77,7 @@ var Keys = []Key{
 	{"TINDAKLANJUT_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"TINDAKLANJUT_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json", false},
 	{"TINDAKLANJUT_SHUTDOWN_TIMEOUT", "15s", "how long a shutdown waits for in-flight requests", false},
-	{"TINDAKLANJUT_DB_MAX_CONNS", "20", "maximum open database connections", false},
+	{"TINDAKLANJUT_DB_MAX_CONNS", "auto", "maximum open database connections; auto is twice the processor cores plus one", false},
 	{"TINDAKLANJUT_TOKEN_TTL", "24h", "how long a sign-in (API token or browser session) lasts", false},
 	{"TINDAKLANJUT_TRUST_PROXY", "false", "take client addresses from X-Forwarded-For (only behind a reverse proxy)", false},
 }
@@ -247,8 +248,10 @@ func parse(v map[string]string) (*Config, []error) {
 	} else {
 		cfg.ShutdownTimeout = d
 	}
-	if n, err := strconv.Atoi(v["TINDAKLANJUT_DB_MAX_CONNS"]); err != nil || n < 2 || n > 1000 {
-		bad("TINDAKLANJUT_DB_MAX_CONNS", "%q is not a number from 2 to 1000", v["TINDAKLANJUT_DB_MAX_CONNS"])
+	if v["TINDAKLANJUT_DB_MAX_CONNS"] == "auto" {
+		cfg.DBMaxConns = 0 // postgres.DefaultMaxConns
+	} else if n, err := strconv.Atoi(v["TINDAKLANJUT_DB_MAX_CONNS"]); err != nil || n < 2 || n > 1000 {
+		bad("TINDAKLANJUT_DB_MAX_CONNS", "%q is not auto or a number from 2 to 1000", v["TINDAKLANJUT_DB_MAX_CONNS"])
 	} else {
 		cfg.DBMaxConns = n
 	}
@@ -357,7 +360,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
-		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.String("db_max_conns", c.maxConnsLabel()),
 		slog.String("token_ttl", c.TokenTTL.String()),
 		slog.Bool("trust_proxy", c.TrustProxy),
 	)
@@ -388,4 +391,12 @@ func MaskURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return strings.ReplaceAll(u.String(), "%2A%2A%2A%2A%2A", "*****")
+}
+
+// maxConnsLabel is the pool size as configured: a number or "auto".
+func (c Config) maxConnsLabel() string {
+	if c.DBMaxConns == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(c.DBMaxConns)
 }

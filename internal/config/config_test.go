@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != ":8080" || cfg.TimeZone.String() != "Asia/Makassar" || cfg.DatabaseURL != "" ||
-		!strings.HasSuffix(cfg.DataDir, "/var") || cfg.ShutdownTimeout != 15*time.Second || !cfg.ManagedDatabase() {
+		!strings.HasSuffix(cfg.DataDir, "/var") || cfg.ShutdownTimeout != 15*time.Second || !cfg.ManagedDatabase() || cfg.DBMaxConns != 0 {
 		t.Errorf("defaults from the shipped config file: %+v", cfg)
 	}
 }
