@@ -38,6 +38,8 @@ Usage:
   tindaklanjut framework import FILE   add an SPBE evaluation model from a JSON file
   tindaklanjut verify-history          recompute every finding's hash-chained history
                                        and name the first broken link of each chain
+  tindaklanjut verify-artifacts [--gc] re-hash every stored evidence document; report missing,
+                                       corrupt and unreferenced ones (--gc removes the latter)
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runFramework(ctx, args, lookupEnv, stdout, stderr)
 	case "verify-history":
 		return runVerifyHistory(ctx, args, lookupEnv, stdout, stderr)
+	case "verify-artifacts":
+		return runVerifyArtifacts(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

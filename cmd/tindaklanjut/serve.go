@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // the organisation's zone must load on minimal images too
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/scheduler"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
@@ -75,8 +76,17 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	}
 	svc.api.Register(srv.Echo())
 
+	// Uploads that a previous run was receiving when it stopped left
+	// staged files; none of them can finish now.
+	staging := evidence.StagingJob{Store: svc.evidence, Log: log}
+	if err := staging.Run(ctx); err != nil {
+		return err
+	}
 	sched := scheduler.New(log, cfg.TimeZone, registry)
 	if err := sched.Add("17 * * * *", identity.PurgeJob{Service: svc.identity, Log: log}); err != nil {
+		return err
+	}
+	if err := sched.Add("47 * * * *", staging); err != nil {
 		return err
 	}
 	sched.Start()

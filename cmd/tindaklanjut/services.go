@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/config"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
@@ -16,6 +18,7 @@ import (
 // services are the domain services and the API built on them, wired once.
 type services struct {
 	identity *identity.Service
+	evidence evidence.Store
 	api      *api.API
 }
 
@@ -28,14 +31,21 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 	if err != nil {
 		return nil, err
 	}
+	store, err := evidence.NewFS(filepath.Join(cfg.DataDir, "artifacts"))
+	if err != nil {
+		return nil, err
+	}
 	return &services{
 		identity: ids,
+		evidence: store,
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
 			Frameworks:  framework.NewStore(db.DB),
 			Assessments: framework.NewAssessments(db.DB, now),
 			Findings:    finding.NewService(db.DB, now, cfg.TimeZone),
+			Evidence:    store,
+			UploadLimit: cfg.UploadMaxSize,
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
@@ -27,6 +28,10 @@ type Options struct {
 	Frameworks  *framework.Store
 	Assessments *framework.Assessments
 	Findings    *finding.Service
+	// Evidence stores the documents uploaded as evidence.
+	Evidence evidence.Store
+	// UploadLimit is the largest document accepted, in bytes.
+	UploadLimit int64
 	// CursorKey signs list cursors; all replicas must share it.
 	CursorKey []byte
 	// TimeZone renders instants in the organisation's zone.
@@ -36,22 +41,27 @@ type Options struct {
 // API is the JSON API. Handlers bind, call one service method and render;
 // they never check roles themselves (the identity policy does).
 type API struct {
-	identity   *identity.Service
-	idem       *idempotency.Store
-	frameworks *framework.Store
-	assess     *framework.Assessments
-	findings   *finding.Service
-	cursors    cursorCodec
-	tz         *time.Location
-	routes     []route
+	identity    *identity.Service
+	idem        *idempotency.Store
+	frameworks  *framework.Store
+	assess      *framework.Assessments
+	findings    *finding.Service
+	evidence    evidence.Store
+	uploadLimit int64
+	cursors     cursorCodec
+	tz          *time.Location
+	routes      []route
 }
 
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+		assess: opts.Assessments, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
+	}
+	if a.uploadLimit <= 0 {
+		a.uploadLimit = evidence.DefaultMaxSize
 	}
 	a.routes = a.table()
 	return a
@@ -65,6 +75,8 @@ type route struct {
 	public       bool // no token needed
 	creates      bool // honours Idempotency-Key; answers 201
 	body         any  // request body type, nil if none
+	form         any  // multipart/form-data body type, nil if none; read by the handler as a stream
+	download     bool // answers a document's bytes
 	response     any  // response type, nil for 204
 	status       int  // success status
 	list         bool // a paginated collection of response
@@ -86,7 +98,7 @@ func (a *API) Register(e *echo.Echo) {
 		if !r.public {
 			mw = append(mw, a.authenticate)
 		}
-		if r.creates {
+		if r.creates && r.form == nil { // a streamed form is fingerprinted by its handler
 			mw = append(mw, a.idempotent)
 		}
 		g.Add(r.method, r.path, r.handler, mw...)
@@ -130,14 +142,15 @@ func caller(c echo.Context) identity.User {
 
 // idempotent replays the stored answer of a creating request retried with
 // the same Idempotency-Key, and refuses the key's reuse for another request.
+// The request is fingerprinted by its media type and body.
 func (a *API) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key := c.Request().Header.Get("Idempotency-Key")
+		key, err := idempotencyKey(c)
+		if err != nil {
+			return err
+		}
 		if key == "" {
 			return next(c)
-		}
-		if len(key) > 255 {
-			return invalid("Idempotency-Key", "must be at most 255 characters")
 		}
 		req := c.Request()
 		body, err := readAllLimited(req, maxJSONBody)
@@ -146,37 +159,52 @@ func (a *API) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req.Body = readCloser{bytes.NewReader(body)}
 		fp := sha256.Sum256(append([]byte(req.Header.Get(echo.HeaderContentType)+"\x00"), body...))
-		p := principal(c)
-		stored, err := a.idem.Begin(req.Context(), p.UserID, key, req.Method, req.URL.Path, fp[:], 10*time.Second)
-		if err != nil {
-			return err
-		}
-		if stored != nil {
-			c.Response().Header().Set("Idempotent-Replayed", "true")
-			if stored.Location != "" {
-				c.Response().Header().Set(echo.HeaderLocation, stored.Location)
-			}
-			return c.Blob(stored.Status, stored.ContentType, stored.Body)
-		}
-		rec := &recorder{ResponseWriter: c.Response().Writer}
-		c.Response().Writer = rec
-		err = next(c)
-		if err != nil {
-			// Errors are answered by the error handler; record what it sends
-			// for client errors, and let a retry run again after a 5xx.
-			c.Error(err)
-		}
-		status := c.Response().Status
-		if status >= 500 || status == 0 {
-			a.idem.Abandon(req.Context(), p.UserID, key)
-			return nil
-		}
-		ferr := a.idem.Finish(context.WithoutCancel(req.Context()), p.UserID, key, idempotency.Response{
-			Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType),
-			Location: c.Response().Header().Get(echo.HeaderLocation), Body: rec.buf.Bytes(),
-		})
-		return ferr
+		return a.once(c, key, fp[:], func() error { return next(c) })
 	}
+}
+
+// idempotencyKey returns the request's Idempotency-Key ("" when none).
+func idempotencyKey(c echo.Context) (string, error) {
+	key := c.Request().Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		return "", invalid("Idempotency-Key", "must be at most 255 characters")
+	}
+	return key, nil
+}
+
+// once runs create for a request with Idempotency-Key key (not empty) and
+// fingerprint fp, unless the key has answered before: then it replays
+// that answer (or refuses the key's reuse for another fingerprint).
+func (a *API) once(c echo.Context, key string, fp []byte, create func() error) error {
+	req := c.Request()
+	p := principal(c)
+	stored, err := a.idem.Begin(req.Context(), p.UserID, key, req.Method, req.URL.Path, fp, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	if stored != nil {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+		if stored.Location != "" {
+			c.Response().Header().Set(echo.HeaderLocation, stored.Location)
+		}
+		return c.Blob(stored.Status, stored.ContentType, stored.Body)
+	}
+	rec := &recorder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = rec
+	if err := create(); err != nil {
+		// Errors are answered by the error handler; record what it sends
+		// for client errors, and let a retry run again after a 5xx.
+		c.Error(err)
+	}
+	status := c.Response().Status
+	if status >= 500 || status == 0 {
+		a.idem.Abandon(req.Context(), p.UserID, key)
+		return nil
+	}
+	return a.idem.Finish(context.WithoutCancel(req.Context()), p.UserID, key, idempotency.Response{
+		Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType),
+		Location: c.Response().Header().Get(echo.HeaderLocation), Body: rec.buf.Bytes(),
+	})
 }
 
 // recorder keeps a copy of what is written.

@@ -169,7 +169,11 @@ type artifactResponse struct {
 	Size       int64     `json:"size"`
 	SHA256     string    `json:"sha256"`
 	UploadedBy int64     `json:"uploaded_by"`
-	CreatedAt  time.Time `json:"created_at"`
+	// RemovedAt is set when the document was withdrawn from its action;
+	// the history still names it.
+	RemovedAt *time.Time `json:"removed_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 type commentRequest struct {
@@ -232,11 +236,16 @@ func (a *API) toAction(x finding.Action, today date.Date) actionResponse {
 		out.RequiredArtifactKinds = []string{}
 	}
 	for i, ar := range x.Artifacts {
-		out.Artifacts[i] = artifactResponse{ID: ar.ID, ActionID: ar.ActionID, Kind: ar.Kind, Title: ar.Title, DocNumber: ar.DocNumber,
-			DocDate: ar.DocDate, Signer: ar.Signer, FileName: ar.FileName, MediaType: ar.MediaType, Size: ar.Size,
-			SHA256: hex.EncodeToString(ar.SHA256), UploadedBy: ar.UploadedBy, CreatedAt: ar.CreatedAt.In(a.tz)}
+		out.Artifacts[i] = a.toArtifact(ar)
 	}
 	return out
+}
+
+func (a *API) toArtifact(ar finding.Artifact) artifactResponse {
+	return artifactResponse{ID: ar.ID, ActionID: ar.ActionID, Kind: ar.Kind, Title: ar.Title, DocNumber: ar.DocNumber,
+		DocDate: ar.DocDate, Signer: ar.Signer, FileName: ar.FileName, MediaType: ar.MediaType, Size: ar.Size,
+		SHA256: hex.EncodeToString(ar.SHA256), UploadedBy: ar.UploadedBy, RemovedAt: a.inTZ(ar.RemovedAt),
+		CreatedAt: ar.CreatedAt.In(a.tz), UpdatedAt: ar.UpdatedAt.In(a.tz)}
 }
 
 func (a *API) toEvent(e finding.Event) eventResponse {

@@ -75,11 +75,18 @@ func (a *API) OpenAPI() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		responses := map[string]any{}
 		if r.body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": gen.of(reflect.TypeOf(r.body))}}}
 		}
-		responses := map[string]any{}
+		if r.form != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": gen.of(reflect.TypeOf(r.form))}}}
+			responses["400"] = problem("malformed multipart body")
+			responses["413"] = problem("the file is over the size limit")
+			responses["415"] = problem("not multipart/form-data, or a file of a type not accepted (judged from its content)")
+		}
 		success := map[string]any{"description": http.StatusText(r.status)}
 		if r.response != nil {
 			s := gen.of(reflect.TypeOf(r.response))
@@ -90,6 +97,14 @@ func (a *API) OpenAPI() map[string]any {
 				}}
 			}
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": s}}
+		}
+		if r.download {
+			success["content"] = map[string]any{"application/octet-stream": map[string]any{
+				"schema": map[string]any{"type": "string", "format": "binary"}}}
+			success["description"] = "the exact bytes uploaded, with Content-Type, Content-Disposition: attachment and ETag (the SHA-256)"
+			responses["206"] = map[string]any{"description": "the range asked for (Range: bytes=…)"}
+			responses["304"] = map[string]any{"description": "not modified (If-None-Match with the ETag)"}
+			responses["416"] = map[string]any{"description": "a range outside the document"}
 		}
 		responses[strconv.Itoa(r.status)] = success
 		if r.body != nil {
@@ -231,6 +246,9 @@ func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
 			continue
 		}
 		props[tag] = g.of(f.Type)
+		if format := f.Tag.Get("format"); format != "" { // `format:"binary"` for a file part
+			props[tag] = map[string]any{"type": "string", "format": format}
+		}
 		if enum := f.Tag.Get("enum"); enum != "" { // a plain string field with a fixed set: `enum:"a,b"`
 			props[tag] = copyMap(props[tag].(map[string]any))
 			props[tag].(map[string]any)["enum"] = strings.Split(enum, ",")

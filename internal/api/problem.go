@@ -113,6 +113,8 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.Conflict:        http.StatusConflict,
 	apperr.Invalid:         http.StatusUnprocessableEntity,
 	apperr.TooManyRequests: http.StatusTooManyRequests,
+	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 }
 
 func toProblem(err error) Problem {

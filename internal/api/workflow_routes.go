@@ -56,5 +56,15 @@ func (a *API) workflowRoutes() []route {
 		{method: http.MethodPost, path: "/actions/:id/complete", tag: "actions",
 			summary: "Complete an action (assignee or unit manager); 422 when required evidence is missing",
 			body:    actionCompleteRequest{}, response: actionResponse{}, status: 200, handler: a.actionComplete},
+
+		{method: http.MethodPost, path: "/actions/:id/artifacts", tag: "evidence",
+			summary: "Upload a document as evidence of an action (assignee or unit manager) while the finding is open or in progress", creates: true,
+			form: uploadForm{}, response: artifactResponse{}, status: 201, handler: a.artifactUpload},
+		{method: http.MethodGet, path: "/artifacts/:id", tag: "evidence", summary: "A document's metadata",
+			response: artifactResponse{}, status: 200, handler: a.artifactGet},
+		{method: http.MethodGet, path: "/artifacts/:id/content", tag: "evidence", summary: "A document's exact bytes; Range and If-None-Match supported",
+			download: true, status: 200, handler: a.artifactContent},
+		{method: http.MethodDelete, path: "/artifacts/:id", tag: "evidence",
+			summary: "Withdraw a document from an action still to do (it stays in the history)", status: 204, handler: a.artifactDelete},
 	}
 }

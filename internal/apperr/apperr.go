@@ -21,6 +21,8 @@ const (
 	NotFound        Kind = "not_found"         // 404: no such object, or may not see it
 	Conflict        Kind = "conflict"          // 409: stale version, duplicate, wrong state
 	Invalid         Kind = "invalid"           // 422: validation failed
+	TooLarge        Kind = "too_large"         // 413: the content exceeds a limit
+	Unsupported     Kind = "unsupported"       // 415: a type of content not accepted
 	TooManyRequests Kind = "too_many_requests" // 429: throttled
 )
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -53,6 +54,8 @@ type Config struct {
 	// DBMaxConns is the size of the database connection pool; zero lets
 	// the pool choose (postgres.DefaultMaxConns).
 	DBMaxConns int
+	// UploadMaxSize is the largest evidence document accepted, in bytes.
+	UploadMaxSize int64
 	// TokenTTL is how long a sign-in (API token or browser session) lasts.
 	TokenTTL time.Duration
 	// TrustProxy takes the client address from X-Forwarded-For (set it only
@@ -67,6 +70,7 @@ type Config struct {
 var Keys = []Key{
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs a managed local PostgreSQL under the data directory", true},
 	{"TINDAKLANJUT_DATA_DIR", "./var", "directory for the managed database and stored evidence", false},
+	{"TINDAKLANJUT_UPLOAD_MAX_SIZE", "25MiB", "largest evidence document accepted: bytes, or a number with KiB, MiB or GiB", false},
 	{"TINDAKLANJUT_ADDR", ":8080", "HTTP listen address", false},
 	{"TINDAKLANJUT_BASE_URL", "http://localhost:8080", "public address of the service, used in email links", false},
 	{"TINDAKLANJUT_TIMEZONE", "Asia/Makassar", "the organisation's IANA time zone", false},
@@ -207,6 +211,11 @@ func parse(v map[string]string) (*Config, []error) {
 		bad("TINDAKLANJUT_DATA_DIR", "must not be empty")
 	} else if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 		cfg.DataDir = abs
+	}
+	if n, err := ParseSize(v["TINDAKLANJUT_UPLOAD_MAX_SIZE"]); err != nil || n < 1<<10 || n > 4<<30 {
+		bad("TINDAKLANJUT_UPLOAD_MAX_SIZE", "%q is not a size from 1KiB to 4GiB such as 25MiB", v["TINDAKLANJUT_UPLOAD_MAX_SIZE"])
+	} else {
+		cfg.UploadMaxSize = n
 	}
 	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
 		bad("TINDAKLANJUT_ADDR", "%q is not a listen address; expected host:port such as :8080 or 127.0.0.1:8080", cfg.Addr)
@@ -361,6 +370,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
 		slog.String("db_max_conns", c.maxConnsLabel()),
+		slog.Int64("upload_max_size", c.UploadMaxSize),
 		slog.String("token_ttl", c.TokenTTL.String()),
 		slog.Bool("trust_proxy", c.TrustProxy),
 	)
@@ -399,4 +409,24 @@ func (c Config) maxConnsLabel() string {
 		return "auto"
 	}
 	return strconv.Itoa(c.DBMaxConns)
+}
+
+// ParseSize reads a byte count: a whole number, optionally followed by
+// KiB, MiB or GiB (binary units, as the limit is shown to users).
+func ParseSize(s string) (int64, error) {
+	num, mult := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	return n * mult, nil
 }

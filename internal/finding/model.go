@@ -144,8 +144,11 @@ type Artifact struct {
 	Size       int64
 	SHA256     []byte `gorm:"column:sha256"`
 	UploadedBy int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RemovedAt is when the document was withdrawn from its action (it
+	// stays in the history); nil while it is evidence.
+	RemovedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Detail is a finding with its actions and their evidence.

@@ -29,6 +29,8 @@ const (
 	ActionCreate      Action = "action.create"
 	ActionUpdate      Action = "action.update"
 	ActionComplete    Action = "action.complete"
+	ArtifactCreate    Action = "artifact.create"
+	ArtifactRemove    Action = "artifact.remove"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -81,6 +83,9 @@ var rules = map[Action]rule{
 	ActionCreate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
 	ActionUpdate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
 	ActionComplete: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
+	// Evidence is given by those who complete actions.
+	ArtifactCreate: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
+	ArtifactRemove: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}

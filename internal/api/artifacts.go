@@ -1,0 +1,229 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+)
+
+// uploadForm documents the multipart body of an upload.
+type uploadForm struct {
+	File      string `json:"file" format:"binary"`
+	Kind      string `json:"kind" enum:"sk,surat_edaran,peraturan,tata_kelola,pedoman,peta_rencana,sop,laporan,lainnya"`
+	Title     string `json:"title"`
+	DocNumber string `json:"doc_number"`
+	DocDate   string `json:"doc_date" format:"date"`
+	Signer    string `json:"signer"`
+}
+
+// uploadFields are the form's text fields; each value is at most
+// maxFieldBytes (the longest the metadata allows is 300 characters).
+var uploadFields = []string{"kind", "title", "doc_number", "doc_date", "signer"}
+
+const maxFieldBytes = 4 << 10
+
+// formOverhead is what a multipart body may hold beyond the file: the text
+// fields and every part's headers and boundaries.
+const formOverhead = 1 << 20
+
+// artifactUpload receives a document as evidence of an action. The caller's
+// right to add evidence is checked before the body is read; the file is
+// streamed into the store's staging area while hashed, its type judged
+// from its content, and committed (durably) just before the artifact row.
+func (a *API) artifactUpload(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	req := c.Request()
+	ctx := req.Context()
+	p := principal(c)
+	if err := a.findings.CheckUpload(ctx, p, id); err != nil {
+		return err
+	}
+	media, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || media != "multipart/form-data" || params["boundary"] == "" {
+		return apperr.E(apperr.Unsupported, "Send the document as multipart/form-data: a file part named file, "+
+			"and the fields kind, title, doc_number, doc_date and signer.")
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, a.uploadLimit+formOverhead)
+	form, err := a.readUploadForm(c, multipart.NewReader(body, params["boundary"]))
+	if form.upload != nil {
+		defer form.upload.Staging.Abort()
+	}
+	if err != nil {
+		return err
+	}
+	u := form.upload
+	in := finding.ArtifactInput{Kind: form.fields["kind"], Title: form.fields["title"], DocNumber: form.fields["doc_number"],
+		Signer: form.fields["signer"], FileName: form.fileName, MediaType: u.MediaType, Size: u.Size, SHA256: u.Sum[:]}
+	if d, ok := form.fields["doc_date"]; ok {
+		in.DocDate = &d
+	}
+	create := func() error {
+		art, err := a.findings.AddArtifact(ctx, p, id, in, func(ctx context.Context) error { return u.Staging.Commit(ctx, u.Sum) })
+		if err != nil {
+			return err
+		}
+		return created(c, Prefix+"/artifacts/"+strconv.FormatInt(art.ID, 10), a.toArtifact(art))
+	}
+	if key == "" {
+		return create()
+	}
+	// The fingerprint is what the upload means, not its bytes on the wire:
+	// a client that retries may choose another multipart boundary.
+	h := sha256.New()
+	for _, f := range uploadFields {
+		fmt.Fprintf(h, "%s=%q\n", f, form.fields[f])
+	}
+	fmt.Fprintf(h, "file=%q %x\n", form.fileName, u.Sum)
+	return a.once(c, key, h.Sum(nil), create)
+}
+
+// uploadFormData is what an upload's body held.
+type uploadFormData struct {
+	fields   map[string]string
+	upload   *evidence.Upload
+	fileName string
+}
+
+// readUploadForm reads the parts of an upload in the order the client
+// sent them, the file streamed into staging. Bad parts are reported
+// together, as a validation error naming each.
+func (a *API) readUploadForm(c echo.Context, mr *multipart.Reader) (uploadFormData, error) {
+	out := uploadFormData{fields: map[string]string{}}
+	var v apperr.Validation
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return out, bodyError(err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "file":
+			if out.upload != nil {
+				v.Add("file", "send one file per upload")
+				continue
+			}
+			u, err := evidence.Receive(c.Request().Context(), a.evidence, part, a.uploadLimit)
+			if err != nil {
+				return out, bodyError(err)
+			}
+			out.upload = u
+			out.fileName = evidence.CleanFileName(part.FileName())
+		case slices.Contains(uploadFields, name):
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return out, bodyError(err)
+			}
+			switch {
+			case len(b) > maxFieldBytes:
+				v.Add(name, "is too long")
+			case !utf8.Valid(b):
+				v.Add(name, "must be UTF-8 text")
+			default:
+				if _, dup := out.fields[name]; dup {
+					v.Add(name, "is sent twice")
+				}
+				out.fields[name] = string(b)
+			}
+		default:
+			v.Add(name, "is not a field of an upload (file, %s)", strings.Join(uploadFields, ", "))
+		}
+	}
+	if out.upload == nil {
+		v.Add("file", "is required: the document, as a file part named file")
+	}
+	if err := v.Err(); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// bodyError turns a failure to read the request body into what the client
+// is told: 413 when it is over the limit, 400 when it is not a well-formed
+// multipart body; domain errors pass through.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return apperr.E(apperr.TooLarge, "The request is larger than an upload may be.")
+	case apperr.KindOf(err) != "":
+		return err
+	}
+	return apperr.E(apperr.Malformed, "The multipart body cannot be read: %v.", errors.Unwrap(err))
+}
+
+func (a *API) artifactGet(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	art, err := a.findings.GetArtifact(c.Request().Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.toArtifact(art))
+}
+
+// artifactContent serves a document's exact bytes. The ETag is its
+// SHA-256, so conditional and range requests (http.ServeContent) are exact.
+func (a *API) artifactContent(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	art, err := a.findings.GetArtifact(ctx, principal(c), id)
+	if err != nil {
+		return err
+	}
+	blob, err := a.evidence.Open(ctx, evidence.Sum(art.SHA256))
+	if err != nil {
+		return fmt.Errorf("artifact %d (%x): %w", art.ID, art.SHA256, err)
+	}
+	defer blob.Close()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, art.MediaType)
+	h.Set(echo.HeaderContentDisposition, evidence.ContentDisposition(art.FileName))
+	h.Set("ETag", `"`+hex.EncodeToString(art.SHA256)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Whether the caller may see it is decided per request: caches must ask.
+	h.Set("Cache-Control", "private, no-cache")
+	http.ServeContent(c.Response(), c.Request(), "", art.CreatedAt, blob)
+	return nil
+}
+
+func (a *API) artifactDelete(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.findings.RemoveArtifact(c.Request().Context(), principal(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,163 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+)
+
+// DefaultMaxSize is the size limit of one document unless configured.
+const DefaultMaxSize = 25 << 20
+
+// Upload is a document received into a Store's staging area and checked:
+// its sum, size and type are known, and it is neither committed nor
+// visible yet.
+type Upload struct {
+	Staging   Staging
+	Sum       Sum
+	Size      int64
+	MediaType string
+}
+
+// Receive streams r into a new staged blob of st, computing its SHA-256 as
+// it goes: memory does not grow with the document. It refuses a document
+// over limit bytes as soon as the limit is crossed (TooLarge), an empty
+// one (Invalid, field "file") and any type Detect refuses (Unsupported).
+// On error nothing is left staged; on success the caller commits or
+// aborts u.Staging.
+func Receive(ctx context.Context, st Store, r io.Reader, limit int64) (u *Upload, err error) {
+	staging, err := st.Stage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			staging.Abort()
+		}
+	}()
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	n, err := io.CopyBuffer(io.MultiWriter(staging, h), io.LimitReader(r, limit+1), buf)
+	if err != nil {
+		return nil, fmt.Errorf("receive document: %w", err)
+	}
+	if n > limit {
+		return nil, tooLargeError(limit)
+	}
+	if n == 0 {
+		return nil, &apperr.Error{Kind: apperr.Invalid, Message: "The document is empty.",
+			Fields: []apperr.FieldError{{Field: "file", Message: "is empty"}}}
+	}
+	media, err := Detect(staging, n)
+	if errors.Is(err, ErrUnsupported) {
+		return nil, apperr.E(apperr.Unsupported,
+			"The document is none of the accepted types (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG), judged from its content.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("detect document type: %w", err)
+	}
+	u = &Upload{Staging: staging, Size: n, MediaType: media}
+	copy(u.Sum[:], h.Sum(nil))
+	return u, nil
+}
+
+func tooLargeError(limit int64) error {
+	return apperr.E(apperr.TooLarge, "The document is larger than the limit of %s.", FormatSize(limit))
+}
+
+// FormatSize writes a byte count for people: 25 MiB, 512 KiB, 700 bytes.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// maxFileName bounds a stored file name, in bytes (what filesystems
+// allow, should a user save the download under it).
+const maxFileName = 255
+
+// CleanFileName is the name a document is stored and served under: the
+// base name the client gave (after the last / or \, so that no path
+// travels with it), without control or format characters, with spaces
+// collapsed, trimmed, and cut to 255 bytes on a character boundary
+// keeping its extension. Indonesian names with spaces and non-ASCII
+// letters pass unchanged. The result is empty when nothing is left.
+func CleanFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.ToValidUTF8(name, "")
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.IsSpace(r):
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Join(strings.Fields(name), " ")
+	name = strings.Trim(name, " .")
+	if name == "" {
+		return ""
+	}
+	if len(name) > maxFileName {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := name[:maxFileName-len(ext)]
+		for !utf8.ValidString(stem) {
+			stem = stem[:len(stem)-1]
+		}
+		name = strings.TrimRight(stem, " .") + ext
+	}
+	return name
+}
+
+// ContentDisposition is the header that makes a browser save a document
+// under name (RFC 6266): an ASCII fallback for old clients, and the exact
+// name in UTF-8 (RFC 8187) for the others.
+func ContentDisposition(name string) string {
+	fallback := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			return '_'
+		}
+		return r
+	}, name)
+	v := mime.FormatMediaType("attachment", map[string]string{"filename": fallback})
+	if fallback != name {
+		v += "; filename*=UTF-8''" + encodeRFC8187(name)
+	}
+	return v
+}
+
+// encodeRFC8187 percent-encodes everything but RFC 8187's attr-chars.
+func encodeRFC8187(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
