@@ -99,6 +99,9 @@ func TestAccessMatrix(t *testing.T) {
 				if tt.ifMatch != nil {
 					headers = []string{"If-Match", `"` + tt.ifMatch() + `"`}
 				}
+				if tt.contentType != "" {
+					headers = append(headers, "Content-Type", tt.contentType)
+				}
 				path := tt.path
 				if tt.fresh != nil {
 					path = tt.fresh()
@@ -138,7 +141,9 @@ type accessCase struct {
 	// fresh, when set, makes a new object for each caller and returns the
 	// path to send to (path then only names the route).
 	fresh func() string
-	want  map[string]int
+	// contentType replaces JSON's, for a body of another kind.
+	contentType string
+	want        map[string]int
 }
 
 // matrix is what the access cases of each domain are built from.

@@ -1,6 +1,10 @@
 package api_test
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence/evidencetest"
+)
 
 // workflowAccessCases are the access-matrix rows of reviews, findings,
 // actions and their history. The finding of unit A is in progress with an
@@ -30,6 +34,14 @@ func workflowAccessCases(m matrix) []accessCase {
 		return fmt.Sprintf("/api/v1/actions/%d/complete", a.ID)
 	}
 	newDraft := func() string { return fp(f.newFinding(rev, "").ID, "/transitions") }
+	pdf := evidencetest.PDF("SK", 0)
+	uploadType, uploadBody := multipartWith("uji-akses", append(skFields("sk"), file("SK.pdf", pdf))...)
+	art := f.mustUpload("manager", act.ID, "sk", "SK.pdf", pdf)
+	ap := func(id int64, rest string) string { return fmt.Sprintf("/api/v1/artifacts/%d%s", id, rest) }
+	newArtifact := func() string {
+		a := f.assign("manager", inProgress.ID, "[]")
+		return ap(f.mustUpload("manager", a.ID, "sk", "SK.pdf", pdf).ID, "")
+	}
 
 	return []accessCase{
 		{method: "GET", path: "/api/v1/reviews", want: m.all(200)},
@@ -70,6 +82,16 @@ func workflowAccessCases(m matrix) []accessCase {
 			ifMatch: func() string { return "1" }, want: m.all(404)},
 		{method: "POST", path: "/api/v1/actions/0/complete", fresh: newAction, body: func() string { return `{"note":"Selesai","version":1}` },
 			want: writers(200, "admin", "manager", "officer")},
+
+		{method: "POST", path: fmt.Sprintf("/api/v1/actions/%d/artifacts", act.ID), contentType: uploadType,
+			body: func() string { return uploadBody }, want: writers(201, "admin", "manager", "officer")},
+		{method: "POST", path: "/api/v1/actions/999999/artifacts", contentType: uploadType,
+			body: func() string { return uploadBody }, want: m.all(404)},
+		{method: "GET", path: ap(art.ID, ""), want: m.all(200)},
+		{method: "GET", path: ap(art.ID, "/content"), want: m.all(200)},
+		{method: "GET", path: ap(999999, ""), want: m.all(404)},
+		{method: "GET", path: ap(999999, "/content"), want: m.all(404)},
+		{method: "DELETE", path: ap(0, ""), fresh: newArtifact, want: writers(204, "admin", "manager", "officer")},
 	}
 }
 

@@ -174,7 +174,7 @@ func bodyError(err error) error {
 	case apperr.KindOf(err) != "":
 		return err
 	}
-	return apperr.E(apperr.Malformed, "The multipart body cannot be read: %v.", errors.Unwrap(err))
+	return apperr.E(apperr.Malformed, "The multipart body cannot be read (%v).", err)
 }
 
 func (a *API) artifactGet(c echo.Context) error {

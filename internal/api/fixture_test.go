@@ -19,6 +19,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
@@ -48,7 +49,14 @@ type fixture struct {
 	settings identity.Settings
 	// now is the workflow's clock: the real time unless a test sets it.
 	now *atomic.Pointer[time.Time]
+	// store keeps the evidence uploaded in this test.
+	store    *evidence.FS
+	storeDir string
 }
+
+// uploadLimit is the evidence size limit of the tests' API: small, so that
+// the documents over it are quick to send.
+const uploadLimit = 1 << 20
 
 // wita is South Kalimantan's time zone, the organisation's in these tests.
 var wita = func() *time.Location {
@@ -93,8 +101,14 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	log := slog.New(slog.NewJSONHandler(f.logs, nil))
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(), Ready: nil,
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
+	f.storeDir = t.TempDir()
+	f.store, err = evidence.NewFS(f.storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
-		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC})
+		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC,
+		Evidence: f.store, UploadLimit: uploadLimit})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()
 	f.echo = srv.Echo()
