@@ -453,8 +453,9 @@ func summary(docs int, bytes int64, missing, corrupt, unreferenced, interrupted 
 // TestArtifactUploadKilledServer kills the real server (SIGKILL) while it
 // receives a 20 MiB document: the half it received stays staged, nothing
 // is stored under a hash and no artifact is recorded; the next start
-// removes the staged half, verify-artifacts finds a clean store, and the
-// same document then uploads whole.
+// removes the staged half, verify-artifacts finds a clean store, an
+// upload its client abandons halfway leaves nothing, and the same
+// document then uploads whole.
 func TestArtifactUploadKilledServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; sends 40 MiB")
@@ -580,6 +581,51 @@ func TestArtifactUploadKilledServer(t *testing.T) {
 	out, errOut, status = runBin(t, bin, vars, "verify-artifacts")
 	if status != 0 || !strings.Contains(out, summary(0, 0, 0, 0, 0, 0)) {
 		t.Errorf("verify-artifacts after restart: status %d; want 0 and a clean store\n%s%s", status, out, errOut)
+	}
+
+	// A client that goes away halfway leaves nothing behind either, at
+	// once, on a server that lives on.
+	ctx, cancel := context.WithCancel(context.Background())
+	release2 := make(chan struct{})
+	gone := make(chan error, 1)
+	go func() {
+		_, _, err := target.upload(ctx, "SK Tim Manajemen Risiko SPBE.pdf",
+			io.MultiReader(bytes.NewReader(pdf[:half]), stallReader{release2}), size)
+		gone <- err
+	}()
+	waitStaging := func(what string, done func(map[string]int64) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			got := storeFiles(t, staging)
+			if done(got) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("staging holds %v after 30s; want %s", got, what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitStaging("the upload's first megabyte", func(got map[string]int64) bool {
+		for _, n := range got {
+			if n >= 1<<20 {
+				return true
+			}
+		}
+		return false
+	})
+	cancel()
+	close(release2)
+	if err := <-gone; err == nil {
+		t.Error("the abandoned upload got an answer")
+	}
+	waitStaging("nothing once the client is gone", func(got map[string]int64) bool { return len(got) == 0 })
+	if got := storeFiles(t, blobs); len(got) != 0 {
+		t.Errorf("blobs after an abandoned upload = %v; want none", got)
+	}
+	if rows, events := recorded(); rows != 0 || events != 0 {
+		t.Errorf("%d artifact rows and %d artifact events after an abandoned upload; want none", rows, events)
 	}
 
 	// The same document, sent whole, is stored and served exactly.
