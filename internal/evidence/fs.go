@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -14,7 +15,7 @@ import (
 // FS is a Store on the local filesystem:
 //
 //	<root>/blobs/<first two hex digits>/<sha-256 in hex>   committed blobs
-//	<root>/staging/upload-*                               uploads in flight
+//	<root>/staging/upload-*                               uploads in flight (new-* while created)
 //
 // A staged file is written, fsynced, and renamed into place under its
 // sum; the directory that receives it is fsynced too, so that a committed
@@ -44,23 +45,45 @@ func (s *FS) path(sum Sum) string {
 
 // Stage implements Store.
 func (s *FS) Stage(ctx context.Context) (Staging, error) {
-	f, err := os.CreateTemp(s.staging, "upload-*")
+	// The file is created under a "new-" name and locked before it is
+	// named "upload-": CollectStaging, which removes the "upload-" files
+	// it can lock, never sees an unlocked live one.
+	f, err := os.CreateTemp(s.staging, newPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("evidence store: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	fail := func(err error) (Staging, error) {
 		f.Close()
 		os.Remove(f.Name())
-		return nil, fmt.Errorf("evidence store: lock %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("evidence store: %w", err)
 	}
-	return &fsStaging{store: s, f: f}, nil
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fail(err)
+	}
+	name := filepath.Join(s.staging, uploadPrefix+strings.TrimPrefix(filepath.Base(f.Name()), newPrefix))
+	if err := os.Rename(f.Name(), name); err != nil {
+		return fail(err)
+	}
+	return &fsStaging{store: s, f: f, name: name}, nil
 }
 
 type fsStaging struct {
 	store *FS
 	f     *os.File
+	name  string // the staged file's path (f.Name() is the one it was created under)
 	done  bool
 }
+
+// The prefixes of staged files: being created, and being written by a
+// live upload (which holds its lock).
+const (
+	newPrefix    = "new-"
+	uploadPrefix = "upload-"
+)
+
+// newFileGrace is how old a "new-" file must be to be taken for the
+// remains of a process that died between creating and locking it.
+const newFileGrace = time.Hour
 
 func (st *fsStaging) Write(p []byte) (int, error)             { return st.f.Write(p) }
 func (st *fsStaging) ReadAt(p []byte, off int64) (int, error) { return st.f.ReadAt(p, off) }
@@ -70,10 +93,6 @@ func (st *fsStaging) Commit(ctx context.Context, sum Sum) error {
 		return errors.New("evidence store: staging already finished")
 	}
 	if err := st.f.Sync(); err != nil {
-		return fmt.Errorf("evidence store: %w", err)
-	}
-	staged, err := st.f.Stat()
-	if err != nil {
 		return fmt.Errorf("evidence store: %w", err)
 	}
 	target := st.store.path(sum)
@@ -86,17 +105,12 @@ func (st *fsStaging) Commit(ctx context.Context, sum Sum) error {
 			return err
 		}
 	}
-	// The same content is stored once. The stored copy's time is renewed:
-	// Collect removes unreferenced blobs by age, and this one is about to
-	// be referenced. A stored copy of another size is damaged (Verify
-	// calls it corrupt): the new one replaces it.
-	if have, err := os.Stat(target); err == nil && have.Size() == staged.Size() {
-		now := time.Now()
-		if err := os.Chtimes(target, now, now); err == nil {
-			return st.Abort()
-		}
-	}
-	if err := os.Rename(st.f.Name(), target); err != nil {
+	// The same content is stored once: the new copy, whose bytes were
+	// just hashed, replaces any stored one. That repairs a stored copy
+	// damaged since (which Verify would call corrupt), and renews its
+	// time, which Collect judges unreferenced blobs by; an open reader of
+	// the old copy keeps reading it.
+	if err := os.Rename(st.name, target); err != nil {
 		return fmt.Errorf("evidence store: %w", err)
 	}
 	st.done = true
@@ -110,7 +124,7 @@ func (st *fsStaging) Abort() error {
 	}
 	st.done = true
 	st.f.Close()
-	if err := os.Remove(st.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(st.name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("evidence store: %w", err)
 	}
 	return nil
@@ -199,6 +213,14 @@ func (s *FS) CollectStaging(ctx context.Context, remove bool) (int, error) {
 	n := 0
 	for _, e := range entries {
 		p := filepath.Join(s.staging, e.Name())
+		if strings.HasPrefix(e.Name(), newPrefix) {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > newFileGrace {
+				if !remove || os.Remove(p) == nil {
+					n++
+				}
+			}
+			continue
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			continue // finished meanwhile

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -44,9 +45,14 @@ func Receive(ctx context.Context, st Store, r io.Reader, limit int64) (u *Upload
 			staging.Abort()
 		}
 	}()
+	// A multipart part yields at most 4 KiB a read: writes are gathered
+	// into 64 KiB ones, a sixteenth of the system calls.
 	h := sha256.New()
-	buf := make([]byte, 64<<10)
-	n, err := io.CopyBuffer(io.MultiWriter(staging, h), io.LimitReader(r, limit+1), buf)
+	w := bufio.NewWriterSize(staging, 64<<10)
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, limit+1))
+	if err == nil {
+		err = w.Flush()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("receive document: %w", err)
 	}
