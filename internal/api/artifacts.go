@@ -5,16 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,11 +28,8 @@ type uploadForm struct {
 	Signer    string `json:"signer"`
 }
 
-// uploadFields are the form's text fields; each value is at most
-// maxFieldBytes (the longest the metadata allows is 300 characters).
+// uploadFields are the form's text fields.
 var uploadFields = []string{"kind", "title", "doc_number", "doc_date", "signer"}
-
-const maxFieldBytes = 4 << 10
 
 // formOverhead is what a multipart body may hold beyond the file: the text
 // fields and every part's headers and boundaries.
@@ -69,17 +61,18 @@ func (a *API) artifactUpload(c echo.Context) error {
 	}
 	body := http.MaxBytesReader(c.Response(), req.Body, a.uploadLimit+formOverhead)
 	// Reads from the connection in 64 KiB (multipart's own buffer is 4 KiB).
-	form, err := a.readUploadForm(c, multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"]))
-	if form.upload != nil {
-		defer form.upload.Staging.Abort()
+	mr := multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"])
+	form, err := evidence.ReceiveForm(ctx, a.evidence, mr, a.uploadLimit, uploadFields)
+	if form.Upload != nil {
+		defer form.Upload.Staging.Abort()
 	}
 	if err != nil {
 		return err
 	}
-	u := form.upload
-	in := finding.ArtifactInput{Kind: form.fields["kind"], Title: form.fields["title"], DocNumber: form.fields["doc_number"],
-		Signer: form.fields["signer"], FileName: form.fileName, MediaType: u.MediaType, Size: u.Size, SHA256: u.Sum[:]}
-	if d, ok := form.fields["doc_date"]; ok {
+	u := form.Upload
+	in := finding.ArtifactInput{Kind: form.Fields["kind"], Title: form.Fields["title"], DocNumber: form.Fields["doc_number"],
+		Signer: form.Fields["signer"], FileName: form.FileName, MediaType: u.MediaType, Size: u.Size, SHA256: u.Sum[:]}
+	if d, ok := form.Fields["doc_date"]; ok {
 		in.DocDate = &d
 	}
 	create := func() error {
@@ -96,87 +89,10 @@ func (a *API) artifactUpload(c echo.Context) error {
 	// a client that retries may choose another multipart boundary.
 	h := sha256.New()
 	for _, f := range uploadFields {
-		fmt.Fprintf(h, "%s=%q\n", f, form.fields[f])
+		fmt.Fprintf(h, "%s=%q\n", f, form.Fields[f])
 	}
-	fmt.Fprintf(h, "file=%q %x\n", form.fileName, u.Sum)
+	fmt.Fprintf(h, "file=%q %x\n", form.FileName, u.Sum)
 	return a.once(c, key, h.Sum(nil), create)
-}
-
-// uploadFormData is what an upload's body held.
-type uploadFormData struct {
-	fields   map[string]string
-	upload   *evidence.Upload
-	fileName string
-}
-
-// readUploadForm reads the parts of an upload in the order the client
-// sent them, the file streamed into staging. Bad parts are reported
-// together, as a validation error naming each.
-func (a *API) readUploadForm(c echo.Context, mr *multipart.Reader) (uploadFormData, error) {
-	out := uploadFormData{fields: map[string]string{}}
-	var v apperr.Validation
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return out, bodyError(err)
-		}
-		name := part.FormName()
-		switch {
-		case name == "file":
-			if out.upload != nil {
-				v.Add("file", "send one file per upload")
-				continue
-			}
-			u, err := evidence.Receive(c.Request().Context(), a.evidence, part, a.uploadLimit)
-			if err != nil {
-				return out, bodyError(err)
-			}
-			out.upload = u
-			out.fileName = evidence.CleanFileName(part.FileName())
-		case slices.Contains(uploadFields, name):
-			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			if err != nil {
-				return out, bodyError(err)
-			}
-			switch {
-			case len(b) > maxFieldBytes:
-				v.Add(name, "is too long")
-			case !utf8.Valid(b):
-				v.Add(name, "must be UTF-8 text")
-			default:
-				if _, dup := out.fields[name]; dup {
-					v.Add(name, "is sent twice")
-				}
-				out.fields[name] = string(b)
-			}
-		default:
-			v.Add(name, "is not a field of an upload (file, %s)", strings.Join(uploadFields, ", "))
-		}
-	}
-	if out.upload == nil {
-		v.Add("file", "is required: the document, as a file part named file")
-	}
-	if err := v.Err(); err != nil {
-		return out, err
-	}
-	return out, nil
-}
-
-// bodyError turns a failure to read the request body into what the client
-// is told: 413 when it is over the limit, 400 when it is not a well-formed
-// multipart body; domain errors pass through.
-func bodyError(err error) error {
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return apperr.E(apperr.TooLarge, "The request is larger than an upload may be.")
-	case apperr.KindOf(err) != "":
-		return err
-	}
-	return apperr.E(apperr.Malformed, "The multipart body cannot be read (%v).", err)
 }
 
 func (a *API) artifactGet(c echo.Context) error {
