@@ -112,6 +112,10 @@ func WriteXLSX(w io.Writer, m Matrix) error {
 	// the worksheet's other parts as they stand then.
 	a4, landscape, one, anyPages, yes := 9, "landscape", 1, 0, true
 	steps := []func() error{
+		// First: it replaces the sheet's properties that FitToPage is one of.
+		func() error {
+			return f.AutoFilter(SheetName, fmt.Sprintf("A%d:%s%d", HeaderRow, lastCol, max(last, HeaderRow+1)), nil)
+		},
 		func() error {
 			return f.SetDocProps(&excelize.DocProperties{Title: MatrixTitle, Creator: "tindaklanjut", Language: "id-ID"})
 		},
@@ -132,9 +136,6 @@ func WriteXLSX(w io.Writer, m Matrix) error {
 		func() error {
 			return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles",
 				RefersTo: fmt.Sprintf("%s!$%d:$%d", quoted, HeaderRow, HeaderRow), Scope: SheetName})
-		},
-		func() error {
-			return f.AutoFilter(SheetName, fmt.Sprintf("A%d:%s%d", HeaderRow, lastCol, max(last, HeaderRow+1)), nil)
 		},
 	}
 	for _, step := range steps {
@@ -167,8 +168,10 @@ func WriteXLSX(w io.Writer, m Matrix) error {
 	if err != nil {
 		return err
 	}
-	for i, wd := range columnWidths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+	// Set from the last column: excelize puts each new one first, and
+	// spreadsheets expect the columns in ascending order.
+	for i := len(columnWidths) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, columnWidths[i]); err != nil {
 			return err
 		}
 	}

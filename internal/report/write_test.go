@@ -141,6 +141,9 @@ func TestXLSXWritesTextNeverFormulas(t *testing.T) {
 	if err != nil || layout.Orientation == nil || *layout.Orientation != "landscape" || layout.Size == nil || *layout.Size != 9 {
 		t.Errorf("page layout %+v (%v)", layout, err)
 	}
+	if props, err := x.GetSheetProps(sheet); err != nil || props.FitToPage == nil || !*props.FitToPage {
+		t.Errorf("not fitted to the page width: %+v (%v)", props, err)
+	}
 	var printTitles bool
 	for _, dn := range x.GetDefinedName() {
 		if dn.Name == "_xlnm.Print_Titles" && strings.HasSuffix(dn.RefersTo, "!$4:$4") {
