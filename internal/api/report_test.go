@@ -69,7 +69,7 @@ func (f *fixture) setDue(id int64, due string) {
 func summarySet(t *testing.T) *fixture {
 	f := newFixture(t)
 	f.setNow(time.Date(2024, 9, 19, 16, 30, 0, 0, time.UTC))
-	f.findingIn("draft") // due 2024-09-30; auditors, admins and viewers see it
+	f.findingIn("draft")                                  // due 2024-09-30; auditors, admins and viewers see it
 	f.setDue(f.findingIn("open").ID, "2024-09-10")        // overdue
 	f.setDue(f.findingIn("open").ID, "2024-09-20")        // due today: in 7 and 30 days
 	f.setDue(f.findingIn("in_progress").ID, "2024-09-27") // today + 7: in 7 and 30 days
