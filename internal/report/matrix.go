@@ -99,7 +99,9 @@ func (s *Service) Matrix(ctx context.Context, p identity.Principal, f finding.Fi
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx)
+		// Not the request's context: a cancelled request must still end the
+		// transaction before the connection goes back to the pool.
+		defer tx.Rollback(context.WithoutCancel(ctx))
 
 		rows, err := tx.Query(ctx, postgres.Numbered(findings), condArgs...)
 		if err != nil {

@@ -173,7 +173,9 @@ func (s *Service) Summary(ctx context.Context, p identity.Principal, today date.
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx)
+		// Not the request's context: a cancelled request must still end the
+		// transaction before the connection goes back to the pool.
+		defer tx.Rollback(context.WithoutCancel(ctx))
 
 		rows, err := tx.Query(ctx, postgres.Numbered(byUnit), append(append([]any{}, condArgs...), stateArgs(today)...)...)
 		if err != nil {
