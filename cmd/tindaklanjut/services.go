@@ -13,6 +13,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
 // services are the domain services and the API built on them, wired once.
@@ -44,6 +45,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 			Frameworks:  framework.NewStore(db.DB),
 			Assessments: framework.NewAssessments(db.DB, now),
 			Findings:    finding.NewService(db.DB, now, cfg.TimeZone),
+			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			CursorKey:   cursorKey,

@@ -16,6 +16,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
 // Prefix is the base path of the API.
@@ -28,6 +29,8 @@ type Options struct {
 	Frameworks  *framework.Store
 	Assessments *framework.Assessments
 	Findings    *finding.Service
+	// Reports computes the summary and the follow-up matrix.
+	Reports *report.Service
 	// Evidence stores the documents uploaded as evidence.
 	Evidence evidence.Store
 	// UploadLimit is the largest document accepted, in bytes.
@@ -46,6 +49,7 @@ type API struct {
 	frameworks  *framework.Store
 	assess      *framework.Assessments
 	findings    *finding.Service
+	reports     *report.Service
 	evidence    evidence.Store
 	uploadLimit int64
 	cursors     cursorCodec
@@ -56,7 +60,7 @@ type API struct {
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
 	}
@@ -72,14 +76,15 @@ type route struct {
 	method, path string
 	summary      string
 	tag          string
-	public       bool // no token needed
-	creates      bool // honours Idempotency-Key; answers 201
-	body         any  // request body type, nil if none
-	form         any  // multipart/form-data body type, nil if none; read by the handler as a stream
-	download     bool // answers a document's bytes
-	response     any  // response type, nil for 204
-	status       int  // success status
-	list         bool // a paginated collection of response
+	public       bool     // no token needed
+	creates      bool     // honours Idempotency-Key; answers 201
+	body         any      // request body type, nil if none
+	form         any      // multipart/form-data body type, nil if none; read by the handler as a stream
+	download     bool     // answers a document's bytes
+	files        []string // answers a generated file, as an attachment, in one of these media types
+	response     any      // response type, nil for 204
+	status       int      // success status
+	list         bool     // a paginated collection of response
 	query        []param
 	handler      echo.HandlerFunc
 }

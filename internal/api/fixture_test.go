@@ -25,6 +25,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
 
@@ -57,6 +58,10 @@ type fixture struct {
 // uploadLimit is the evidence size limit of the tests' API: small, so that
 // the documents over it are quick to send.
 const uploadLimit = 1 << 20
+
+// reportMaxRows caps the tests' follow-up matrix: small, so that a test can
+// select more findings than it holds.
+const reportMaxRows = 25
 
 // wita is South Kalimantan's time zone, the organisation's in these tests.
 var wita = func() *time.Location {
@@ -108,6 +113,7 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	}
 	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
 		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC,
+		Reports:  report.NewService(db, reportMaxRows),
 		Evidence: f.store, UploadLimit: uploadLimit})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()

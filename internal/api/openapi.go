@@ -106,6 +106,14 @@ func (a *API) OpenAPI() map[string]any {
 			responses["304"] = map[string]any{"description": "not modified (If-None-Match with the ETag)"}
 			responses["416"] = map[string]any{"description": "a range outside the document"}
 		}
+		if len(r.files) > 0 {
+			content := map[string]any{}
+			for _, mt := range r.files {
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			success["content"] = content
+			success["description"] = "the file, with Content-Disposition: attachment and a dated file name"
+		}
 		responses[strconv.Itoa(r.status)] = success
 		if r.body != nil {
 			responses["400"] = problem("malformed JSON")

@@ -33,6 +33,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
 
@@ -91,7 +92,7 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
 	api.New(api.Options{Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
 		Assessments: framework.NewAssessments(db, clock), Findings: finding.NewService(db, clock, wita), CursorKey: key,
-		TimeZone: time.UTC}).Register(srv.Echo())
+		Reports: report.NewService(db, 0), TimeZone: time.UTC}).Register(srv.Echo())
 	w.handler = srv.Echo()
 
 	// Generated people cannot sign in; the benchmarks' auditor can.

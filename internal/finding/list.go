@@ -116,11 +116,42 @@ func (s *Service) ListFindings(ctx context.Context, p identity.Principal, f Filt
 	return out, err
 }
 
+// ListCondition returns the SQL condition, with ? placeholders and their
+// arguments, that selects the findings p may see that match f as of today:
+// exactly those ListFindings pages through. Its column names are those of
+// the findings table, unqualified, so it belongs in a query whose only
+// table is findings (a subquery or CTE, for reports that join more). f
+// must have passed ValidateFilter.
+func ListCondition(p identity.Principal, f Filter, today date.Date) (string, []any) {
+	where, args := conditions(p, f, today)
+	if len(where) == 0 {
+		return "true", nil
+	}
+	return strings.Join(where, " AND "), args
+}
+
 // listQuery builds the list's SQL. The conditions are written so that the
 // composite indexes of the migration serve them: one state as an
 // equality, "overdue" as a state set and a due-date range, never a
 // function of the columns.
 func listQuery(p identity.Principal, f Filter, after *Cursor, limit int, today date.Date) (string, []any) {
+	where, args := conditions(p, f, today)
+	if after != nil {
+		where = append(where, `(due_sort, id) > (?::date, ?)`)
+		args = append(args, after.Due, after.ID)
+	}
+	q := `SELECT ` + findingColumns + `, due_sort::text AS due_sort FROM findings`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	// Qualified: a bare due_sort would name the text column of the select
+	// list, and sorting by it could not use the indexes.
+	q += fmt.Sprintf(` ORDER BY findings.due_sort, findings.id LIMIT %d`, limit)
+	return q, args
+}
+
+// conditions are the list's visibility and filter conditions, ANDed.
+func conditions(p identity.Principal, f Filter, today date.Date) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -189,17 +220,7 @@ func listQuery(p identity.Principal, f Filter, after *Cursor, limit int, today d
 	for _, w := range strings.Fields(f.Query) {
 		add(searchExpr+` ILIKE ?`, "%"+escapeLike(w)+"%")
 	}
-	if after != nil {
-		add(`(due_sort, id) > (?::date, ?)`, after.Due, after.ID)
-	}
-	q := `SELECT ` + findingColumns + `, due_sort::text AS due_sort FROM findings`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	// Qualified: a bare due_sort would name the text column of the select
-	// list, and sorting by it could not use the indexes.
-	q += fmt.Sprintf(` ORDER BY findings.due_sort, findings.id LIMIT %d`, limit)
-	return q, args
+	return where, args
 }
 
 // escapeLike makes s match literally in a LIKE pattern.

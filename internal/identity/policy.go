@@ -31,6 +31,7 @@ const (
 	ActionComplete    Action = "action.complete"
 	ArtifactCreate    Action = "artifact.create"
 	ArtifactRemove    Action = "artifact.remove"
+	ReportRead        Action = "report.read"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -86,6 +87,9 @@ var rules = map[Action]rule{
 	// Evidence is given by those who complete actions.
 	ArtifactCreate: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
 	ArtifactRemove: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
+	// Reports count and list findings: every role reads them, each over
+	// the findings it may see (the finding scope, applied in their SQL).
+	ReportRead: {"finding", everyone},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}
