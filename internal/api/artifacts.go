@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -119,20 +118,7 @@ func (a *API) artifactContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	blob, err := a.evidence.Open(ctx, evidence.Sum(art.SHA256))
-	if err != nil {
-		return fmt.Errorf("artifact %d (%x): %w", art.ID, art.SHA256, err)
-	}
-	defer blob.Close()
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, art.MediaType)
-	h.Set(echo.HeaderContentDisposition, evidence.ContentDisposition(art.FileName))
-	h.Set("ETag", `"`+hex.EncodeToString(art.SHA256)+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	// Whether the caller may see it is decided per request: caches must ask.
-	h.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(c.Response(), c.Request(), "", art.CreatedAt, blob)
-	return nil
+	return evidence.Serve(c.Response(), c.Request(), a.evidence, evidence.Sum(art.SHA256), art.MediaType, art.FileName, art.CreatedAt)
 }
 
 func (a *API) artifactDelete(c echo.Context) error {

@@ -63,6 +63,18 @@ func (s *Service) CheckUpload(ctx context.Context, p identity.Principal, actionI
 	})
 }
 
+// FindingOfAction returns the id of the finding action id belongs to, if
+// p may see it. Errors: NotFound.
+func (s *Service) FindingOfAction(ctx context.Context, p identity.Principal, actionID int64) (int64, error) {
+	var id int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		f, _, err := s.action(tx, p, actionID)
+		id = f.ID
+		return err
+	})
+	return id, err
+}
+
 // evidenceTarget loads and locks the finding of action id and checks that
 // p may change its evidence (act) in the finding's state.
 func (s *Service) evidenceTarget(tx *gorm.DB, p identity.Principal, actionID int64, act identity.Action) (Finding, Action, error) {
