@@ -29,6 +29,8 @@ const (
 	ActionCreate      Action = "action.create"
 	ActionUpdate      Action = "action.update"
 	ActionComplete    Action = "action.complete"
+	NotificationRead  Action = "notification.read"
+	NotificationRetry Action = "notification.retry"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -81,6 +83,9 @@ var rules = map[Action]rule{
 	ActionCreate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
 	ActionUpdate:   {"finding", []Role{RoleAdmin, RoleAuditor, RoleManager}},
 	ActionComplete: {"finding", []Role{RoleAdmin, RoleManager, RoleOfficer}},
+	// The outbox holds every user's mail: only admins read and retry it.
+	NotificationRead:  {"notification", []Role{RoleAdmin}},
+	NotificationRetry: {"notification", []Role{RoleAdmin}},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}

@@ -1,0 +1,125 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// Notification is one email the service decided to send.
+type Notification struct {
+	ID             int64
+	DedupKey       string
+	Kind           string
+	FindingID      *int64
+	ActionID       *int64
+	EventID        *int64
+	To             postgres.Array[int64] `gorm:"column:to_user_ids"`
+	Cc             postgres.Array[int64] `gorm:"column:cc_user_ids"`
+	Data           json.RawMessage       `gorm:"type:jsonb"`
+	Status         string
+	DueAt          time.Time
+	NextAttemptAt  time.Time
+	FirstAttemptAt *time.Time
+	Attempts       int
+	LastError      *string
+	Subject        *string
+	BodyText       *string
+	BodyHTML       *string `gorm:"column:body_html"`
+	SentAt         *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+const notificationColumns = `id, dedup_key, kind, finding_id, action_id, event_id, to_user_ids, cc_user_ids, data, status,
+	due_at, next_attempt_at, first_attempt_at, attempts, last_error, subject, body_text, body_html, sent_at, created_at, updated_at`
+
+// Outbox is what admins see of the notifications and may do with them.
+type Outbox struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewOutbox returns the outbox on db; now is the clock of retries.
+func NewOutbox(db *gorm.DB, now func() time.Time) *Outbox {
+	return &Outbox{db: db, now: now}
+}
+
+// Filter narrows the list of notifications.
+type Filter struct {
+	Status    string // "": any
+	Kind      string // "": any
+	FindingID *int64
+}
+
+// Page asks for the notifications before an id (newest first).
+type Page struct {
+	BeforeID int64 // 0: from the newest
+	Limit    int
+}
+
+// List returns notifications newest first. Errors: Forbidden for anyone
+// but an admin; Invalid for an unknown status.
+func (o *Outbox) List(ctx context.Context, p identity.Principal, f Filter, pg Page) ([]Notification, error) {
+	if err := identity.Authorize(p, identity.NotificationRead, nil); err != nil {
+		return nil, err
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		var v apperr.Validation
+		v.Add("status", "must be one of pending, sending, sent, failed, kept, skipped")
+		return nil, v.Err()
+	}
+	q := o.db.WithContext(ctx).Table("notifications").Select(notificationColumns).Order("id DESC").Limit(pg.Limit)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.FindingID != nil {
+		q = q.Where("finding_id = ?", *f.FindingID)
+	}
+	if pg.BeforeID > 0 {
+		q = q.Where("id < ?", pg.BeforeID)
+	}
+	var out []Notification
+	err := q.Scan(&out).Error
+	return out, err
+}
+
+// Retry re-queues a failed notification for delivery now, with a fresh
+// retry window. Errors: Forbidden for anyone but an admin; NotFound;
+// Conflict when it has not failed.
+func (o *Outbox) Retry(ctx context.Context, p identity.Principal, id int64) (Notification, error) {
+	if err := identity.Authorize(p, identity.NotificationRetry, nil); err != nil {
+		return Notification{}, err
+	}
+	now := o.now()
+	var out Notification
+	res := o.db.WithContext(ctx).Raw(`UPDATE notifications SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL, updated_at = ?
+		WHERE id = ? AND status = 'failed' RETURNING `+notificationColumns, now, now, id).Scan(&out)
+	if res.Error != nil {
+		return Notification{}, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return out, nil
+	}
+	var status string
+	err := o.db.WithContext(ctx).Raw(`SELECT status FROM notifications WHERE id = ?`, id).Row().Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Notification{}, apperr.E(apperr.NotFound, "There is no such notification.")
+	case err != nil:
+		return Notification{}, err
+	}
+	return Notification{}, apperr.E(apperr.Conflict, "Only a failed notification can be retried; this one is %s.", status)
+}
