@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,7 +58,8 @@ func (p *Planner) Plan(ctx context.Context, at time.Time) (map[string]int, error
 			Kind string
 			N    int
 		}
-		if err := tx.Raw(`WITH ins AS (`+q+` RETURNING kind) SELECT kind, count(*) AS n FROM ins GROUP BY kind`, args).Scan(&rows).Error; err != nil {
+		q, vars := named(`WITH ins AS (`+q+` RETURNING kind) SELECT kind, count(*) AS n FROM ins GROUP BY kind`, args)
+		if err := tx.Raw(q, vars...).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -74,8 +76,9 @@ func (p *Planner) Preview(ctx context.Context, at time.Time) ([]Planned, error) 
 	var out []Planned
 	err := p.run(ctx, at, func(tx *gorm.DB, q string, args map[string]any) error {
 		var rows []Planned
-		if err := tx.Raw(`WITH ins AS (`+q+` RETURNING id, dedup_key, kind, to_user_ids, cc_user_ids, due_at)
-			SELECT * FROM ins ORDER BY due_at, dedup_key`, args).Scan(&rows).Error; err != nil {
+		q, vars := named(`WITH ins AS (`+q+` RETURNING id, dedup_key, kind, to_user_ids, cc_user_ids, due_at)
+			SELECT * FROM ins ORDER BY due_at, dedup_key`, args)
+		if err := tx.Raw(q, vars...).Scan(&rows).Error; err != nil {
 			return err
 		}
 		out = append(out, rows...)
@@ -117,6 +120,26 @@ func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, 
 		return nil
 	}
 	return err
+}
+
+// namedParam is a parameter of the statements: @name.
+var namedParam = regexp.MustCompile(`@[a-z_]+`)
+
+// named rewrites q's @name parameters as GORM's ? placeholders with their
+// values from args in order (GORM's own named parameters end a name only
+// at a space or a comma, not at a cast such as @sd::date). It panics on a
+// parameter that args lacks: the statements are constants.
+func named(q string, args map[string]any) (string, []any) {
+	var vars []any
+	out := namedParam.ReplaceAllStringFunc(q, func(m string) string {
+		v, ok := args[m[1:]]
+		if !ok {
+			panic("notify: no value for parameter " + m)
+		}
+		vars = append(vars, v)
+		return "?"
+	})
+	return out, vars
 }
 
 func toInt64(xs []int) []int64 {

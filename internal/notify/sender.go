@@ -188,14 +188,15 @@ func (s *Sender) SendDue(ctx context.Context, now time.Time) (SendStats, error) 
 // has come, and sending ones whose sender's lease ran out.
 func (s *Sender) claim(ctx context.Context, now time.Time) ([]Notification, error) {
 	var out []Notification
-	err := s.db.WithContext(ctx).Raw(`UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1,
+	q, vars := named(`UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1,
 			first_attempt_at = coalesce(n.first_attempt_at, @now), next_attempt_at = @lease, updated_at = @now
 		FROM (SELECT id FROM notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= @now
 			ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) c
 		WHERE n.id = c.id
 		RETURNING n.id, n.dedup_key, n.kind, n.finding_id, n.action_id, n.event_id, n.to_user_ids, n.cc_user_ids, n.data,
 			n.status, n.due_at, n.next_attempt_at, n.first_attempt_at, n.attempts, n.created_at`,
-		map[string]any{"now": now, "lease": now.Add(s.opts.Lease), "limit": s.opts.Batch}).Scan(&out).Error
+		map[string]any{"now": now, "lease": now.Add(s.opts.Lease), "limit": s.opts.Batch})
+	err := s.db.WithContext(ctx).Raw(q, vars...).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
