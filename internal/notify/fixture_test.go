@@ -232,14 +232,18 @@ func (f *fixture) emails(keys ...string) string {
 	return joinAddrs(out)
 }
 
-// statusCounts counts the notifications by status.
-func (f *fixture) statusCounts() map[string]int {
+// statusCounts counts the notifications by status, of those that match
+// where ("": all).
+func (f *fixture) statusCounts(where string) map[string]int {
 	f.t.Helper()
 	var rows []struct {
 		Status string
 		N      int
 	}
-	if err := f.db.Raw(`SELECT status, count(*) AS n FROM notifications GROUP BY status`).Scan(&rows).Error; err != nil {
+	if where == "" {
+		where = "true"
+	}
+	if err := f.db.Raw(`SELECT status, count(*) AS n FROM notifications WHERE ` + where + ` GROUP BY status`).Scan(&rows).Error; err != nil {
 		f.t.Fatal(err)
 	}
 	out := map[string]int{}
