@@ -256,3 +256,18 @@ func (f *fixture) statusCounts(where string) map[string]int {
 func key(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// attach records an SK on an action directly: uploads are the evidence
+// issue's.
+func (f *fixture) attach(action int64) {
+	f.t.Helper()
+	err := f.db.Exec(`INSERT INTO artifacts (action_id, kind, title, file_name, media_type, size, sha256, uploaded_by)
+		VALUES (?, 'sk', 'SK Tim', 'sk.pdf', 'application/pdf', 10, sha256(?::bytea), ?)`, action, itoa(action), f.users["officerA"].ID).Error
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func transition(verb string, version int) finding.TransitionInput {
+	return finding.TransitionInput{Verb: finding.Verb(verb), Version: version, Reason: "Bukti belum lengkap"}
+}
