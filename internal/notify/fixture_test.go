@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -270,4 +271,10 @@ func (f *fixture) attach(action int64) {
 
 func transition(verb string, version int) finding.TransitionInput {
 	return finding.TransitionInput{Verb: finding.Verb(verb), Version: version, Reason: "Bukti belum lengkap"}
+}
+
+func sortStrings(xs []string) { sort.Strings(xs) }
+
+func optMilestones(ms []framework.MilestoneInput) opt.Field[[]framework.MilestoneInput] {
+	return opt.Field[[]framework.MilestoneInput]{Set: true, Value: ms}
 }

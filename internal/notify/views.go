@@ -39,6 +39,8 @@ type findingRow struct {
 	Unit           string
 	DueDate        date.Date
 	IndicatorCodes postgres.Array[string]
+	// Total is the length of the whole list a row was read from.
+	Total int
 }
 
 type actionRow struct {
@@ -233,19 +235,13 @@ func (v *viewer) unresolved(ctx context.Context, unit *int64, states string, lim
 		FROM findings f LEFT JOIN units u ON u.id = f.unit_id
 		WHERE f.state IN ` + states + ` AND (?::bigint IS NULL OR f.unit_id = ?::bigint)
 		ORDER BY f.due_sort, f.id LIMIT ?`
-	var withTotal []struct {
-		findingRow
-		Total int
-	}
-	if err := v.db.WithContext(ctx).Raw(q, unit, unit, limit).Scan(&withTotal).Error; err != nil {
+	if err := v.db.WithContext(ctx).Raw(q, unit, unit, limit).Scan(&rows).Error; err != nil {
 		return nil, 0, err
 	}
-	total := 0
-	for _, r := range withTotal {
-		rows = append(rows, r.findingRow)
-		total = r.Total
+	if len(rows) == 0 {
+		return nil, 0, nil
 	}
-	return rows, total, nil
+	return rows, rows[0].Total, nil
 }
 
 // assessment fills an assessment reminder: the milestone, and the
