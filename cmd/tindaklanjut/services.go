@@ -10,6 +10,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -36,6 +37,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 			Frameworks:  framework.NewStore(db.DB),
 			Assessments: framework.NewAssessments(db.DB, now),
 			Findings:    finding.NewService(db.DB, now, cfg.TimeZone),
+			Outbox:      notify.NewOutbox(db.DB, now),
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),

@@ -15,6 +15,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
 
 // Prefix is the base path of the API.
@@ -27,6 +28,8 @@ type Options struct {
 	Frameworks  *framework.Store
 	Assessments *framework.Assessments
 	Findings    *finding.Service
+	// Outbox is the notifications' outbox (admins read and retry it).
+	Outbox *notify.Outbox
 	// CursorKey signs list cursors; all replicas must share it.
 	CursorKey []byte
 	// TimeZone renders instants in the organisation's zone.
@@ -41,6 +44,7 @@ type API struct {
 	frameworks *framework.Store
 	assess     *framework.Assessments
 	findings   *finding.Service
+	outbox     *notify.Outbox
 	cursors    cursorCodec
 	tz         *time.Location
 	routes     []route
@@ -49,7 +53,7 @@ type API struct {
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+		assess: opts.Assessments, findings: opts.Findings, outbox: opts.Outbox, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
@@ -94,7 +95,7 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(), Ready: nil,
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
 	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
-		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC})
+		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), Outbox: notify.NewOutbox(db, f.clock), CursorKey: key, TimeZone: time.UTC})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()
 	f.echo = srv.Echo()

@@ -49,5 +49,6 @@ func (a *API) table() []route {
 			body: userPatchRequest{}, response: userResponse{}, status: 200, handler: a.userPatch},
 	}
 	routes = append(routes, a.referenceRoutes()...)
-	return append(routes, a.workflowRoutes()...)
+	routes = append(routes, a.workflowRoutes()...)
+	return append(routes, a.notificationRoutes()...)
 }

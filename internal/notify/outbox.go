@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,6 +39,10 @@ type Notification struct {
 	SentAt         *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// ToEmails and CcEmails are the recipients' addresses, as List
+	// reads them.
+	ToEmails postgres.Array[string] `gorm:"->"`
+	CcEmails postgres.Array[string] `gorm:"->"`
 }
 
 const notificationColumns = `id, dedup_key, kind, finding_id, action_id, event_id, to_user_ids, cc_user_ids, data, status,
@@ -68,7 +73,7 @@ type Page struct {
 }
 
 // List returns notifications newest first. Errors: Forbidden for anyone
-// but an admin; Invalid for an unknown status.
+// but an admin; Invalid for an unknown status or kind.
 func (o *Outbox) List(ctx context.Context, p identity.Principal, f Filter, pg Page) ([]Notification, error) {
 	if err := identity.Authorize(p, identity.NotificationRead, nil); err != nil {
 		return nil, err
@@ -78,7 +83,15 @@ func (o *Outbox) List(ctx context.Context, p identity.Principal, f Filter, pg Pa
 		v.Add("status", "must be one of pending, sending, sent, failed, kept, skipped")
 		return nil, v.Err()
 	}
-	q := o.db.WithContext(ctx).Table("notifications").Select(notificationColumns).Order("id DESC").Limit(pg.Limit)
+	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
+		var v apperr.Validation
+		v.Add("kind", "must be one of %s", strings.Join(Kinds, ", "))
+		return nil, v.Err()
+	}
+	q := o.db.WithContext(ctx).Table("notifications").Select(notificationColumns + `,
+		ARRAY(SELECT email FROM users WHERE id = ANY(to_user_ids) ORDER BY array_position(to_user_ids, id)) AS to_emails,
+		ARRAY(SELECT email FROM users WHERE id = ANY(cc_user_ids) ORDER BY array_position(cc_user_ids, id)) AS cc_emails`).
+		Order("id DESC").Limit(pg.Limit)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
