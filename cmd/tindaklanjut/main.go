@@ -38,6 +38,9 @@ Usage:
   tindaklanjut framework import FILE   add an SPBE evaluation model from a JSON file
   tindaklanjut verify-history          recompute every finding's hash-chained history
                                        and name the first broken link of each chain
+  tindaklanjut remind --at INSTANT [--dry-run]
+                                       plan the reminders due as of an RFC 3339 instant
+                                       and deliver the queue (--dry-run: only list them)
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -73,6 +76,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runFramework(ctx, args, lookupEnv, stdout, stderr)
 	case "verify-history":
 		return runVerifyHistory(ctx, args, lookupEnv, stdout, stderr)
+	case "remind":
+		return runRemind(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

@@ -136,3 +136,16 @@ func (o *Outbox) Retry(ctx context.Context, p identity.Principal, id int64) (Not
 	}
 	return Notification{}, apperr.E(apperr.Conflict, "Only a failed notification can be retried; this one is %s.", status)
 }
+
+// Due lists the notifications a sender would take at the instant at
+// (pending ones whose time has come, and expired leases), oldest first,
+// with their recipients' addresses: what the remind command's dry run
+// shows the operator.
+func (o *Outbox) Due(ctx context.Context, at time.Time) ([]Notification, error) {
+	var out []Notification
+	err := o.db.WithContext(ctx).Raw(`SELECT `+notificationColumns+`,
+			ARRAY(SELECT email FROM users WHERE id = ANY(to_user_ids) ORDER BY id) AS to_emails,
+			ARRAY(SELECT email FROM users WHERE id = ANY(cc_user_ids) ORDER BY id) AS cc_emails
+		FROM notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id`, at).Scan(&out).Error
+	return out, err
+}

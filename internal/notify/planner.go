@@ -47,6 +47,9 @@ type Planned struct {
 	To       postgres.Array[int64] `gorm:"column:to_user_ids"`
 	Cc       postgres.Array[int64] `gorm:"column:cc_user_ids"`
 	DueAt    time.Time
+	// ToEmails and CcEmails are the recipients' addresses (Preview).
+	ToEmails postgres.Array[string]
+	CcEmails postgres.Array[string]
 }
 
 // Plan queues every notification due as of at and returns how many of
@@ -77,7 +80,9 @@ func (p *Planner) Preview(ctx context.Context, at time.Time) ([]Planned, error) 
 	err := p.run(ctx, at, func(tx *gorm.DB, q string, args map[string]any) error {
 		var rows []Planned
 		q, vars := named(`WITH ins AS (`+q+` RETURNING id, dedup_key, kind, to_user_ids, cc_user_ids, due_at)
-			SELECT * FROM ins ORDER BY due_at, dedup_key`, args)
+			SELECT ins.*, ARRAY(SELECT email FROM users WHERE id = ANY(to_user_ids) ORDER BY id) AS to_emails,
+				ARRAY(SELECT email FROM users WHERE id = ANY(cc_user_ids) ORDER BY id) AS cc_emails
+			FROM ins ORDER BY due_at, dedup_key`, args)
 		if err := tx.Raw(q, vars...).Scan(&rows).Error; err != nil {
 			return err
 		}

@@ -28,7 +28,8 @@ type mailServer struct {
 	mails    []received
 	sessions int
 	// refuse, when set, decides the answer to a message: nil accepts it,
-	// errDrop drops the connection, an *smtp.SMTPError refuses it.
+	// errDrop drops the connection, an *smtp.SMTPError refuses it. It is
+	// called with mu held.
 	refuse func(m received) error
 }
 
@@ -178,17 +179,18 @@ func (x *session) Data(r io.Reader) error {
 			*h.dst = append(*h.dst, a.Address)
 		}
 	}
+	// refuse runs under the lock: the tests' functions keep state.
 	x.s.mu.Lock()
-	refuse := x.s.refuse
+	var refused error
+	if x.s.refuse != nil {
+		refused = x.s.refuse(m)
+	}
 	x.s.mu.Unlock()
-	if refuse != nil {
-		switch err := refuse(m); {
-		case errors.Is(err, errDrop):
-			x.c.Conn().Close()
-			return err
-		case err != nil:
-			return err
-		}
+	if errors.Is(refused, errDrop) {
+		x.c.Conn().Close()
+	}
+	if refused != nil {
+		return refused
 	}
 	x.s.mu.Lock()
 	x.s.mails = append(x.s.mails, m)
