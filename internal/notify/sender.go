@@ -149,26 +149,36 @@ func (s SendStats) String() string {
 }
 
 // SendDue delivers every notification due at now, batch after batch, until
-// none is left (those refused for now wait for their next attempt).
+// none is left (those refused for now wait for their next attempt). The
+// work overlaps: while one batch is delivered over the connection, the
+// next is claimed and read, and each mail is rendered while the one before
+// it is in flight.
 func (s *Sender) SendDue(ctx context.Context, now time.Time) (SendStats, error) {
 	var total SendStats
+	d := &delivery{s: s, now: now}
+	defer d.close()
+	next := s.fetch(ctx, now)
 	for {
-		batch, err := s.claim(ctx, now)
+		b := <-next
+		if b.err != nil {
+			return total, b.err
+		}
+		if len(b.batch) == 0 {
+			break
+		}
+		full := len(b.batch) == s.opts.Batch
+		if full {
+			next = s.fetch(ctx, now)
+		}
+		st, err := d.run(ctx, b)
+		total.add(st)
 		if err != nil {
+			if full {
+				<-next // its rows return to the queue when their lease ends
+			}
 			return total, err
 		}
-		if len(batch) > 0 {
-			st, err := s.deliver(ctx, now, batch)
-			total.Sent += st.Sent
-			total.Kept += st.Kept
-			total.Skipped += st.Skipped
-			total.Retried += st.Retried
-			total.Failed += st.Failed
-			if err != nil {
-				return total, err
-			}
-		}
-		if len(batch) < s.opts.Batch {
+		if !full {
 			break
 		}
 	}
@@ -182,6 +192,36 @@ func (s *Sender) SendDue(ctx context.Context, now time.Time) (SendStats, error) 
 		s.opts.Metrics.queueAge.Set(max(age, 0))
 	}
 	return total, nil
+}
+
+func (t *SendStats) add(st SendStats) {
+	t.Sent += st.Sent
+	t.Kept += st.Kept
+	t.Skipped += st.Skipped
+	t.Retried += st.Retried
+	t.Failed += st.Failed
+}
+
+// claimed is a claimed batch with what it refers to.
+type claimed struct {
+	batch []Notification
+	data  batchData
+	err   error
+}
+
+// fetch claims and reads the next batch in the background.
+func (s *Sender) fetch(ctx context.Context, now time.Time) <-chan claimed {
+	out := make(chan claimed, 1)
+	go func() {
+		batch, err := s.claim(ctx, now)
+		if err != nil || len(batch) == 0 {
+			out <- claimed{err: err}
+			return
+		}
+		data, err := loadBatch(ctx, s.db, batch)
+		out <- claimed{batch: batch, data: data, err: err}
+	}()
+	return out
 }
 
 // claim takes up to a batch of due notifications: pending ones whose time
@@ -219,56 +259,84 @@ type result struct {
 	rendered             bool
 }
 
-// deliver renders and sends a claimed batch over one connection while a
-// recorder commits the results as they come, a few at a time, so that
-// only a crash between the server's acceptance and the next commit (a
-// millisecond or two) can send a mail twice.
-func (s *Sender) deliver(ctx context.Context, now time.Time, batch []Notification) (SendStats, error) {
-	var st SendStats
-	data, err := loadBatch(ctx, s.db, batch)
-	if err != nil {
-		return st, err
-	}
-	v := &viewer{db: s.db, baseURL: s.opts.BaseURL, loc: s.opts.Loc, now: now, data: data}
+// delivery is one run's connection to the mail server, kept across its
+// batches; connErr is a failure to connect that the rest of the run
+// shares rather than dialling again for every mail.
+type delivery struct {
+	s       *Sender
+	now     time.Time
+	conn    mail.SendCloser
+	connErr error
+}
 
-	results := make(chan result, len(batch))
+func (d *delivery) close() {
+	if d.conn != nil {
+		d.conn.Close()
+		d.conn = nil
+	}
+}
+
+// prepared is a rendered mail ready to go, or why it will not.
+type prepared struct {
+	n        Notification
+	msg      *mail.Message
+	to       []string
+	rendered Rendered
+	err      error
+}
+
+// run renders and sends a claimed batch while a recorder commits the
+// results as they come, a few at a time, so that only a crash between the
+// server's acceptance and the next commit (a millisecond or two) can send a
+// mail twice.
+func (d *delivery) run(ctx context.Context, b claimed) (SendStats, error) {
+	s, now := d.s, d.now
+	var st SendStats
+	v := &viewer{db: s.db, baseURL: s.opts.BaseURL, loc: s.opts.Loc, now: now, data: b.data}
+	mails := make(chan prepared, 16)
+	go func() {
+		defer close(mails)
+		for _, n := range b.batch {
+			msg, to, rendered, err := s.message(ctx, v, n, now)
+			mails <- prepared{n: n, msg: msg, to: to, rendered: rendered, err: err}
+		}
+	}()
+	results := make(chan result, len(b.batch))
 	recorded := make(chan error, 1)
 	go func() { recorded <- s.record(context.WithoutCancel(ctx), now, results) }()
 
-	var conn mail.SendCloser
-	var connErr error // the dial failure that the rest of the batch shares
-	for _, n := range batch {
+	for p := range mails {
+		n := p.n
 		r := result{id: n.ID, kind: n.Kind}
-		msg, to, rendered, err := s.message(ctx, v, n, now)
 		switch {
-		case errors.As(err, new(errSkip)):
-			r.status, r.lastError = statusSkipped, ptr(err.Error())
-		case err != nil:
+		case errors.As(p.err, new(errSkip)):
+			r.status, r.lastError = statusSkipped, ptr(p.err.Error())
+		case p.err != nil:
 			// A view or template that fails on this notification's data
 			// fails the same way next time: an admin must look at it.
-			r.status, r.lastError, r.permanent = statusFailed, ptr("render: "+err.Error()), true
+			r.status, r.lastError, r.permanent = statusFailed, ptr("render: "+p.err.Error()), true
 		default:
-			r.subject, r.text, r.html, r.rendered = &rendered.Subject, &rendered.Text, &rendered.HTML, true
+			r.subject, r.text, r.html, r.rendered = &p.rendered.Subject, &p.rendered.Text, &p.rendered.HTML, true
 			switch {
 			case s.opts.Transport == nil:
 				r.status = statusKept
-			case connErr != nil:
-				s.failure(&r, n, now, connErr)
+			case d.connErr != nil:
+				s.failure(&r, n, now, d.connErr)
 			default:
-				if conn == nil {
-					conn, err = s.opts.Transport.Open()
+				if d.conn == nil {
+					conn, err := s.opts.Transport.Open()
 					if err != nil {
-						conn, connErr = nil, fmt.Errorf("connect: %w", err)
-						s.failure(&r, n, now, connErr)
+						d.connErr = fmt.Errorf("connect: %w", err)
+						s.failure(&r, n, now, d.connErr)
 						break
 					}
+					d.conn = conn
 				}
-				if err := conn.Send(s.envelope, to, msg); err != nil {
+				if err := d.conn.Send(s.envelope, p.to, p.msg); err != nil {
 					s.failure(&r, n, now, err)
 					// The session may be mid-transaction or gone: start
 					// the next mail on a new one.
-					conn.Close()
-					conn = nil
+					d.close()
 					break
 				}
 				r.status, r.sentAt = statusSent, &now
@@ -287,9 +355,6 @@ func (s *Sender) deliver(ctx context.Context, now time.Time, batch []Notificatio
 			st.Failed++
 		}
 		results <- r
-	}
-	if conn != nil {
-		conn.Close()
 	}
 	close(results)
 	return st, <-recorded

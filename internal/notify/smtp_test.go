@@ -31,6 +31,9 @@ type mailServer struct {
 	// errDrop drops the connection, an *smtp.SMTPError refuses it. It is
 	// called with mu held.
 	refuse func(m received) error
+	// sink discards messages unread (benchmarks); count counts them.
+	sink  bool
+	count int
 }
 
 // errDrop makes the server drop the connection instead of answering.
@@ -48,13 +51,18 @@ type received struct {
 	To, Cc  []string // addresses of the headers
 }
 
-func startMailServer(t testing.TB) *mailServer {
+func startMailServer(t testing.TB) *mailServer { return startServer(t, false) }
+
+// startSink starts a server that accepts and discards every message.
+func startSink(t testing.TB) *mailServer { return startServer(t, true) }
+
+func startServer(t testing.TB, sink bool) *mailServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &mailServer{t: t, addr: l.Addr().String()}
+	s := &mailServer{t: t, addr: l.Addr().String(), sink: sink}
 	s.serve(l)
 	t.Cleanup(s.stop)
 	return s
@@ -151,6 +159,15 @@ func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (x *session) Data(r io.Reader) error {
+	if x.s.sink {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+		x.s.mu.Lock()
+		x.s.count++
+		x.s.mu.Unlock()
+		return nil
+	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
