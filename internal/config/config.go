@@ -250,7 +250,9 @@ func parse(v map[string]string) (*Config, []error) {
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("TINDAKLANJUT_BASE_URL", "%q is not an absolute http(s) URL such as https://tindaklanjut.example.go.id", cfg.BaseURL)
 	}
-	if loc, err := time.LoadLocation(v["TINDAKLANJUT_TIMEZONE"]); err != nil || v["TINDAKLANJUT_TIMEZONE"] == "" {
+	// "Local" is the machine's zone, which PostgreSQL cannot name: reminders
+	// are computed in the zone on both sides.
+	if loc, err := time.LoadLocation(v["TINDAKLANJUT_TIMEZONE"]); err != nil || v["TINDAKLANJUT_TIMEZONE"] == "" || v["TINDAKLANJUT_TIMEZONE"] == "Local" {
 		bad("TINDAKLANJUT_TIMEZONE", "unknown time zone %q; use an IANA name such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)", v["TINDAKLANJUT_TIMEZONE"])
 	} else {
 		cfg.TimeZone = loc

@@ -113,6 +113,7 @@ func TestReminderKeys(t *testing.T) {
 		"TINDAKLANJUT_PLANNER_SCHEDULE":         "every hour",
 		"TINDAKLANJUT_SENDER_SCHEDULE":          "* * *",
 		"TINDAKLANJUT_MAIL_RETRY_FOR":           "30s",
+		"TINDAKLANJUT_TIMEZONE":                 "Local",
 	}
 	for key, val := range bad {
 		t.Run(key, func(t *testing.T) {
