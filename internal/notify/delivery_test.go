@@ -3,6 +3,7 @@ package notify_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -250,5 +251,44 @@ func TestConnectionReusedForABatch(t *testing.T) {
 	}
 	if n := f.mail.sessionCount() - before; n != 1 {
 		t.Errorf("%d connections for one batch; want 1", n)
+	}
+}
+
+// TestTimeoutIsTemporary: a server that accepts the connection but never
+// answers times out, and the mail waits for its next attempt.
+func TestTimeoutIsTemporary(t *testing.T) {
+	f := newFixture(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent until the listener closes
+		}
+	}()
+	tr, err := notify.NewSMTP("smtp://"+l.Addr().String()+"?tls=none", 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sender, err = notify.NewSender(f.db, notify.SenderOptions{Transport: tr, Renderer: f.renderer,
+		From: "tindaklanjut <noreply@kalselprov.go.id>", BaseURL: "https://tl.kalselprov.go.id", Loc: wita})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.setNow(at("2024-08-01 10:00"))
+	f.assign(f.issue(f.unitA, "2024-09-30", ""), "officerA", "2024-09-02")
+	if st := f.send(); st.Retried != 1 {
+		t.Fatalf("%s; want the mail to retry", st)
+	}
+	var n notify.Notification
+	f.db.Raw(`SELECT status, next_attempt_at, last_error FROM notifications`).Scan(&n)
+	if n.Status != "pending" || !n.NextAttemptAt.After(f.now()) || n.LastError == nil || !strings.Contains(*n.LastError, "timeout") {
+		t.Errorf("after a timeout: %s, next %v, error %v", n.Status, n.NextAttemptAt, n.LastError)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	netmail "net/mail"
 	"net/textproto"
 	"net/url"
@@ -75,6 +76,20 @@ func NewSMTP(raw string, timeout time.Duration) (*SMTP, error) {
 
 // Open dials the server.
 func (s *SMTP) Open() (mail.SendCloser, error) { return s.dialer.Dial() }
+
+// go-mail bounds its dial by the Dialer's Timeout but sets the connection's
+// deadline only after the server's greeting: a server that accepts and
+// never greets would hold the sender for ever. Its dial hook is where the
+// deadline can start at once.
+func init() {
+	mail.NetDialTimeout = func(network, addr string, timeout time.Duration) (net.Conn, error) {
+		c, err := net.DialTimeout(network, addr, timeout)
+		if err == nil && timeout > 0 {
+			c.SetDeadline(time.Now().Add(timeout))
+		}
+		return c, err
+	}
+}
 
 // SenderOptions configure a Sender.
 type SenderOptions struct {
