@@ -40,6 +40,9 @@ Usage:
                                        and name the first broken link of each chain
   tindaklanjut verify-artifacts [--gc] re-hash every stored evidence document; report missing,
                                        corrupt and unreferenced ones (--gc removes the latter)
+  tindaklanjut remind --at INSTANT [--dry-run]
+                                       plan the reminders due as of an RFC 3339 instant
+                                       and deliver the queue (--dry-run: only list them)
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runVerifyHistory(ctx, args, lookupEnv, stdout, stderr)
 	case "verify-artifacts":
 		return runVerifyArtifacts(ctx, args, lookupEnv, stdout, stderr)
+	case "remind":
+		return runRemind(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil

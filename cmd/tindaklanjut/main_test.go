@@ -151,6 +151,24 @@ func TestServeOperationalEndpoints(t *testing.T) {
 			t.Errorf("/metrics (%d) lacks %q", status, want)
 		}
 	}
+	// The reminder planner and the mail sender ran once at start (they
+	// catch up on what was due while the service was down), and their
+	// figures are exposed.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body = get(t, r.url("/metrics"))
+		m := string(body)
+		if strings.Contains(m, `tindaklanjut_job_runs_total{job="reminder_planner",outcome="ok"} 1`) &&
+			strings.Contains(m, `tindaklanjut_job_runs_total{job="mail_sender",outcome="ok"}`) &&
+			strings.Contains(m, "tindaklanjut_notification_queue_age_seconds 0") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("/metrics lacks the reminder jobs' runs and queue age:\n%s", m)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	// One log line per request, with its id.
 	if !strings.Contains(r.stderr.String(), `"request_id":"`+rid+`"`) {
 		t.Errorf("no log line for request %s", rid)

@@ -89,11 +89,20 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	if err := sched.Add("47 * * * *", staging); err != nil {
 		return err
 	}
+	stopListener, err := scheduleReminders(cfg, db, log, registry, sched)
+	if err != nil {
+		return err
+	}
 	sched.Start()
+	// Catch up at once on what was due while the service was down, and on
+	// mail queued meanwhile.
+	sched.Kick("reminder_planner")
+	sched.Kick("mail_sender")
 
 	log.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL)
 	err = srv.Serve(ctx, listener, cfg.ShutdownTimeout)
 	log.Info("http server stopped")
+	stopListener()
 	sched.Stop()
 	log.Info("scheduler stopped")
 	return err

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/config"
@@ -12,8 +15,11 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
+	"github.com/tindaklanjut/tindaklanjut/internal/scheduler"
+	"github.com/tindaklanjut/tindaklanjut/templates"
 )
 
 // services are the domain services and the API built on them, wired once.
@@ -48,8 +54,63 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
+			Outbox:      notify.NewOutbox(db.DB, now),
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),
 	}, nil
+}
+
+// newReminders builds the reminder planner, the mail sender (SMTP_URL, or
+// keeping mail when it is empty) and the outbox. The email templates are
+// parsed and tried here, so that a broken one fails the start. metrics
+// may be nil.
+func newReminders(cfg *config.Config, db *database, log *slog.Logger, metrics *notify.Metrics) (*reminders, error) {
+	renderer, err := notify.NewRenderer(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	var transport notify.Transport
+	if cfg.SMTPURL != "" {
+		smtp, err := notify.NewSMTP(cfg.SMTPURL, 30*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		transport = smtp
+	}
+	sender, err := notify.NewSender(db.DB, notify.SenderOptions{Transport: transport, Renderer: renderer, From: cfg.MailFrom,
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone, RetryFor: cfg.MailRetryFor, Metrics: metrics, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	rules := notify.Rules{Loc: cfg.TimeZone, SendHour: cfg.ReminderHour, DueDays: cfg.ReminderDueDays,
+		OverdueEvery: cfg.ReminderOverdueEvery, UnassignedAfter: cfg.ReminderUnassignedDays,
+		AssessmentDays: cfg.ReminderAssessmentDays, DigestWeekday: cfg.DigestWeekday}
+	return &reminders{planner: notify.NewPlanner(db.DB, rules), sender: sender, outbox: notify.NewOutbox(db.DB, time.Now)}, nil
+}
+
+// scheduleReminders adds the planner and the sender to sched and starts
+// the outbox listener, which kicks the sender whenever mail is queued; the
+// returned function stops the listener and waits for it.
+func scheduleReminders(cfg *config.Config, db *database, log *slog.Logger, reg prometheus.Registerer, sched *scheduler.Scheduler) (func(), error) {
+	metrics := notify.NewMetrics(reg)
+	r, err := newReminders(cfg, db, log, metrics)
+	if err != nil {
+		return nil, err
+	}
+	plan := notify.PlanJob{Planner: r.planner, Now: time.Now, Metrics: metrics, Log: log}
+	send := notify.SendJob{Sender: r.sender, Now: time.Now, Log: log}
+	if err := sched.Add(cfg.PlannerSchedule, plan); err != nil {
+		return nil, err
+	}
+	if err := sched.Add(cfg.SenderSchedule, send); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		notify.Listen(ctx, db.DB, log, func() { sched.Kick(send.Name()) })
+	}()
+	return func() { cancel(); <-done }, nil
 }

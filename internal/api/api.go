@@ -16,6 +16,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
@@ -35,6 +36,8 @@ type Options struct {
 	Evidence evidence.Store
 	// UploadLimit is the largest document accepted, in bytes.
 	UploadLimit int64
+	// Outbox is the notifications' outbox (admins read and retry it).
+	Outbox *notify.Outbox
 	// CursorKey signs list cursors; all replicas must share it.
 	CursorKey []byte
 	// TimeZone renders instants in the organisation's zone.
@@ -55,12 +58,14 @@ type API struct {
 	cursors     cursorCodec
 	tz          *time.Location
 	routes      []route
+	outbox      *notify.Outbox
 }
 
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
+		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
+		outbox: opts.Outbox, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC
 	}

@@ -50,5 +50,6 @@ func (a *API) table() []route {
 	}
 	routes = append(routes, a.referenceRoutes()...)
 	routes = append(routes, a.workflowRoutes()...)
-	return append(routes, a.reportRoutes()...)
+	routes = append(routes, a.reportRoutes()...)
+	return append(routes, a.notificationRoutes()...)
 }

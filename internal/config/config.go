@@ -17,12 +17,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/robfig/cron/v3"
 )
 
 // Config is the effective configuration of one process.
@@ -61,6 +63,30 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (set it only
 	// behind a reverse proxy that sets that header).
 	TrustProxy bool
+	// ReminderHour is the hour (0–23, in TimeZone) at which the reminders
+	// of a calendar day become due.
+	ReminderHour int
+	// ReminderDueDays are the days before an action's due date that remind
+	// its assignee (0: the due date itself), largest first.
+	ReminderDueDays []int
+	// ReminderOverdueEvery is the interval in days of overdue reminders,
+	// the first the day after the due date; 0 sends none.
+	ReminderOverdueEvery int
+	// ReminderUnassignedDays is how long after issue a finding without an
+	// action is brought to its unit's managers; 0 never.
+	ReminderUnassignedDays int
+	// ReminderAssessmentDays are the days before an assessment milestone
+	// that remind managers and auditors, largest first.
+	ReminderAssessmentDays []int
+	// DigestWeekday is the day of the managers' weekly digest.
+	DigestWeekday time.Weekday
+	// PlannerSchedule and SenderSchedule are the cron specs (in TimeZone)
+	// of the reminder planner and the mail sender.
+	PlannerSchedule string
+	SenderSchedule  string
+	// MailRetryFor is how long a mail that the mail server refuses for now
+	// is retried, from its first attempt, before it is marked failed.
+	MailRetryFor time.Duration
 	// File is the config file that was read, if any.
 	File string
 }
@@ -84,6 +110,15 @@ var Keys = []Key{
 	{"TINDAKLANJUT_DB_MAX_CONNS", "auto", "maximum open database connections; auto is twice the processor cores plus one", false},
 	{"TINDAKLANJUT_TOKEN_TTL", "24h", "how long a sign-in (API token or browser session) lasts", false},
 	{"TINDAKLANJUT_TRUST_PROXY", "false", "take client addresses from X-Forwarded-For (only behind a reverse proxy)", false},
+	{"TINDAKLANJUT_REMINDER_HOUR", "8", "hour (0-23, organisation's time zone) at which a day's reminders become due", false},
+	{"TINDAKLANJUT_REMINDER_DUE_DAYS", "30,14,7,3,1,0", "days before an action's due date that remind its assignee (0: the due date)", false},
+	{"TINDAKLANJUT_REMINDER_OVERDUE_EVERY", "7", "days between overdue reminders, the first the day after the due date; 0: none", false},
+	{"TINDAKLANJUT_REMINDER_UNASSIGNED_DAYS", "7", "days after issue that a finding without an action is brought to its unit's managers; 0: never", false},
+	{"TINDAKLANJUT_REMINDER_ASSESSMENT_DAYS", "30,14,7,1", "days before an assessment milestone that remind managers and auditors", false},
+	{"TINDAKLANJUT_DIGEST_WEEKDAY", "monday", "day of the managers' weekly digest", false},
+	{"TINDAKLANJUT_PLANNER_SCHEDULE", "0 * * * *", "cron spec of the reminder planner (at least hourly)", false},
+	{"TINDAKLANJUT_SENDER_SCHEDULE", "* * * * *", "cron spec of the mail sender (it also runs at once when mail is queued)", false},
+	{"TINDAKLANJUT_MAIL_RETRY_FOR", "72h", "how long a mail refused for now is retried before it is marked failed", false},
 }
 
 // Key describes one configuration key.
@@ -225,7 +260,9 @@ func parse(v map[string]string) (*Config, []error) {
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("TINDAKLANJUT_BASE_URL", "%q is not an absolute http(s) URL such as https://tindaklanjut.example.go.id", cfg.BaseURL)
 	}
-	if loc, err := time.LoadLocation(v["TINDAKLANJUT_TIMEZONE"]); err != nil || v["TINDAKLANJUT_TIMEZONE"] == "" {
+	// "Local" is the machine's zone, which PostgreSQL cannot name: reminders
+	// are computed in the zone on both sides.
+	if loc, err := time.LoadLocation(v["TINDAKLANJUT_TIMEZONE"]); err != nil || v["TINDAKLANJUT_TIMEZONE"] == "" || v["TINDAKLANJUT_TIMEZONE"] == "Local" {
 		bad("TINDAKLANJUT_TIMEZONE", "unknown time zone %q; use an IANA name such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)", v["TINDAKLANJUT_TIMEZONE"])
 	} else {
 		cfg.TimeZone = loc
@@ -274,7 +311,75 @@ func parse(v map[string]string) (*Config, []error) {
 	} else {
 		cfg.TrustProxy = b
 	}
+	parseReminders(cfg, v, bad)
 	return cfg, errs
+}
+
+// parseReminders reads the reminder rules and the jobs' schedules.
+func parseReminders(cfg *Config, v map[string]string, bad func(key, format string, args ...any)) {
+	if n, err := strconv.Atoi(v["TINDAKLANJUT_REMINDER_HOUR"]); err != nil || n < 0 || n > 23 {
+		bad("TINDAKLANJUT_REMINDER_HOUR", "%q is not an hour from 0 to 23", v["TINDAKLANJUT_REMINDER_HOUR"])
+	} else {
+		cfg.ReminderHour = n
+	}
+	days := func(key string, allowEmpty bool) []int {
+		raw := strings.TrimSpace(v[key])
+		if raw == "" {
+			if !allowEmpty {
+				bad(key, "must list at least one number of days")
+			}
+			return []int{}
+		}
+		var out []int
+		for _, part := range strings.Split(raw, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(part))
+			if err != nil || n < 0 || n > 366 {
+				bad(key, "%q is not a comma-separated list of days from 0 to 366, such as 30,14,7", raw)
+				return nil
+			}
+			if slices.Contains(out, n) {
+				bad(key, "%q names %d twice", raw, n)
+				return nil
+			}
+			out = append(out, n)
+		}
+		slices.SortFunc(out, func(a, b int) int { return b - a })
+		return out
+	}
+	cfg.ReminderDueDays = days("TINDAKLANJUT_REMINDER_DUE_DAYS", true)
+	cfg.ReminderAssessmentDays = days("TINDAKLANJUT_REMINDER_ASSESSMENT_DAYS", true)
+	if len(cfg.ReminderAssessmentDays) > 0 && cfg.ReminderAssessmentDays[len(cfg.ReminderAssessmentDays)-1] == 0 {
+		bad("TINDAKLANJUT_REMINDER_ASSESSMENT_DAYS", "0 is not a day before a milestone; the smallest is 1")
+	}
+	for _, key := range []string{"TINDAKLANJUT_REMINDER_OVERDUE_EVERY", "TINDAKLANJUT_REMINDER_UNASSIGNED_DAYS"} {
+		n, err := strconv.Atoi(v[key])
+		if err != nil || n < 0 || n > 366 {
+			bad(key, "%q is not a number of days from 0 (never) to 366", v[key])
+			continue
+		}
+		if key == "TINDAKLANJUT_REMINDER_OVERDUE_EVERY" {
+			cfg.ReminderOverdueEvery = n
+		} else {
+			cfg.ReminderUnassignedDays = n
+		}
+	}
+	weekdays := []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+	if i := slices.Index(weekdays, strings.ToLower(strings.TrimSpace(v["TINDAKLANJUT_DIGEST_WEEKDAY"]))); i < 0 {
+		bad("TINDAKLANJUT_DIGEST_WEEKDAY", "%q is not a day of the week such as monday", v["TINDAKLANJUT_DIGEST_WEEKDAY"])
+	} else {
+		cfg.DigestWeekday = time.Weekday(i)
+	}
+	for _, key := range []string{"TINDAKLANJUT_PLANNER_SCHEDULE", "TINDAKLANJUT_SENDER_SCHEDULE"} {
+		if _, err := cron.ParseStandard(v[key]); err != nil {
+			bad(key, "%q is not a cron spec (minute hour day month weekday, such as \"0 * * * *\", or @every 10m): %v", v[key], err)
+		}
+	}
+	cfg.PlannerSchedule, cfg.SenderSchedule = v["TINDAKLANJUT_PLANNER_SCHEDULE"], v["TINDAKLANJUT_SENDER_SCHEDULE"]
+	if d, err := time.ParseDuration(v["TINDAKLANJUT_MAIL_RETRY_FOR"]); err != nil || d < time.Minute {
+		bad("TINDAKLANJUT_MAIL_RETRY_FOR", "%q is not a duration of at least 1m such as 72h", v["TINDAKLANJUT_MAIL_RETRY_FOR"])
+	} else {
+		cfg.MailRetryFor = d
+	}
 }
 
 // scrubURLError keeps a parse error from echoing a password back into logs.
@@ -373,6 +478,15 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int64("upload_max_size", c.UploadMaxSize),
 		slog.String("token_ttl", c.TokenTTL.String()),
 		slog.Bool("trust_proxy", c.TrustProxy),
+		slog.Int("reminder_hour", c.ReminderHour),
+		slog.Any("reminder_due_days", c.ReminderDueDays),
+		slog.Int("reminder_overdue_every", c.ReminderOverdueEvery),
+		slog.Int("reminder_unassigned_days", c.ReminderUnassignedDays),
+		slog.Any("reminder_assessment_days", c.ReminderAssessmentDays),
+		slog.String("digest_weekday", c.DigestWeekday.String()),
+		slog.String("planner_schedule", c.PlannerSchedule),
+		slog.String("sender_schedule", c.SenderSchedule),
+		slog.String("mail_retry_for", c.MailRetryFor.String()),
 	)
 }
 

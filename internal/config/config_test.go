@@ -89,3 +89,42 @@ func TestDocumentedKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestReminderKeys(t *testing.T) {
+	cfg, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env",
+		"TINDAKLANJUT_REMINDER_DUE_DAYS": "1, 7,0,30", "TINDAKLANJUT_DIGEST_WEEKDAY": "Friday", "TINDAKLANJUT_REMINDER_ASSESSMENT_DAYS": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.ReminderDueDays; len(got) != 4 || got[0] != 30 || got[3] != 0 {
+		t.Errorf("ReminderDueDays = %v; want largest first [30 7 1 0]", got)
+	}
+	if cfg.DigestWeekday != time.Friday || cfg.ReminderHour != 8 || cfg.MailRetryFor != 72*time.Hour || len(cfg.ReminderAssessmentDays) != 0 {
+		t.Errorf("reminder config: %+v", cfg)
+	}
+
+	bad := map[string]string{
+		"TINDAKLANJUT_REMINDER_HOUR":            "24",
+		"TINDAKLANJUT_REMINDER_DUE_DAYS":        "7,x",
+		"TINDAKLANJUT_REMINDER_ASSESSMENT_DAYS": "7,0",
+		"TINDAKLANJUT_REMINDER_OVERDUE_EVERY":   "-1",
+		"TINDAKLANJUT_REMINDER_UNASSIGNED_DAYS": "seminggu",
+		"TINDAKLANJUT_DIGEST_WEEKDAY":           "senin",
+		"TINDAKLANJUT_PLANNER_SCHEDULE":         "every hour",
+		"TINDAKLANJUT_SENDER_SCHEDULE":          "* * *",
+		"TINDAKLANJUT_MAIL_RETRY_FOR":           "30s",
+		"TINDAKLANJUT_TIMEZONE":                 "Local",
+	}
+	for key, val := range bad {
+		t.Run(key, func(t *testing.T) {
+			_, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", key: val}))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("%s=%q: err = %v; want one naming the key", key, val, err)
+			}
+		})
+	}
+	_, err = Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_REMINDER_DUE_DAYS": "7,7"}))
+	if err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a repeated day: err = %v", err)
+	}
+}

@@ -120,3 +120,18 @@ func (d Date) Value() (driver.Value, error) {
 	}
 	return d.String(), nil
 }
+
+var (
+	hari  = [...]string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"}
+	bulan = [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+		"September", "Oktober", "November", "Desember"}
+)
+
+// Indonesian writes d the Indonesian way, with its day: "Senin, 2 September
+// 2024" ("" for no date).
+func (d Date) Indonesian() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%s, %d %s %d", hari[d.t.Weekday()], d.t.Day(), bulan[d.t.Month()-1], d.t.Year())
+}

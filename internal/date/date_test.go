@@ -54,3 +54,20 @@ func TestArithmeticAndJSON(t *testing.T) {
 		t.Errorf("no date is %v; want NULL", v)
 	}
 }
+
+func TestIndonesian(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-09-02": "Senin, 2 September 2024",
+		"2024-08-17": "Sabtu, 17 Agustus 2024",
+		"2025-01-05": "Minggu, 5 Januari 2025",
+		"2024-02-29": "Kamis, 29 Februari 2024",
+		"2024-05-31": "Jumat, 31 Mei 2024",
+	} {
+		if got := MustParse(in).Indonesian(); got != want {
+			t.Errorf("%s: got %q; want %q", in, got, want)
+		}
+	}
+	if got := (Date{}).Indonesian(); got != "" {
+		t.Errorf("no date: %q", got)
+	}
+}

@@ -230,7 +230,7 @@ func (s *Assessments) Create(ctx context.Context, p identity.Principal, in Asses
 			in.Year, name, fwID).Scan(&id).Error; err != nil {
 			return translateAssessment(err)
 		}
-		if err := replaceMilestones(tx, id, nil, ms); err != nil {
+		if err := replaceMilestones(tx, id, nil, ms, s.now()); err != nil {
 			return err
 		}
 		var err error
@@ -305,7 +305,7 @@ func (s *Assessments) Update(ctx context.Context, p identity.Principal, id int64
 			return staleVersion(version, cur.Version)
 		}
 		if in.Milestones.Set {
-			if err := replaceMilestones(tx, id, cur.Milestones, ms); err != nil {
+			if err := replaceMilestones(tx, id, cur.Milestones, ms, s.now()); err != nil {
 				return err
 			}
 		}
@@ -321,8 +321,9 @@ func (s *Assessments) Update(ctx context.Context, p identity.Principal, id int64
 
 // replaceMilestones makes next the milestones of assessment id, whose
 // milestones are now cur: one whose name (in any case) is in both keeps its
-// row and id; the others are deleted or inserted.
-func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone) error {
+// row and id; the others are deleted or inserted, added at now (a
+// reminder whose threshold passed before its milestone existed is not sent).
+func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone, now time.Time) error {
 	byName := make(map[string]Milestone, len(cur))
 	for _, m := range cur {
 		byName[strings.ToLower(m.Name)] = m
@@ -345,7 +346,7 @@ func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone) error {
 		if old, ok := byName[strings.ToLower(m.Name)]; ok {
 			err = tx.Exec(`UPDATE assessment_milestones SET name = ?, on_date = ? WHERE id = ?`, m.Name, m.Date, old.ID).Error
 		} else {
-			err = tx.Exec(`INSERT INTO assessment_milestones (assessment_id, name, on_date) VALUES (?, ?, ?)`, id, m.Name, m.Date).Error
+			err = tx.Exec(`INSERT INTO assessment_milestones (assessment_id, name, on_date, created_at) VALUES (?, ?, ?, ?)`, id, m.Name, m.Date, now).Error
 		}
 		if err != nil {
 			return translateAssessment(err)

@@ -32,6 +32,8 @@ const (
 	ArtifactCreate    Action = "artifact.create"
 	ArtifactRemove    Action = "artifact.remove"
 	ReportRead        Action = "report.read"
+	NotificationRead  Action = "notification.read"
+	NotificationRetry Action = "notification.retry"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -90,6 +92,9 @@ var rules = map[Action]rule{
 	// Reports count and list findings: every role reads them, each over
 	// the findings it may see (the finding scope, applied in their SQL).
 	ReportRead: {"finding", everyone},
+	// The outbox holds every user's mail: only admins read and retry it.
+	NotificationRead:  {"notification", []Role{RoleAdmin}},
+	NotificationRetry: {"notification", []Role{RoleAdmin}},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}

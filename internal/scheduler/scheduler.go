@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,16 @@ type Scheduler struct {
 	cancel context.CancelFunc
 	runs   *prometheus.CounterVec
 	dur    *prometheus.HistogramVec
+	jobs   sync.Map // name → *entry
+	kicks  sync.WaitGroup
+}
+
+// entry is a scheduled job with its run lock; again asks the run holding
+// the lock for one more run (a Kick that came while it was running).
+type entry struct {
+	job   Job
+	mu    sync.Mutex
+	again atomic.Bool
 }
 
 // New returns a scheduler whose specs are read in loc.
@@ -51,22 +62,61 @@ func New(log *slog.Logger, loc *time.Location, reg prometheus.Registerer) *Sched
 	return s
 }
 
-// Add schedules job at spec (standard five-field cron, or @every 1h).
+// Add schedules job at spec (standard five-field cron, or @every 1h). A
+// scheduled run that comes while the job still runs is skipped.
 func (s *Scheduler) Add(spec string, job Job) error {
-	var mu sync.Mutex
-	_, err := s.cron.AddFunc(spec, func() {
-		if !mu.TryLock() {
-			s.runs.WithLabelValues(job.Name(), "skipped").Inc()
-			s.log.Warn("job still running; run skipped", "job", job.Name())
-			return
-		}
-		defer mu.Unlock()
-		s.RunOnce(job)
-	})
+	e := &entry{job: job}
+	_, err := s.cron.AddFunc(spec, func() { s.run(e, false) })
 	if err != nil {
 		return fmt.Errorf("schedule %s at %q: %w", job.Name(), spec, err)
 	}
+	s.jobs.Store(job.Name(), e)
 	return nil
+}
+
+// Kick runs the scheduled job name now, in the background, as soon as its
+// current run (if any) has finished: kicks during a run make one more run
+// after it, never a concurrent one. Kicks after Stop are ignored.
+func (s *Scheduler) Kick(name string) {
+	v, ok := s.jobs.Load(name)
+	if !ok || s.ctx.Err() != nil {
+		return
+	}
+	e := v.(*entry)
+	e.again.Store(true)
+	s.kicks.Add(1)
+	go func() {
+		defer s.kicks.Done()
+		s.run(e, true)
+	}()
+}
+
+// run runs e's job unless it is running: a scheduled run is then skipped,
+// a kick left to the running one (again). The holder of the lock runs
+// the job again while again is set, and checks it once more after letting
+// go, so that no kick is lost between its last check and the unlock.
+func (s *Scheduler) run(e *entry, kicked bool) {
+	first := !kicked
+	for {
+		if !e.mu.TryLock() {
+			if first {
+				s.runs.WithLabelValues(e.job.Name(), "skipped").Inc()
+				s.log.Warn("job still running; run skipped", "job", e.job.Name())
+			}
+			return
+		}
+		if first {
+			s.RunOnce(e.job)
+			first = false
+		}
+		for e.again.Swap(false) && s.ctx.Err() == nil {
+			s.RunOnce(e.job)
+		}
+		e.mu.Unlock()
+		if !e.again.Load() || s.ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // RunOnce runs job now, with recovery, logging and metrics.
@@ -97,4 +147,5 @@ func (s *Scheduler) Stop() {
 	done := s.cron.Stop()
 	s.cancel()
 	<-done.Done()
+	s.kicks.Wait()
 }

@@ -104,3 +104,50 @@ func runs(reg *prometheus.Registry, job, outcome string) float64 {
 	}
 	return 0
 }
+
+// TestKickRunsOnceMoreAfterARun: kicks while the job runs make exactly one
+// more run after it, never a concurrent one; a kick of an idle job runs it
+// at once; an unknown name is ignored.
+func TestKickRunsOnceMoreAfterARun(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := scheduler.New(slog.New(slog.DiscardHandler), time.UTC, reg)
+	job := &fakeJob{name: "sender", block: make(chan struct{})}
+	if err := s.Add("@every 1h", job); err != nil {
+		t.Fatal(err)
+	}
+	s.Kick("no such job")
+	s.Kick("sender") // starts a run that blocks
+	waitFor(t, func() bool { return job.runs.Load() == 1 })
+	for range 5 {
+		s.Kick("sender") // while it runs: coalesced into one more run
+	}
+	job.block <- struct{}{} // the first run ends; the second starts and blocks
+	waitFor(t, func() bool { return job.runs.Load() == 2 })
+	job.block <- struct{}{}
+	time.Sleep(200 * time.Millisecond)
+	if got := job.runs.Load(); got != 2 {
+		t.Errorf("runs = %d; want 2 (one, then one for the kicks during it)", got)
+	}
+	close(job.block)
+	s.Kick("sender")
+	waitFor(t, func() bool { return job.runs.Load() == 3 })
+	s.Stop()
+	s.Kick("sender") // after Stop: ignored
+	if got := job.runs.Load(); got != 3 {
+		t.Errorf("runs after Stop = %d; want 3", got)
+	}
+	if runs(reg, "sender", "ok") != 3 {
+		t.Errorf("ok runs = %v; want 3", runs(reg, "sender", "ok"))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,216 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-mail/mail/v2"
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/server"
+	"github.com/tindaklanjut/tindaklanjut/templates"
+)
+
+// The benchmark data set: 60 units with 2 managers and 10 officers each,
+// 100,000 findings in progress and 250,000 open actions. 200,000 actions
+// are due on days spread over a year either side of benchDay (so most
+// have a reminder: due soon, or overdue every 7 days); 50,000 more are due
+// 7 days after it, so that a pass on benchDay plans their due-7 reminders
+// on top of the day's share of the others.
+var benchDay = at("2025-06-30 08:00")
+
+const benchSetVersion = "notify-bench/v1"
+
+func benchData(ctx context.Context, db *gorm.DB) error {
+	day := benchDay.Format("2006-01-02")
+	stmts := []string{
+		`INSERT INTO units (code, name) SELECT 'OPD-' || i, 'Perangkat Daerah ' || i FROM generate_series(1, 60) i`,
+		`INSERT INTO users (email, name, role, unit_id, password_hash)
+			SELECT 'kepala' || k || '.' || u.id || '@kalselprov.go.id', 'Kepala ' || k || ' ' || u.name, 'manager', u.id, 'x'
+			FROM units u, generate_series(1, 2) k ORDER BY u.id, k`,
+		`INSERT INTO users (email, name, role, unit_id, password_hash)
+			SELECT 'staf' || k || '.' || u.id || '@kalselprov.go.id', 'Staf ' || k || ' ' || u.name, 'officer', u.id, 'x'
+			FROM units u, generate_series(0, 9) k ORDER BY u.id, k`,
+		`INSERT INTO users (email, name, role, unit_id, password_hash)
+			SELECT 'auditor' || k || '@kalselprov.go.id', 'Auditor ' || k, 'auditor', (SELECT min(id) FROM units), 'x' FROM generate_series(1, 5) k`,
+		`INSERT INTO reviews (kind, title, conducted_on, created_by)
+			VALUES ('ict_audit', 'Audit TIK 2024', '2024-01-15', (SELECT min(id) FROM users WHERE role = 'auditor'))`,
+		`INSERT INTO findings (code, review_id, title, recommendation, severity, unit_id, due_date, state, created_by, issued_at, created_at)
+			SELECT 'TL-2024-' || lpad(i::text, 6, '0'), (SELECT min(id) FROM reviews), 'Temuan ' || i,
+				'Menetapkan kebijakan dan prosedur yang diperlukan', 'high', (SELECT min(id) FROM units) + i % 60,
+				'` + day + `'::date + 400, 'in_progress', (SELECT min(id) FROM users WHERE role = 'auditor'),
+				'2024-02-01', '2024-02-01'
+			FROM generate_series(0, 99999) i`,
+		`WITH f AS (SELECT id, unit_id, row_number() OVER (ORDER BY id) - 1 AS n FROM findings),
+			o AS (SELECT id, unit_id, row_number() OVER (PARTITION BY unit_id ORDER BY id) - 1 AS k FROM users WHERE role = 'officer'),
+			m AS (SELECT unit_id, min(id) AS id FROM users WHERE role = 'manager' GROUP BY unit_id)
+		INSERT INTO actions (finding_id, title, assignee_id, due_date, created_by, created_at, updated_at)
+			SELECT f.id, 'Tindakan ' || i, o.id,
+				CASE WHEN i < 200000 THEN '` + day + `'::date + (i * 7919) % 731 - 365 ELSE '` + day + `'::date + 7 END,
+				m.id, '2024-02-01', '2024-02-01'
+			FROM generate_series(0, 249999) i JOIN f ON f.n = i % 100000 JOIN o ON o.unit_id = f.unit_id AND o.k = i % 10
+				JOIN m ON m.unit_id = f.unit_id`,
+		`ANALYZE`,
+	}
+	for _, q := range stmts {
+		if err := db.WithContext(ctx).Exec(q).Error; err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// BenchmarkPlan measures planning passes over 250,000 open actions: one
+// that finds nothing new (every reminder already queued), and one that
+// queues a day's reminders (about 50,000 and more; the exact number is
+// reported as planned/op).
+func BenchmarkPlan(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.Cached(b, benchSetVersion, func(db *gorm.DB) error { return benchData(ctx, db) })
+	planner := notify.NewPlanner(db, notify.DefaultRules(wita))
+	var open int64
+	db.Raw(`SELECT count(*) FROM actions WHERE status = 'todo'`).Scan(&open)
+	if open != 250000 {
+		b.Fatalf("%d open actions; want 250,000", open)
+	}
+	// Everything due the day before is queued.
+	if _, err := planner.Plan(ctx, benchDay.Add(-24*time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	db.Exec(`VACUUM ANALYZE notifications`)
+
+	b.Run("a day's reminders", func(b *testing.B) {
+		planned := 0
+		for b.Loop() {
+			b.StopTimer()
+			db.Exec(`DELETE FROM notifications WHERE created_at = ?`, benchDay)
+			b.StartTimer()
+			counts, err := planner.Plan(ctx, benchDay)
+			if err != nil {
+				b.Fatal(err)
+			}
+			planned = 0
+			for _, n := range counts {
+				planned += n
+			}
+		}
+		if planned < 50000 {
+			b.Fatalf("planned %d; want at least 50,000", planned)
+		}
+		b.ReportMetric(float64(planned), "planned/op")
+	})
+	b.Run("nothing new", func(b *testing.B) {
+		if _, err := planner.Plan(ctx, benchDay); err != nil {
+			b.Fatal(err)
+		}
+		db.Exec(`VACUUM ANALYZE notifications`)
+		for b.Loop() {
+			counts, err := planner.Plan(ctx, benchDay.Add(time.Minute))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(counts) != 0 {
+				b.Fatalf("planned %v; want nothing", counts)
+			}
+		}
+	})
+}
+
+// BenchmarkSend5000 sends 5,000 reminders to a local SMTP sink through the
+// outbox (claim, render, deliver over one connection per batch, record),
+// and the same number of mails of the same size with go-mail alone over
+// one connection, in the same run; it reports both rates and their ratio
+// (the target is at least 0.5).
+func BenchmarkSend5000(b *testing.B) {
+	const n = 5000
+	server.TuneGC(os.LookupEnv) // as serve runs
+	f := newFixture(b)
+	sink := startSink(b)
+	_, sender := f.services(f.db, sink.URL(), 200)
+	f.setNow(at("2024-08-01 10:00"))
+	var actions []int64
+	for i := range 50 {
+		fd := f.issue(f.unitA, "2024-10-31", fmt.Sprintf("Temuan %d", i))
+		for range 2 {
+			actions = append(actions, f.assign(fd, "officerA", "2024-09-02").ID)
+		}
+	}
+	// A representative mail, rendered once, for the bare sender.
+	f.db.Exec(`DELETE FROM notifications`)
+	queue := func() {
+		err := f.db.Exec(`INSERT INTO notifications (dedup_key, kind, finding_id, action_id, to_user_ids, cc_user_ids, data, due_at, next_attempt_at)
+			SELECT 'bench:' || i, 'action_due', a.finding_id, a.id, ARRAY[?::bigint], ARRAY[?::bigint],
+				'{"days_before": 7, "due_date": "2024-09-02"}', ?, ?
+			FROM generate_series(1, ?) i JOIN actions a ON a.id = (?::bigint[])[1 + i % ?]`,
+			f.users["officerA"].ID, f.users["managerA"].ID, f.now(), f.now(), n, postgres.Array[int64](actions), len(actions)).Error
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	queue()
+	if st, err := sender.SendDue(f.ctx, f.now()); err != nil || st.Sent != n {
+		b.Fatalf("warm-up: %s, %v", st, err)
+	}
+	var sample struct{ Subject, BodyText, BodyHTML string }
+	f.db.Raw(`SELECT subject, body_text, body_html FROM notifications LIMIT 1`).Scan(&sample)
+
+	bare := func() time.Duration {
+		d := mail.NewDialer("127.0.0.1", port(b, sink.addr), "", "")
+		d.StartTLSPolicy = mail.NoStartTLS
+		start := time.Now()
+		s, err := d.Dial()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			m := mail.NewMessage()
+			m.SetHeader("From", "tindaklanjut <noreply@kalselprov.go.id>")
+			m.SetHeader("To", m.FormatAddress(f.email("officerA"), "Pengguna officerA"))
+			m.SetHeader("Cc", m.FormatAddress(f.email("managerA"), "Pengguna managerA"))
+			m.SetHeader("Subject", sample.Subject)
+			m.SetHeader("Message-ID", fmt.Sprintf("<bare-%d@tl.kalselprov.go.id>", i))
+			m.SetDateHeader("Date", time.Now())
+			m.SetBody("text/plain", sample.BodyText)
+			m.AddAlternative("text/html", sample.BodyHTML)
+			if err := mail.Send(s, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Close()
+		return time.Since(start)
+	}
+	var bareTotal, outboxTotal time.Duration
+	for b.Loop() {
+		bareTotal += bare()
+		b.StopTimer()
+		f.db.Exec(`DELETE FROM notifications`)
+		queue()
+		b.StartTimer()
+		start := time.Now()
+		st, err := sender.SendDue(f.ctx, f.now())
+		if err != nil || st.Sent != n {
+			b.Fatalf("%s, %v", st, err)
+		}
+		outboxTotal += time.Since(start)
+	}
+	bareRate := float64(n*b.N) / bareTotal.Seconds()
+	outboxRate := float64(n*b.N) / outboxTotal.Seconds()
+	b.ReportMetric(bareRate, "bare-mails/s")
+	b.ReportMetric(outboxRate, "outbox-mails/s")
+	b.ReportMetric(outboxRate/bareRate, "ratio")
+	_ = templates.FS
+}
+
+func port(tb testing.TB, addr string) int {
+	var p int
+	if _, err := fmt.Sscanf(addr[len("127.0.0.1:"):], "%d", &p); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,261 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// Planner finds every reminder due as of an instant and queues it in the
+// outbox, each under a de-duplication key naming its subject and
+// threshold (action:17:due-7, assessment:2:5:-14:unit:3, …) that the
+// table's unique constraint holds to one row, whoever plans and however
+// often. Each rule is one set-based INSERT … SELECT; all run in one
+// transaction under an advisory lock, so that replicas planning at once
+// take turns and the later finds nothing left to plan.
+//
+// A threshold counts once its day's send hour has passed. For each subject
+// only the newest passed threshold is considered, so a reminder missed
+// while the service was down is sent late once, unless a newer one for the
+// same subject has passed meanwhile; a threshold that passed before its
+// subject existed (an action assigned 10 days before its due date gets no
+// "30 days before") is never sent. Inactive users are no recipients, and
+// nothing is planned for findings that are closed or not actionable.
+type Planner struct {
+	db    *gorm.DB
+	rules Rules
+}
+
+// NewPlanner returns the planner of rules on db.
+func NewPlanner(db *gorm.DB, rules Rules) *Planner {
+	if rules.Loc == nil {
+		rules.Loc = time.UTC
+	}
+	return &Planner{db: db, rules: rules}
+}
+
+// Planned is one notification a planning pass queued.
+type Planned struct {
+	ID       int64
+	DedupKey string
+	Kind     string
+	To       postgres.Array[int64] `gorm:"column:to_user_ids"`
+	Cc       postgres.Array[int64] `gorm:"column:cc_user_ids"`
+	DueAt    time.Time
+	// ToEmails and CcEmails are the recipients' addresses (Preview).
+	ToEmails postgres.Array[string]
+	CcEmails postgres.Array[string]
+}
+
+// Plan queues every notification due as of at and returns how many of
+// each kind it queued (none: everything due was queued before).
+func (p *Planner) Plan(ctx context.Context, at time.Time) (map[string]int, error) {
+	counts := map[string]int{}
+	err := p.run(ctx, at, func(tx *gorm.DB, q string, args map[string]any) error {
+		var rows []struct {
+			Kind string
+			N    int
+		}
+		q, vars := named(`WITH ins AS (`+q+` RETURNING kind) SELECT kind, count(*) AS n FROM ins GROUP BY kind`, args)
+		if err := tx.Raw(q, vars...).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			counts[r.Kind] += r.N
+		}
+		return nil
+	}, true)
+	return counts, err
+}
+
+// Preview returns what Plan would queue as of at, and changes nothing: the
+// same statements run in a transaction that is rolled back.
+func (p *Planner) Preview(ctx context.Context, at time.Time) ([]Planned, error) {
+	var out []Planned
+	err := p.run(ctx, at, func(tx *gorm.DB, q string, args map[string]any) error {
+		var rows []Planned
+		q, vars := named(`WITH ins AS (`+q+` RETURNING id, dedup_key, kind, to_user_ids, cc_user_ids, due_at)
+			SELECT ins.*, ARRAY(SELECT email FROM users WHERE id = ANY(to_user_ids) ORDER BY id) AS to_emails,
+				ARRAY(SELECT email FROM users WHERE id = ANY(cc_user_ids) ORDER BY id) AS cc_emails
+			FROM ins ORDER BY due_at, dedup_key`, args)
+		if err := tx.Raw(q, vars...).Scan(&rows).Error; err != nil {
+			return err
+		}
+		out = append(out, rows...)
+		return nil
+	}, false)
+	return out, err
+}
+
+// errRollback ends a preview's transaction.
+var errRollback = fmt.Errorf("preview: roll back")
+
+// run executes every rule in one transaction under the planner's lock,
+// committing it or (a preview) rolling it back.
+func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, q string, args map[string]any) error, commit bool) error {
+	r := p.rules
+	sd := r.SendDate(at)
+	args := map[string]any{
+		"at": at, "sd": sd, "hour": r.SendHour, "tz": r.Loc.String(),
+		"due_days": postgres.Array[int64](toInt64(r.DueDays)), "max_due": maxOf(r.DueDays),
+		"every": r.OverdueEvery, "unassigned": r.UnassignedAfter,
+		"assessment_days": postgres.Array[int64](toInt64(r.AssessmentDays)), "max_assessment": maxOf(r.AssessmentDays),
+		"weekday": isoWeekday(r.DigestWeekday),
+	}
+	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, plannerAdvisoryLock).Error; err != nil {
+			return err
+		}
+		for _, rule := range rules {
+			if err := exec(tx, insertInto+rule.sql+onConflict, args); err != nil {
+				return fmt.Errorf("plan %s: %w", rule.name, err)
+			}
+		}
+		if !commit {
+			return errRollback
+		}
+		return nil
+	})
+	if err == errRollback {
+		return nil
+	}
+	return err
+}
+
+// namedParam is a parameter of the statements: @name.
+var namedParam = regexp.MustCompile(`@[a-z_]+`)
+
+// named rewrites q's @name parameters as GORM's ? placeholders with their
+// values from args in order (GORM's own named parameters end a name only
+// at a space or a comma, not at a cast such as @sd::date). It panics on a
+// parameter that args lacks: the statements are constants.
+func named(q string, args map[string]any) (string, []any) {
+	var vars []any
+	out := namedParam.ReplaceAllStringFunc(q, func(m string) string {
+		v, ok := args[m[1:]]
+		if !ok {
+			panic("notify: no value for parameter " + m)
+		}
+		vars = append(vars, v)
+		return "?"
+	})
+	return out, vars
+}
+
+func toInt64(xs []int) []int64 {
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+// The statements. Each rule is a query yielding the columns of
+// insertInto; @sd is the send date (Rules.SendDate), @at the instant.
+const (
+	insertInto = `INSERT INTO notifications (dedup_key, kind, finding_id, action_id, to_user_ids, cc_user_ids, data,
+		due_at, next_attempt_at, created_at, updated_at) `
+	onConflict = ` ON CONFLICT (dedup_key) DO NOTHING`
+	// sendAt is the instant a day's reminders become due.
+	sendAt = `((%s) + make_time(@hour::int, 0, 0)) AT TIME ZONE @tz`
+	// managers are the active managers of each unit.
+	managersCTE = `managers AS MATERIALIZED (SELECT unit_id, array_agg(id ORDER BY id) AS ids FROM users
+		WHERE role = 'manager' AND active GROUP BY unit_id)`
+	auditors = `ARRAY(SELECT id FROM users WHERE role = 'auditor' AND active ORDER BY id)`
+)
+
+var rules = []struct{ name, sql string }{
+	// Actions still to do on findings in work: the newest passed threshold
+	// of the due series (days before the due date) or, once the due date
+	// has passed, of the overdue series (1, 1+every, 1+2·every days after).
+	// Due reminders go to the assignee with a copy to the unit's managers
+	// (to the managers when the assignee is inactive); overdue ones to both.
+	{"action thresholds", `WITH ` + managersCTE + `,
+		c AS (
+			SELECT a.id, a.finding_id, a.assignee_id, f.unit_id, a.due_date, a.created_at,
+				CASE WHEN a.due_date >= @sd::date THEN
+					(SELECT min(k) FROM unnest(@due_days::int[]) AS k WHERE k >= a.due_date - @sd::date) END AS before,
+				CASE WHEN a.due_date < @sd::date AND @every::int > 0 THEN
+					1 + @every::int * ((@sd::date - a.due_date - 1) / @every::int) END AS after
+			FROM actions a JOIN findings f ON f.id = a.finding_id
+			WHERE a.status = 'todo' AND f.state IN ` + actionableStatesSQL + `
+				AND a.due_date <= @sd::date + @max_due::int),
+		t AS (
+			SELECT c.*,
+				CASE WHEN before IS NOT NULL THEN 'action:' || id || ':due-' || before
+					ELSE 'action:' || id || ':overdue-' || after END AS key,
+				` + fmt.Sprintf(sendAt, `CASE WHEN before IS NOT NULL THEN due_date - before ELSE due_date + after END`) + ` AS send_at
+			FROM c WHERE before IS NOT NULL OR after IS NOT NULL),
+		n AS MATERIALIZED (
+			SELECT t.* FROM t WHERE t.send_at >= t.created_at
+				AND NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+		r AS (
+			SELECT n.*, CASE WHEN u.active THEN ARRAY[u.id] ELSE '{}'::bigint[] END AS assignee,
+				array_remove(coalesce(m.ids, '{}'::bigint[]), n.assignee_id) AS mgrs
+			FROM n JOIN users u ON u.id = n.assignee_id LEFT JOIN managers m ON m.unit_id = n.unit_id)
+		SELECT key, CASE WHEN before IS NOT NULL THEN '` + KindActionDue + `' ELSE '` + KindActionOverdue + `' END, finding_id, id,
+			CASE WHEN before IS NOT NULL AND cardinality(assignee) > 0 THEN assignee ELSE assignee || mgrs END,
+			CASE WHEN before IS NOT NULL AND cardinality(assignee) > 0 THEN mgrs ELSE '{}'::bigint[] END,
+			jsonb_build_object('due_date', due_date, 'days_before', before, 'days_overdue', after),
+			send_at, @at, @at, @at
+		FROM r WHERE cardinality(assignee) + cardinality(mgrs) > 0`},
+
+	// Issued findings still without an action UnassignedAfter days after
+	// issue: once, to the unit's managers.
+	{"unassigned findings", `WITH ` + managersCTE + `,
+		c AS (
+			SELECT f.id, f.unit_id, (f.issued_at AT TIME ZONE @tz)::date + @unassigned::int AS on_date
+			FROM findings f
+			WHERE @unassigned::int > 0 AND f.state = 'open' AND f.issued_at IS NOT NULL
+				AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.finding_id = f.id))
+		SELECT 'finding:' || c.id || ':unassigned', '` + KindUnassigned + `', c.id, NULL::bigint, m.ids, '{}'::bigint[],
+			jsonb_build_object('days', @unassigned::int), ` + fmt.Sprintf(sendAt, "c.on_date") + `, @at, @at, @at
+		FROM c JOIN managers m ON m.unit_id = c.unit_id
+		WHERE c.on_date <= @sd::date`},
+
+	// Assessment milestones ahead: the newest passed threshold of each, one
+	// mail per unit with unresolved findings to its managers, and one to
+	// the auditors.
+	{"assessment milestones", `WITH ` + managersCTE + `,
+		ms AS (
+			SELECT m.id, m.assessment_id, m.on_date, m.created_at,
+				(SELECT min(k) FROM unnest(@assessment_days::int[]) AS k WHERE k >= m.on_date - @sd::date) AS before
+			FROM assessment_milestones m
+			WHERE m.on_date > @sd::date AND m.on_date <= @sd::date + @max_assessment::int),
+		live AS (
+			SELECT ms.*, ` + fmt.Sprintf(sendAt, "ms.on_date - ms.before") + ` AS send_at
+			FROM ms WHERE ms.before IS NOT NULL),
+		units AS (SELECT DISTINCT unit_id FROM findings WHERE state IN ` + unresolvedStatesSQL + ` AND unit_id IS NOT NULL),
+		targets AS (
+			SELECT l.*, 'unit:' || u.unit_id AS audience, u.unit_id, m.ids AS recipients
+			FROM live l CROSS JOIN units u JOIN managers m ON m.unit_id = u.unit_id
+			UNION ALL
+			SELECT l.*, 'auditors', NULL, ` + auditors + ` FROM live l)
+		SELECT 'assessment:' || assessment_id || ':' || id || ':-' || before || ':' || audience, '` + KindAssessment + `',
+			NULL::bigint, NULL::bigint, recipients, '{}'::bigint[],
+			jsonb_build_object('assessment_id', assessment_id, 'milestone_id', id, 'days_before', before, 'unit_id', unit_id),
+			send_at, @at, @at, @at
+		FROM targets WHERE send_at >= created_at AND cardinality(recipients) > 0`},
+
+	// A daily note to the auditors while findings wait for verification:
+	// the send date's, if a finding was waiting at its send hour.
+	{"awaiting verification", `WITH s AS (SELECT ` + fmt.Sprintf(sendAt, "@sd::date") + ` AS send_at, ` + auditors + ` AS ids)
+		SELECT 'verification:' || @sd::date, '` + KindVerification + `', NULL::bigint, NULL::bigint, s.ids, '{}'::bigint[],
+			jsonb_build_object('date', @sd::date), s.send_at, @at, @at, @at
+		FROM s WHERE cardinality(s.ids) > 0
+			AND EXISTS (SELECT 1 FROM findings f WHERE f.state = 'submitted' AND f.submitted_at <= s.send_at)`},
+
+	// The weekly digest of the latest digest day: to each active manager
+	// whose unit has unresolved findings.
+	{"weekly digests", `WITH w AS (SELECT @sd::date - ((extract(isodow FROM @sd::date)::int - @weekday::int + 7) % 7) AS day)
+		SELECT 'digest:' || w.day || ':user:' || u.id, '` + KindDigest + `', NULL::bigint, NULL::bigint, ARRAY[u.id], '{}'::bigint[],
+			jsonb_build_object('week_of', w.day, 'unit_id', u.unit_id), ` + fmt.Sprintf(sendAt, "w.day") + `, @at, @at, @at
+		FROM w, users u
+		WHERE u.role = 'manager' AND u.active
+			AND EXISTS (SELECT 1 FROM findings f WHERE f.unit_id = u.unit_id AND f.state IN ` + unresolvedStatesSQL + `)`},
+}

@@ -1,0 +1,375 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+)
+
+// What the sender reads to render a batch: the recipients, and the
+// findings, actions and events the notifications are about, a few
+// queries for the whole batch; the lists of assessment reminders, notes
+// of awaiting verification and digests are read one mail at a time.
+
+// listCap bounds the findings a list mail names.
+const listCap = 200
+
+type recipient struct {
+	ID     int64
+	Email  string
+	Name   string
+	Active bool
+}
+
+type findingRow struct {
+	ID             int64
+	Code           string
+	Title          string
+	Recommendation string
+	State          string
+	UnitID         *int64
+	Unit           string
+	DueDate        date.Date
+	IndicatorCodes postgres.Array[string]
+	// Total is the length of the whole list a row was read from.
+	Total int
+}
+
+type actionRow struct {
+	ID        int64
+	FindingID int64
+	Title     string
+	DueDate   date.Date
+	Status    string
+	Assignee  string
+}
+
+// notificationData is what the planner wrote in a notification's data.
+type notificationData struct {
+	DaysBefore   *int   `json:"days_before"`
+	DaysOverdue  *int   `json:"days_overdue"`
+	Days         int    `json:"days"`
+	AssessmentID int64  `json:"assessment_id"`
+	MilestoneID  int64  `json:"milestone_id"`
+	UnitID       *int64 `json:"unit_id"`
+	Date         string `json:"date"`
+	WeekOf       string `json:"week_of"`
+}
+
+// batchData is what a batch's notifications refer to.
+type batchData struct {
+	users    map[int64]recipient
+	findings map[int64]findingRow
+	actions  map[int64][]actionRow // by finding
+	reasons  map[int64]string      // by event
+}
+
+// loadBatch reads the recipients, findings, actions and event reasons of
+// batch.
+func loadBatch(ctx context.Context, db *gorm.DB, batch []Notification) (batchData, error) {
+	d := batchData{users: map[int64]recipient{}, findings: map[int64]findingRow{}, actions: map[int64][]actionRow{}, reasons: map[int64]string{}}
+	var userIDs, findingIDs, eventIDs []int64
+	for _, n := range batch {
+		userIDs = append(userIDs, n.To...)
+		userIDs = append(userIDs, n.Cc...)
+		if n.FindingID != nil {
+			findingIDs = append(findingIDs, *n.FindingID)
+		}
+		if n.EventID != nil {
+			eventIDs = append(eventIDs, *n.EventID)
+		}
+	}
+	db = db.WithContext(ctx)
+	var users []recipient
+	if err := db.Raw(`SELECT id, email, name, active FROM users WHERE id = ANY(?)`, postgres.Array[int64](userIDs)).Scan(&users).Error; err != nil {
+		return d, err
+	}
+	for _, u := range users {
+		d.users[u.ID] = u
+	}
+	if len(findingIDs) > 0 {
+		var fs []findingRow
+		if err := db.Raw(`SELECT f.id, f.code, f.title, f.recommendation, f.state, f.unit_id, coalesce(u.name, '') AS unit, f.due_date, f.indicator_codes
+			FROM findings f LEFT JOIN units u ON u.id = f.unit_id WHERE f.id = ANY(?)`, postgres.Array[int64](findingIDs)).Scan(&fs).Error; err != nil {
+			return d, err
+		}
+		for _, f := range fs {
+			d.findings[f.ID] = f
+		}
+		var as []actionRow
+		if err := db.Raw(`SELECT a.id, a.finding_id, a.title, a.due_date, a.status, u.name AS assignee
+			FROM actions a JOIN users u ON u.id = a.assignee_id WHERE a.finding_id = ANY(?) ORDER BY a.finding_id, a.due_date, a.id`,
+			postgres.Array[int64](findingIDs)).Scan(&as).Error; err != nil {
+			return d, err
+		}
+		for _, a := range as {
+			d.actions[a.FindingID] = append(d.actions[a.FindingID], a)
+		}
+	}
+	if len(eventIDs) > 0 {
+		var rs []struct {
+			ID     int64
+			Reason string
+		}
+		if err := db.Raw(`SELECT id, coalesce(data->>'reason', '') AS reason FROM finding_events WHERE id = ANY(?)`,
+			postgres.Array[int64](eventIDs)).Scan(&rs).Error; err != nil {
+			return d, err
+		}
+		for _, r := range rs {
+			d.reasons[r.ID] = r.Reason
+		}
+	}
+	return d, nil
+}
+
+// viewer builds the views of one batch.
+type viewer struct {
+	db      *gorm.DB
+	baseURL string
+	loc     *time.Location
+	now     time.Time
+	data    batchData
+}
+
+// errSkip says why a notification is no longer to be sent.
+type errSkip string
+
+func (e errSkip) Error() string { return string(e) }
+
+func (v *viewer) findingLink(id int64) string {
+	return v.baseURL + "/findings/" + strconv.FormatInt(id, 10)
+}
+
+func (v *viewer) findingView(f findingRow, withActions bool) FindingView {
+	out := FindingView{Code: f.Code, Title: f.Title, Recommendation: f.Recommendation, State: f.State, Unit: f.Unit,
+		DueDate: f.DueDate.Indonesian(), Link: v.findingLink(f.ID)}
+	if withActions {
+		for _, a := range v.data.actions[f.ID] {
+			out.Actions = append(out.Actions, actionView(a))
+		}
+	}
+	return out
+}
+
+func actionView(a actionRow) ActionView {
+	return ActionView{Title: a.Title, Assignee: a.Assignee, DueDate: a.DueDate.Indonesian(), Done: a.Status == "done"}
+}
+
+// view builds n's view, or errSkip when what n reminds of is over (the
+// action done, the finding closed, nothing left to list).
+func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
+	out := View{Kind: n.Kind, BaseURL: v.baseURL, Link: v.baseURL + "/findings"}
+	var d notificationData
+	if len(n.Data) > 0 {
+		if err := json.Unmarshal(n.Data, &d); err != nil {
+			return out, fmt.Errorf("notification %d: data: %w", n.ID, err)
+		}
+	}
+	if n.FindingID != nil {
+		f, ok := v.data.findings[*n.FindingID]
+		if !ok {
+			return out, fmt.Errorf("notification %d: finding %d not found", n.ID, *n.FindingID)
+		}
+		fv := v.findingView(f, true)
+		out.Finding, out.Link = &fv, fv.Link
+		if n.ActionID != nil {
+			for _, a := range v.data.actions[f.ID] {
+				if a.ID == *n.ActionID {
+					av := actionView(a)
+					out.Action = &av
+					if (n.Kind == KindActionDue || n.Kind == KindActionOverdue) && a.Status != "todo" {
+						return out, errSkip("the action is done")
+					}
+				}
+			}
+			if out.Action == nil {
+				return out, fmt.Errorf("notification %d: action %d not found", n.ID, *n.ActionID)
+			}
+		}
+		switch n.Kind {
+		case KindActionDue, KindActionOverdue:
+			if f.State != "open" && f.State != "in_progress" {
+				return out, errSkip("the finding is " + f.State)
+			}
+		case KindUnassigned:
+			if f.State != "open" || len(v.data.actions[f.ID]) > 0 {
+				return out, errSkip("the finding has actions or is no longer open")
+			}
+		}
+	}
+	if n.EventID != nil {
+		out.Reason = v.data.reasons[*n.EventID]
+	}
+	if d.DaysBefore != nil {
+		out.DaysBefore = *d.DaysBefore
+	}
+	if d.DaysOverdue != nil {
+		out.DaysOverdue = *d.DaysOverdue
+	}
+	out.Days = d.Days
+	switch n.Kind {
+	case KindAssessment:
+		return out, v.assessment(ctx, &out, d)
+	case KindVerification:
+		return out, v.verification(ctx, &out, d)
+	case KindDigest:
+		return out, v.digest(ctx, &out, d)
+	}
+	return out, nil
+}
+
+// unresolved lists findings in open, in_progress or submitted, by due
+// date: of one unit, or all (unit nil).
+func (v *viewer) unresolved(ctx context.Context, unit *int64, states string, limit int) ([]findingRow, int, error) {
+	var rows []findingRow
+	q := `SELECT f.id, f.code, f.title, f.recommendation, f.state, f.unit_id, coalesce(u.name, '') AS unit, f.due_date, f.indicator_codes,
+			count(*) OVER () AS total
+		FROM findings f LEFT JOIN units u ON u.id = f.unit_id
+		WHERE f.state IN ` + states + ` AND (?::bigint IS NULL OR f.unit_id = ?::bigint)
+		ORDER BY f.due_sort, f.id LIMIT ?`
+	if err := v.db.WithContext(ctx).Raw(q, unit, unit, limit).Scan(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	if len(rows) == 0 {
+		return nil, 0, nil
+	}
+	return rows, rows[0].Total, nil
+}
+
+// assessment fills an assessment reminder: the milestone, and the
+// unresolved findings of the unit (or of all units, for the auditors)
+// grouped by SPBE domain and indicator of the assessment's model.
+func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) error {
+	var head struct {
+		Name        string
+		FrameworkID int64
+		Milestone   string
+		OnDate      date.Date
+	}
+	err := v.db.WithContext(ctx).Raw(`SELECT a.name, a.framework_id, m.name AS milestone, m.on_date
+		FROM assessment_milestones m JOIN assessments a ON a.id = m.assessment_id WHERE m.id = ?`, d.MilestoneID).Scan(&head).Error
+	if err != nil {
+		return err
+	}
+	if head.Name == "" {
+		return errSkip("the milestone was removed")
+	}
+	out.Assessment = &AssessmentView{Name: head.Name, Milestone: head.Milestone, Date: head.OnDate.Indonesian()}
+	out.Date = out.Assessment.Date
+	if d.UnitID != nil {
+		if err := v.db.WithContext(ctx).Raw(`SELECT name FROM units WHERE id = ?`, *d.UnitID).Scan(&out.Unit).Error; err != nil {
+			return err
+		}
+	}
+	found, total, err := v.unresolved(ctx, d.UnitID, unresolvedStatesSQL, listCap)
+	if err != nil {
+		return err
+	}
+	if total == 0 && d.UnitID != nil {
+		return errSkip("the unit has no unresolved findings")
+	}
+	out.Total, out.More = total, total-len(found)
+	var inds []struct {
+		Code, Name, DomainCode, DomainName string
+	}
+	if err := v.db.WithContext(ctx).Raw(`SELECT i.code, i.name, d.code AS domain_code, d.name AS domain_name
+		FROM framework_indicators i JOIN framework_aspects a ON a.id = i.aspect_id JOIN framework_domains d ON d.id = a.domain_id
+		WHERE i.framework_id = ? ORDER BY d.number, i.number`, head.FrameworkID).Scan(&inds).Error; err != nil {
+		return err
+	}
+	byIndicator := map[string][]FindingView{}
+	for _, f := range found {
+		linked := false
+		for _, code := range f.IndicatorCodes {
+			if slices.ContainsFunc(inds, func(i struct{ Code, Name, DomainCode, DomainName string }) bool { return i.Code == code }) {
+				byIndicator[code] = append(byIndicator[code], v.findingView(f, false))
+				linked = true
+			}
+		}
+		if !linked {
+			out.Findings = append(out.Findings, v.findingView(f, false))
+		}
+	}
+	for _, i := range inds {
+		fs := byIndicator[i.Code]
+		if len(fs) == 0 {
+			continue
+		}
+		if len(out.Groups) == 0 || out.Groups[len(out.Groups)-1].Code != i.DomainCode {
+			out.Groups = append(out.Groups, DomainGroup{Code: i.DomainCode, Name: i.DomainName})
+		}
+		g := &out.Groups[len(out.Groups)-1]
+		g.Indicators = append(g.Indicators, IndicatorGroup{Code: i.Code, Name: i.Name, Findings: fs})
+	}
+	if d.UnitID != nil {
+		out.Link = v.baseURL + "/findings?unit_id=" + strconv.FormatInt(*d.UnitID, 10)
+	}
+	return nil
+}
+
+// verification fills the daily note of findings awaiting verification.
+func (v *viewer) verification(ctx context.Context, out *View, d notificationData) error {
+	found, total, err := v.unresolved(ctx, nil, `('submitted')`, listCap)
+	if err != nil {
+		return err
+	}
+	if total == 0 {
+		return errSkip("no finding awaits verification")
+	}
+	for _, f := range found {
+		out.Findings = append(out.Findings, v.findingView(f, false))
+	}
+	out.More = total - len(found)
+	if day, err := date.Parse(d.Date); err == nil {
+		out.Date = day.Indonesian()
+	}
+	out.Link = v.baseURL + "/findings?state=submitted"
+	return nil
+}
+
+// digest fills a manager's weekly digest: their unit's overdue findings,
+// those due in the next 14 days, and the other unresolved ones.
+func (v *viewer) digest(ctx context.Context, out *View, d notificationData) error {
+	if d.UnitID == nil {
+		return fmt.Errorf("digest without a unit")
+	}
+	if err := v.db.WithContext(ctx).Raw(`SELECT name FROM units WHERE id = ?`, *d.UnitID).Scan(&out.Unit).Error; err != nil {
+		return err
+	}
+	found, total, err := v.unresolved(ctx, d.UnitID, unresolvedStatesSQL, listCap)
+	if err != nil {
+		return err
+	}
+	if total == 0 {
+		return errSkip("the unit has no unresolved findings")
+	}
+	today := date.Of(v.now, v.loc)
+	soon := today.AddDays(14)
+	for _, f := range found {
+		fv := v.findingView(f, false)
+		working := f.State == "open" || f.State == "in_progress"
+		switch {
+		case working && f.DueDate.Before(today):
+			out.Overdue = append(out.Overdue, fv)
+		case working && !f.DueDate.After(soon):
+			out.DueSoon = append(out.DueSoon, fv)
+		default:
+			out.Open = append(out.Open, fv)
+		}
+	}
+	out.More = total - len(found)
+	out.Date = today.Indonesian()
+	if day, err := date.Parse(d.WeekOf); err == nil {
+		out.Date = day.Indonesian()
+	}
+	out.Link = v.baseURL + "/findings?unit_id=" + strconv.FormatInt(*d.UnitID, 10)
+	return nil
+}
