@@ -70,11 +70,12 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 		}),
 		TrustProxy: cfg.TrustProxy,
 	})
-	svc, err := newServices(ctx, cfg, db)
+	svc, err := newServices(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
 	svc.api.Register(srv.Echo())
+	svc.web.Register(srv.Echo())
 
 	// Uploads that a previous run was receiving when it stopped left
 	// staged files; none of them can finish now.

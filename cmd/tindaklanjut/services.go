@@ -19,6 +19,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/scheduler"
+	"github.com/tindaklanjut/tindaklanjut/internal/web"
 	"github.com/tindaklanjut/tindaklanjut/templates"
 )
 
@@ -27,9 +28,10 @@ type services struct {
 	identity *identity.Service
 	evidence evidence.Store
 	api      *api.API
+	web      *web.Web
 }
 
-func newServices(ctx context.Context, cfg *config.Config, db *database) (*services, error) {
+func newServices(ctx context.Context, cfg *config.Config, db *database, log *slog.Logger) (*services, error) {
 	now := time.Now
 	settings := identity.DefaultSettings
 	settings.TokenTTL = cfg.TokenTTL
@@ -42,15 +44,26 @@ func newServices(ctx context.Context, cfg *config.Config, db *database) (*servic
 	if err != nil {
 		return nil, err
 	}
+	webKey, err := postgres.Secret(ctx, db.DB, "web_key")
+	if err != nil {
+		return nil, err
+	}
+	findings := finding.NewService(db.DB, now, cfg.TimeZone)
+	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
+		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	return &services{
 		identity: ids,
 		evidence: store,
+		web:      pages,
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
 			Frameworks:  framework.NewStore(db.DB),
 			Assessments: framework.NewAssessments(db.DB, now),
-			Findings:    finding.NewService(db.DB, now, cfg.TimeZone),
+			Findings:    findings,
 			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,

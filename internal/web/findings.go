@@ -1,0 +1,331 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+)
+
+// pageSize is the findings per list page: a slow provincial connection
+// gets a page in one round trip.
+const pageSize = 50
+
+// listPage is the finding list's data.
+type listPage struct {
+	States  []string
+	State   string
+	Query   string
+	Overdue bool
+	Items   []listRow
+	Next    string // URL of the next page, "" on the last
+	First   string // URL of the first page, "" on it
+}
+
+type listRow struct {
+	ID       int64
+	Code     string
+	Title    string
+	State    finding.State
+	Category string
+	Due      string
+	Overdue  bool
+}
+
+// findingList is the filtered list with keyset pages; the filters live in
+// the URL, so a list can be bookmarked and shared.
+func (w *Web) findingList(c echo.Context, v *view) error {
+	q := c.QueryParams()
+	pg := listPage{State: q.Get("state"), Query: strings.TrimSpace(q.Get("q")), Overdue: q.Get("overdue") == "1"}
+	for _, s := range []finding.State{finding.Draft, finding.Open, finding.InProgress, finding.Submitted, finding.Closed, finding.NotActionable} {
+		pg.States = append(pg.States, string(s))
+	}
+	f := finding.Filter{Query: pg.Query}
+	if pg.State != "" {
+		f.States = []finding.State{finding.State(pg.State)}
+	}
+	if pg.Overdue {
+		yes := true
+		f.Overdue = &yes
+	}
+	after, err := w.decodeCursor(q.Get("c"))
+	if err != nil {
+		return err
+	}
+	v.Title = T(v.Lang, "findings.title")
+	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
+	v.Page = &pg
+	items, err := w.findings.ListFindings(contextOf(c), principalOf(c), f, after, pageSize+1)
+	if apperr.KindOf(err) == apperr.Invalid {
+		v.Error = T(v.Lang, "error.422")
+		for _, fe := range err.(*apperr.Error).Fields {
+			v.FieldError[fe.Field] = fe.Message
+		}
+		return w.render(c, http.StatusUnprocessableEntity, "findings", v)
+	}
+	if err != nil {
+		return err
+	}
+	today := w.findings.Today()
+	base := url.Values{}
+	for k, vals := range q {
+		if k != "c" {
+			base[k] = vals
+		}
+	}
+	if len(items) > pageSize {
+		items = items[:pageSize]
+		next := url.Values{}
+		for k, vals := range base {
+			next[k] = vals
+		}
+		next.Set("c", w.encodeCursor(items[len(items)-1].Cursor()))
+		pg.Next = "/temuan?" + next.Encode()
+	}
+	if after != nil {
+		pg.First = "/temuan?" + base.Encode()
+	}
+	for _, it := range items {
+		row := listRow{ID: it.ID, Code: it.Code, Title: it.Title, State: it.State, Overdue: it.Overdue(today), Due: "—"}
+		if c := it.State.Category(); c != "" {
+			row.Category = string(c)
+		}
+		if !it.DueDate.IsZero() {
+			row.Due = FormatDate(v.Lang, it.DueDate)
+		}
+		pg.Items = append(pg.Items, row)
+	}
+	return w.render(c, http.StatusOK, "findings", v)
+}
+
+// detailPage is a finding's page.
+type detailPage struct {
+	F        finding.Detail
+	Overdue  bool
+	Category string
+	// Verbs are the transitions this user may perform now, from the life
+	// cycle table; NeedsReason says which ask for a reason.
+	Verbs       []finding.Verb
+	NeedsReason map[finding.Verb]bool
+	// CanUpload is whether this user may add evidence to each action.
+	CanUpload map[int64]bool
+	Kinds     []string
+	Events    []eventRow
+	Limit     int64
+	Names     map[int64]string
+}
+
+type eventRow struct {
+	When   string
+	Kind   string
+	Actor  string
+	Detail string
+}
+
+func (w *Web) findingPage(c echo.Context, v *view) error {
+	return w.showFinding(c, v, http.StatusOK)
+}
+
+// showFinding renders the finding of the URL with status (an error
+// message, if any, already in v).
+func (w *Web) showFinding(c echo.Context, v *view, status int) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such finding")
+	}
+	ctx := contextOf(c)
+	p := principalOf(c)
+	d, err := w.findings.GetFinding(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	events, err := w.findings.Events(ctx, p, id, 0, 200)
+	if err != nil {
+		return err
+	}
+	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
+		NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
+		Names: map[int64]string{}}
+	if cat := d.State.Category(); cat != "" {
+		pg.Category = string(cat)
+	}
+	for _, verb := range pg.Verbs {
+		if t, ok := finding.Lookup(verb); ok && t.Requires&finding.NeedsReason != 0 {
+			pg.NeedsReason[verb] = true
+		}
+	}
+	mayUpload := identity.Authorize(p, identity.ArtifactCreate, nil) == nil &&
+		(d.State == finding.Open || d.State == finding.InProgress)
+	for _, a := range d.Actions {
+		pg.CanUpload[a.ID] = mayUpload && (p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID)
+		w.userName(c, a.AssigneeID, pg.Names)
+	}
+	for _, e := range events {
+		row := eventRow{When: e.CreatedAt.In(w.tz).Format("02-01-2006 15.04"), Kind: e.Kind}
+		row.Detail = eventDetail(e)
+		if e.ActorID != nil {
+			row.Actor = w.userName(c, *e.ActorID, pg.Names)
+		}
+		pg.Events = append(pg.Events, row)
+	}
+	v.Title = d.Code + " — " + d.Title
+	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "findings.title"), "/temuan"}, {d.Code, ""}}
+	if c.QueryParam("ok") != "" {
+		v.Flash = T(v.Lang, "done."+c.QueryParam("ok"))
+	}
+	v.Page = pg
+	return w.render(c, status, "finding", v)
+}
+
+// findingTransition applies one of the buttons the page showed.
+func (w *Web) findingTransition(c echo.Context, v *view) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such finding")
+	}
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return apperr.E(apperr.Malformed, "version")
+	}
+	_, err = w.findings.Transition(contextOf(c), principalOf(c), id, finding.TransitionInput{
+		Verb: finding.Verb(c.FormValue("verb")), Reason: c.FormValue("reason"), Version: version})
+	switch apperr.KindOf(err) {
+	case "":
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=transition", id))
+	case apperr.Invalid, apperr.Conflict:
+		// Shown on the finding's page, next to its buttons.
+		v.Error = err.(*apperr.Error).Message
+		for _, fe := range err.(*apperr.Error).Fields {
+			v.FieldError[fe.Field] = fe.Message
+		}
+		return w.showFinding(c, v, statusOf(err))
+	}
+	return err
+}
+
+// evidenceUpload receives a document from the upload form of an action,
+// streamed as the API receives it. The form's CSRF token is its first
+// part, checked before the file is read.
+func (w *Web) evidenceUpload(c echo.Context, v *view) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such action")
+	}
+	req := c.Request()
+	ctx := req.Context()
+	p := principalOf(c)
+	media, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || media != "multipart/form-data" || params["boundary"] == "" {
+		return apperr.E(apperr.Unsupported, "not a form upload")
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, w.uploadLimit+1<<20)
+	mr := multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"])
+	first, err := mr.NextPart()
+	if err != nil || first.FormName() != "csrf" {
+		return errCSRF
+	}
+	token, _ := io.ReadAll(io.LimitReader(first, 100))
+	if !w.validCSRF(c, string(token)) {
+		return errCSRF
+	}
+	findingID, err := w.findings.FindingOfAction(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if err := w.findings.CheckUpload(ctx, p, id); err != nil {
+		return err
+	}
+	form, err := evidence.ReceiveForm(ctx, w.evidence, mr, w.uploadLimit, []string{"kind", "title", "doc_number", "doc_date", "signer"})
+	if form.Upload != nil {
+		defer form.Upload.Staging.Abort()
+	}
+	if err == nil {
+		u := form.Upload
+		in := finding.ArtifactInput{Kind: form.Fields["kind"], Title: form.Fields["title"], DocNumber: form.Fields["doc_number"],
+			Signer: form.Fields["signer"], FileName: form.FileName, MediaType: u.MediaType, Size: u.Size, SHA256: u.Sum[:]}
+		if d := form.Fields["doc_date"]; d != "" {
+			in.DocDate = &d
+		}
+		_, err = w.findings.AddArtifact(ctx, p, id, in, func(ctx2 context.Context) error { return u.Staging.Commit(ctx2, u.Sum) })
+	}
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=upload#tindak-lanjut-%d", findingID, id))
+	}
+	switch apperr.KindOf(err) {
+	case apperr.Invalid, apperr.TooLarge, apperr.Unsupported, apperr.Conflict:
+		v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
+		for _, fe := range errFields(err) {
+			v.FieldError[fmt.Sprintf("%d.%s", id, fe.Field)] = fe.Message
+		}
+		c.SetParamNames("id")
+		c.SetParamValues(strconv.FormatInt(findingID, 10))
+		return w.showFinding(c, v, statusOf(err))
+	}
+	return err
+}
+
+func errFields(err error) []apperr.FieldError {
+	if ae, ok := err.(*apperr.Error); ok {
+		return ae.Fields
+	}
+	return nil
+}
+
+// evidenceDownload serves a document to whoever may see its finding.
+func (w *Web) evidenceDownload(c echo.Context, v *view) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such document")
+	}
+	art, err := w.findings.GetArtifact(contextOf(c), principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	return evidence.Serve(c.Response(), c.Request(), w.evidence, evidence.Sum(art.SHA256), art.MediaType, art.FileName, art.CreatedAt)
+}
+
+// userName is a user's name for the page, looked up once per page (names
+// holds those found); "#id" when p may not see the user.
+func (w *Web) userName(c echo.Context, id int64, names map[int64]string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	n := fmt.Sprintf("#%d", id)
+	if u, err := w.identity.GetUser(contextOf(c), principalOf(c), id); err == nil {
+		n = u.Name
+	}
+	names[id] = n
+	return n
+}
+
+// eventDetail is what an event's data says to people: a reason, a
+// comment, a note or a document's name.
+func eventDetail(e finding.Event) string {
+	var data map[string]any
+	if json.Unmarshal(e.Data, &data) != nil {
+		return ""
+	}
+	for _, k := range []string{"reason", "body", "note", "file_name", "title"} {
+		if s, ok := data[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
