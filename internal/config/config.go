@@ -370,8 +370,15 @@ func parseReminders(cfg *Config, v map[string]string, bad func(key, format strin
 		cfg.DigestWeekday = time.Weekday(i)
 	}
 	for _, key := range []string{"TINDAKLANJUT_PLANNER_SCHEDULE", "TINDAKLANJUT_SENDER_SCHEDULE"} {
-		if _, err := cron.ParseStandard(v[key]); err != nil {
+		sched, err := cron.ParseStandard(v[key])
+		if err != nil {
 			bad(key, "%q is not a cron spec (minute hour day month weekday, such as \"0 * * * *\", or @every 10m): %v", v[key], err)
+			continue
+		}
+		// The planner must run at least hourly (a day's reminders are due
+		// at the send hour); the sender is kicked by new mail besides.
+		if key == "TINDAKLANJUT_PLANNER_SCHEDULE" && maxGap(sched) > time.Hour {
+			bad(key, "%q runs less often than hourly; the planner must run at least every hour, such as \"0 * * * *\"", v[key])
 		}
 	}
 	cfg.PlannerSchedule, cfg.SenderSchedule = v["TINDAKLANJUT_PLANNER_SCHEDULE"], v["TINDAKLANJUT_SENDER_SCHEDULE"]
@@ -380,6 +387,22 @@ func parseReminders(cfg *Config, v map[string]string, bad func(key, format strin
 	} else {
 		cfg.MailRetryFor = d
 	}
+}
+
+// maxGap is the longest wait between two runs of sched over a week.
+func maxGap(sched cron.Schedule) time.Duration {
+	t := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := t.AddDate(0, 0, 7)
+	var gap time.Duration
+	for t.Before(end) {
+		next := sched.Next(t)
+		if next.IsZero() {
+			return end.Sub(t)
+		}
+		gap = max(gap, next.Sub(t))
+		t = next
+	}
+	return gap
 }
 
 // scrubURLError keeps a parse error from echoing a password back into logs.

@@ -123,6 +123,17 @@ func TestReminderKeys(t *testing.T) {
 			}
 		})
 	}
+	for _, spec := range []string{"0 8 * * *", "@every 2h", "0 */2 * * *"} {
+		_, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_PLANNER_SCHEDULE": spec}))
+		if err == nil || !strings.Contains(err.Error(), "at least every hour") {
+			t.Errorf("planner at %q: err = %v; want it refused as less than hourly", spec, err)
+		}
+	}
+	for _, spec := range []string{"*/15 * * * *", "@every 30m", "5 * * * *"} {
+		if _, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_PLANNER_SCHEDULE": spec})); err != nil {
+			t.Errorf("planner at %q: %v", spec, err)
+		}
+	}
 	_, err = Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_REMINDER_DUE_DAYS": "7,7"}))
 	if err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("a repeated day: err = %v", err)

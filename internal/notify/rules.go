@@ -19,30 +19,41 @@ import (
 // The kinds of scheduled notification the planner adds to those that
 // events queue (finding.Notice*).
 const (
-	KindActionDue        = "action_due"
-	KindActionOverdue    = "action_overdue"
-	KindUnassigned       = "finding_unassigned"
-	KindAssessment       = "assessment_reminder"
-	KindVerification     = "awaiting_verification"
-	KindDigest           = "weekly_digest"
-	statusPending        = "pending"
-	statusSending        = "sending"
-	statusSent           = "sent"
-	statusFailed         = "failed"
-	statusKept           = "kept"
-	statusSkipped        = "skipped"
-	defaultBatch         = 200
-	defaultLease         = 5 * time.Minute
-	defaultRetryFor      = 72 * time.Hour
-	retryBase            = time.Minute
-	retryCap             = time.Hour
-	outboxChannel        = "tindaklanjut_outbox"
-	plannerAdvisoryLock  = 0x746c_706c_616e // "tlplan"
-	unresolvedStatesSQL  = `('open', 'in_progress', 'submitted')`
-	actionableStatesSQL  = `('open', 'in_progress')`
-	defaultSendHour      = 8
-	defaultOverdueEvery  = 7
-	defaultUnassignedDay = 7
+	KindActionDue     = "action_due"
+	KindActionOverdue = "action_overdue"
+	KindUnassigned    = "finding_unassigned"
+	KindAssessment    = "assessment_reminder"
+	KindVerification  = "awaiting_verification"
+	KindDigest        = "weekly_digest"
+)
+
+// The statuses of a notification.
+const (
+	statusPending = "pending"
+	statusSending = "sending"
+	statusSent    = "sent"
+	statusFailed  = "failed"
+	statusKept    = "kept"
+	statusSkipped = "skipped"
+)
+
+// The sender's defaults and its back-off.
+const (
+	defaultBatch    = 200
+	defaultLease    = 5 * time.Minute
+	defaultRetryFor = 72 * time.Hour
+	retryBase       = time.Minute
+	retryCap        = time.Hour
+)
+
+const (
+	// outboxChannel is NOTIFYed by the outbox's trigger when mail is queued.
+	outboxChannel = "tindaklanjut_outbox"
+	// plannerAdvisoryLock serialises planning passes across replicas.
+	plannerAdvisoryLock = 0x746c_706c_616e // "tlplan"
+	// The finding states whose findings are unresolved, and those in work.
+	unresolvedStatesSQL = `('open', 'in_progress', 'submitted')`
+	actionableStatesSQL = `('open', 'in_progress')`
 )
 
 // Statuses are the states of a notification, as the API filters them.
@@ -73,8 +84,8 @@ type Rules struct {
 
 // DefaultRules are PRODUCT.md's defaults in loc.
 func DefaultRules(loc *time.Location) Rules {
-	return Rules{Loc: loc, SendHour: defaultSendHour, DueDays: []int{30, 14, 7, 3, 1, 0}, OverdueEvery: defaultOverdueEvery,
-		UnassignedAfter: defaultUnassignedDay, AssessmentDays: []int{30, 14, 7, 1}, DigestWeekday: time.Monday}
+	return Rules{Loc: loc, SendHour: 8, DueDays: []int{30, 14, 7, 3, 1, 0}, OverdueEvery: 7,
+		UnassignedAfter: 7, AssessmentDays: []int{30, 14, 7, 1}, DigestWeekday: time.Monday}
 }
 
 // SendDate is the latest calendar date whose reminders are due at the

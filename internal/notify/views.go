@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -285,11 +284,15 @@ func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) 
 		WHERE i.framework_id = ? ORDER BY d.number, i.number`, head.FrameworkID).Scan(&inds).Error; err != nil {
 		return err
 	}
+	known := make(map[string]bool, len(inds))
+	for _, i := range inds {
+		known[i.Code] = true
+	}
 	byIndicator := map[string][]FindingView{}
 	for _, f := range found {
 		linked := false
 		for _, code := range f.IndicatorCodes {
-			if slices.ContainsFunc(inds, func(i struct{ Code, Name, DomainCode, DomainName string }) bool { return i.Code == code }) {
+			if known[code] {
 				byIndicator[code] = append(byIndicator[code], v.findingView(f, false))
 				linked = true
 			}
