@@ -121,8 +121,13 @@ type detailPage struct {
 	// cycle table; NeedsReason says which ask for a reason.
 	Verbs       []finding.Verb
 	NeedsReason map[finding.Verb]bool
-	// CanUpload is whether this user may add evidence to each action.
-	CanUpload map[int64]bool
+	// CanUpload is whether this user may add evidence to each action,
+	// CanComplete whether they may mark it done.
+	CanUpload   map[int64]bool
+	CanComplete map[int64]bool
+	// Assignees are whom this user may assign an action to (empty: they
+	// may not assign).
+	Assignees []option
 	Kinds     []string
 	Events    []eventRow
 	Limit     int64
@@ -158,7 +163,7 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 		return err
 	}
 	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
-		NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
+		NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
@@ -170,9 +175,23 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 	}
 	mayUpload := identity.Authorize(p, identity.ArtifactCreate, nil) == nil &&
 		(d.State == finding.Open || d.State == finding.InProgress)
+	mayComplete := identity.Authorize(p, identity.ActionComplete, nil) == nil && d.State == finding.InProgress
 	for _, a := range d.Actions {
-		pg.CanUpload[a.ID] = mayUpload && (p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID)
+		own := p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID
+		pg.CanUpload[a.ID] = mayUpload && own
+		pg.CanComplete[a.ID] = mayComplete && own && a.Status == finding.Todo
 		w.userName(c, a.AssigneeID, pg.Names)
+	}
+	if identity.Authorize(p, identity.ActionCreate, nil) == nil && d.State.Active() && d.UnitID != nil {
+		people, err := w.identity.ListUsers(ctx, p, identity.UserFilter{UnitID: d.UnitID}, identity.Page{Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, u := range people {
+			if u.Active && (u.Role == identity.RoleOfficer || u.Role == identity.RoleManager) {
+				pg.Assignees = append(pg.Assignees, option{strconv.FormatInt(u.ID, 10), u.Name})
+			}
+		}
 	}
 	for _, e := range events {
 		row := eventRow{When: e.CreatedAt.In(w.tz).Format("02-01-2006 15.04"), Kind: e.Kind}

@@ -58,7 +58,7 @@ type Web struct {
 }
 
 // pageNames are the pages; each is parsed with layout.html.
-var pageNames = []string{"signin", "findings", "finding", "error"}
+var pageNames = []string{"signin", "findings", "finding", "form", "error"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
@@ -97,6 +97,7 @@ var funcs = template.FuncMap{
 	},
 	"when": func(lang Lang, t time.Time) string { return FormatDate(lang, date.New(t.Date())) + t.Format(" 15.04") },
 	"join": strings.Join,
+	"list": func(s ...string) []string { return s },
 	"size": evidence.FormatSize,
 	"has": func(verbs []finding.Verb, v string) bool {
 		for _, x := range verbs {
@@ -117,6 +118,12 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/keluar", w.page(w.signout))
 	g.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/temuan") })
 	g.GET("/temuan", w.page(w.findingList))
+	g.GET("/temuan/baru", w.page(w.findingForm))
+	g.POST("/temuan/baru", w.page(w.findingCreate))
+	g.GET("/reviu/baru", w.page(w.reviewForm))
+	g.POST("/reviu/baru", w.page(w.reviewCreate))
+	g.POST("/temuan/:id/tindak-lanjut", w.page(w.actionAssign))
+	g.POST("/tindak-lanjut/:id/selesai", w.page(w.actionComplete))
 	g.GET("/temuan/:id", w.page(w.findingPage))
 	g.POST("/temuan/:id/transisi", w.page(w.findingTransition))
 	g.POST("/tindak-lanjut/:id/bukti", w.page(w.evidenceUpload))
@@ -133,8 +140,10 @@ type view struct {
 	Flash      string
 	Error      string
 	FieldError map[string]string
-	Path       string
-	Page       any
+	// Values are what the user typed into a form that is shown again.
+	Values map[string]string
+	Path   string
+	Page   any
 }
 
 type crumb struct{ Label, Href string }

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+)
+
+// The forms that move the work along: a review, a finding, an action
+// assigned, an action completed. Each shows its errors next to the fields
+// with what the user typed kept.
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+}
+
+// formPage is the data of the review and finding forms.
+type formPage struct {
+	Kind    string // "review" or "finding"
+	Values  map[string]string
+	Reviews []option
+	Units   []option
+	Kinds   []string
+	Levels  []string
+}
+
+func (w *Web) reviewForm(c echo.Context, v *view) error {
+	return w.renderForm(c, v, http.StatusOK, "review", map[string]string{"kind": "spbe_evaluation"})
+}
+
+func (w *Web) reviewCreate(c echo.Context, v *view) error {
+	vals := formValues(c, "kind", "title", "conducted_on", "summary")
+	in := finding.ReviewInput{Kind: vals["kind"], Title: vals["title"], Summary: vals["summary"]}
+	if d := vals["conducted_on"]; d != "" {
+		in.ConductedOn = &d
+	}
+	r, err := w.findings.CreateReview(contextOf(c), principalOf(c), in)
+	if err != nil {
+		if formError(v, err) {
+			return w.renderForm(c, v, statusOf(err), "review", vals)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/baru?reviu=%d", r.ID))
+}
+
+func (w *Web) findingForm(c echo.Context, v *view) error {
+	return w.renderForm(c, v, http.StatusOK, "finding", map[string]string{"review_id": c.QueryParam("reviu"), "severity": "medium"})
+}
+
+func (w *Web) findingCreate(c echo.Context, v *view) error {
+	vals := formValues(c, "review_id", "title", "condition", "criteria", "cause", "effect", "recommendation", "severity",
+		"unit_id", "indicator_codes", "due_date")
+	in := finding.FindingInput{Title: vals["title"], Condition: vals["condition"], Criteria: vals["criteria"], Cause: vals["cause"],
+		Effect: vals["effect"], Recommendation: vals["recommendation"], Severity: finding.Severity(vals["severity"])}
+	in.ReviewID, _ = strconv.ParseInt(vals["review_id"], 10, 64)
+	if id, err := strconv.ParseInt(vals["unit_id"], 10, 64); err == nil {
+		in.UnitID = &id
+	}
+	for _, code := range strings.FieldsFunc(vals["indicator_codes"], func(r rune) bool { return r == ',' || r == ' ' }) {
+		in.IndicatorCodes = append(in.IndicatorCodes, strings.ToUpper(code))
+	}
+	if d := vals["due_date"]; d != "" {
+		in.DueDate = &d
+	}
+	d, err := w.findings.CreateFinding(contextOf(c), principalOf(c), in)
+	if err != nil {
+		if formError(v, err) {
+			return w.renderForm(c, v, statusOf(err), "finding", vals)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d", d.ID))
+}
+
+// renderForm shows the review or the finding form.
+func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals map[string]string) error {
+	p := principalOf(c)
+	if err := identity.Authorize(p, identity.FindingCreate, nil); err != nil {
+		return err
+	}
+	pg := &formPage{Kind: kind, Values: vals, Kinds: finding.ReviewKinds}
+	for _, s := range finding.Severities {
+		pg.Levels = append(pg.Levels, string(s))
+	}
+	ctx := contextOf(c)
+	if kind == "finding" {
+		reviews, err := w.findings.ListReviews(ctx, p, finding.ReviewFilter{}, finding.Page{Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, r := range reviews {
+			pg.Reviews = append(pg.Reviews, option{strconv.FormatInt(r.ID, 10), r.Title})
+		}
+		units, err := w.identity.ListUnits(ctx, p, identity.Page{Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			pg.Units = append(pg.Units, option{strconv.FormatInt(u.ID, 10), u.Code + " — " + u.Name})
+		}
+		v.Title = T(v.Lang, "form.finding")
+	} else {
+		v.Title = T(v.Lang, "form.review")
+	}
+	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "findings.title"), "/temuan"}, {v.Title, ""}}
+	v.Page = pg
+	return w.render(c, status, "form", v)
+}
+
+// actionAssign assigns a follow-up action from a finding's page.
+func (w *Web) actionAssign(c echo.Context, v *view) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such finding")
+	}
+	vals := formValues(c, "title", "description", "assignee_id", "due_date")
+	in := finding.ActionInput{Title: vals["title"], Description: vals["description"], RequiredArtifactKinds: c.Request().Form["required_artifact_kinds"]}
+	in.AssigneeID, _ = strconv.ParseInt(vals["assignee_id"], 10, 64)
+	if d := vals["due_date"]; d != "" {
+		in.DueDate = &d
+	}
+	a, err := w.findings.CreateAction(contextOf(c), principalOf(c), id, in)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=assign#tindak-lanjut-%d", id, a.ID))
+	}
+	if formError(v, err) {
+		v.Values = vals
+		return w.showFinding(c, v, statusOf(err))
+	}
+	return err
+}
+
+// actionComplete marks an action done from its card on the finding's
+// page.
+func (w *Web) actionComplete(c echo.Context, v *view) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.E(apperr.NotFound, "no such action")
+	}
+	ctx := contextOf(c)
+	p := principalOf(c)
+	findingID, err := w.findings.FindingOfAction(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return apperr.E(apperr.Malformed, "version")
+	}
+	_, err = w.findings.CompleteAction(ctx, p, id, version, c.FormValue("note"))
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=complete#tindak-lanjut-%d", findingID, id))
+	}
+	if formError(v, err) {
+		for k, msg := range v.FieldError {
+			v.FieldError[fmt.Sprintf("%d.%s", id, k)] = msg
+		}
+		c.SetParamNames("id")
+		c.SetParamValues(strconv.FormatInt(findingID, 10))
+		return w.showFinding(c, v, statusOf(err))
+	}
+	return err
+}
+
+// formValues reads the named fields of a form post.
+func formValues(c echo.Context, names ...string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		out[n] = c.FormValue(n)
+	}
+	return out
+}
+
+// formError puts a validation or conflict error on the view, next to its
+// fields, and says whether it was one (others become error pages).
+func formError(v *view, err error) bool {
+	ae, ok := err.(*apperr.Error)
+	if !ok || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
+		return false
+	}
+	v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
+	if ae.Kind == apperr.Conflict {
+		v.Error = ae.Message
+	}
+	for _, fe := range ae.Fields {
+		v.FieldError[fe.Field] = fe.Message
+	}
+	return true
+}

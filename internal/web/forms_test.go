@@ -1,0 +1,103 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestReviewAndFindingForms(t *testing.T) {
+	s := newSite(t)
+	officer := s.browser()
+	officer.signIn("officer")
+	if status, _, _ := officer.get("/temuan/baru"); status != http.StatusForbidden {
+		t.Errorf("an officer opens the finding form: %d", status)
+	}
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, page, _ := auditor.get("/reviu/baru")
+	tok := token(t, page)
+	// Bad input: the message next to the field, the input kept.
+	status, page, _ := auditor.post("/reviu/baru", url.Values{"csrf": {tok}, "kind": {"spbe_evaluation"}, "title": {""},
+		"conducted_on": {"2024-02-30"}, "summary": {"Ringkasan <b>tebal</b>"}})
+	if status != http.StatusUnprocessableEntity || strings.Count(page, `class="field-error"`) != 2 ||
+		!strings.Contains(page, "Ringkasan &lt;b&gt;tebal&lt;/b&gt;") {
+		t.Errorf("bad review: %d\n%s", status, page)
+	}
+	if status, _, _ := auditor.post("/reviu/baru", url.Values{"kind": {"ict_audit"}, "title": {"Tanpa token"}}); status != http.StatusForbidden {
+		t.Errorf("review without token: %d", status)
+	}
+	status, _, h := auditor.post("/reviu/baru", url.Values{"csrf": {tok}, "kind": {"application_review"}, "title": {"Reviu Aplikasi SIMPEG"},
+		"conducted_on": {"2024-07-15"}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/temuan/baru?reviu=") {
+		t.Fatalf("review: %d %s", status, h.Get("Location"))
+	}
+	_, page, _ = auditor.get(h.Get("Location"))
+	review := regexp.MustCompile(`<option value="(\d+)" selected>Reviu Aplikasi SIMPEG`).FindStringSubmatch(page)
+	if review == nil {
+		t.Fatalf("the new review is not chosen:\n%s", page)
+	}
+	form := url.Values{"csrf": {tok}, "review_id": {review[1]}, "title": {"Belum ada SK tim manajemen risiko SPBE"},
+		"condition": {"Tidak ada SK"}, "recommendation": {"Menetapkan SK"}, "severity": {"high"},
+		"unit_id": {fmt.Sprint(s.unitA)}, "indicator_codes": {"i38, X1"}, "due_date": {"2024-09-30"}}
+	status, page, _ = auditor.post("/temuan/baru", form)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "field-error") || !strings.Contains(page, `value="i38, X1"`) {
+		t.Errorf("a bad indicator: %d", status)
+	}
+	form.Set("indicator_codes", "I38, I21")
+	status, _, h = auditor.post("/temuan/baru", form)
+	if status != http.StatusSeeOther {
+		t.Fatalf("finding: %d", status)
+	}
+	_, page, _ = auditor.get(h.Get("Location"))
+	if !strings.Contains(page, "TL-2024-") || !strings.Contains(page, `value="issue"`) || !strings.Contains(page, "I38, I21") {
+		t.Errorf("the new draft:\n%s", page)
+	}
+}
+
+func TestAssignAndCompleteForms(t *testing.T) {
+	s := newSite(t)
+	id, action := s.issued("Belum ada pedoman manajemen risiko", s.unitA, "officer")
+	manager := s.browser()
+	manager.signIn("manager")
+	_, page, _ := manager.get(fmt.Sprintf("/temuan/%d", id))
+	if !strings.Contains(page, `action="/temuan/`+fmt.Sprint(id)+`/tindak-lanjut"`) || strings.Contains(page, "Pak officerB") {
+		t.Fatalf("the assign form is missing, or offers another unit's officer")
+	}
+	tok := token(t, page)
+	status, page, _ := manager.post(fmt.Sprintf("/temuan/%d/tindak-lanjut", id), url.Values{"csrf": {tok}, "title": {"Menyusun pedoman"},
+		"due_date": {"2024-09-15"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `value="Menyusun pedoman"`) {
+		t.Errorf("no assignee: %d", status)
+	}
+	officerID := regexp.MustCompile(`<option value="(\d+)">Pak officer</option>`).FindStringSubmatch(page)
+	if officerID == nil {
+		t.Fatal("no officer to choose")
+	}
+	status, _, _ = manager.post(fmt.Sprintf("/temuan/%d/tindak-lanjut", id), url.Values{"csrf": {tok}, "title": {"Menyusun pedoman"},
+		"assignee_id": {officerID[1]}, "due_date": {"2024-09-15"}, "required_artifact_kinds": {"pedoman"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("assign: %d", status)
+	}
+	officer := s.browser()
+	officer.signIn("officer")
+	_, page, _ = officer.get(fmt.Sprintf("/temuan/%d", id))
+	if strings.Contains(page, "/tindak-lanjut\"") {
+		t.Errorf("an officer is offered the assign form")
+	}
+	// The SK is required and missing: 422 next to the action's form.
+	status, page, _ = officer.post(fmt.Sprintf("/tindak-lanjut/%d/selesai", action), url.Values{"csrf": {token(t, page)}, "version": {"1"}, "note": {"Selesai"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "sk") || !strings.Contains(page, "field-error") {
+		t.Errorf("complete without evidence: %d", status)
+	}
+	// Another unit's officer cannot complete it.
+	other := s.browser()
+	other.signIn("officerB")
+	_, p2, _ := other.get("/temuan")
+	if status, _, _ := other.post(fmt.Sprintf("/tindak-lanjut/%d/selesai", action), url.Values{"csrf": {token(t, p2)}, "version": {"1"}}); status != http.StatusNotFound {
+		t.Errorf("another unit's officer: %d", status)
+	}
+}
