@@ -93,9 +93,15 @@ func (w *Web) signinForm(c echo.Context, v *view) error {
 }
 
 func (w *Web) renderSignin(c echo.Context, v *view, status int, pg signinPage) error {
-	b := make([]byte, 24)
-	rand.Read(b)
-	pg.Token = base64.RawURLEncoding.EncodeToString(b)
+	// One token per browser, kept while it signs in: a second copy of the
+	// form (another tab, a prefetch) must not void the first.
+	if ck, err := c.Cookie(signinCookie); err == nil && len(ck.Value) == 32 {
+		pg.Token = ck.Value
+	} else {
+		b := make([]byte, 24)
+		rand.Read(b)
+		pg.Token = base64.RawURLEncoding.EncodeToString(b)
+	}
 	c.SetCookie(&http.Cookie{Name: signinCookie, Value: pg.Token, Path: "/masuk", MaxAge: 3600,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(c)})
 	v.Title = T(v.Lang, "signin.title")

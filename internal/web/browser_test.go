@@ -1,0 +1,240 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence/evidencetest"
+)
+
+// chromium finds Debian's headless browser. CI installs it (.ci/run);
+// elsewhere the browser tests are skipped when it is missing.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium on PATH; .ci/run installs Debian's chromium package")
+	}
+	t.Skip("no chromium on PATH (apt-get install chromium)")
+	return ""
+}
+
+// screenshots is where the browser tests leave pictures of the pages
+// (git-ignored).
+func screenshots(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test-artifacts", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestKalselStoryInBrowser walks the story through the pages, as each
+// role, in headless Chromium: the auditor records a review and a finding
+// and issues it, the manager assigns the officer, the officer uploads the
+// SK and completes, the manager submits, the auditor rejects with a
+// reason, the manager submits again and a second auditor closes.
+func TestKalselStoryInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	exe := chromium(t)
+	s := newSite(t)
+	shots := screenshots(t)
+	sk := filepath.Join(t.TempDir(), "SK Gubernur Tim Manajemen Risiko.pdf")
+	if err := os.WriteFile(sk, evidencetest.PDF("Keputusan Gubernur Kalimantan Selatan", 20<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancelTimeout()
+
+	base := s.srv.URL
+	type step = chromedp.Action[chromedp.Void]
+	fail := func(what string, err error) {
+		t.Helper()
+		url, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("%s: %v (at %s)\n%.1500s", what, err, url, body)
+	}
+	// Each group of steps has 20 seconds, so that a page that is not what
+	// a step waits for fails with that page shown, not at the deadline.
+	run := func(what string, steps ...step) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- chromedp.Do(ctx, steps...) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				fail(what, err)
+			}
+		case <-time.After(20 * time.Second):
+			fail(what, errors.New("not done after 20 s"))
+		}
+	}
+	text := func(what, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			fail(what, err)
+		}
+		return s
+	}
+	shot := func(name string) step {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(80)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		})
+	}
+	signIn := func(who string) {
+		t.Helper()
+		run("sign in as "+who,
+			chromedp.Navigate(base+"/masuk"),
+			chromedp.WaitVisible(chromedp.CSS(`#email`)),
+			chromedp.SendKeys(chromedp.CSS(`#email`), who+"@kalselprov.go.id"),
+			chromedp.SendKeys(chromedp.CSS(`#password`), password),
+			chromedp.Click(chromedp.CSS(`form[action="/masuk"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`form.filters`)),
+		)
+	}
+	signOut := func() {
+		t.Helper()
+		run("sign out", chromedp.Click(chromedp.CSS(`form[action="/keluar"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)))
+	}
+	var findingURL string
+	state := func(want string) {
+		t.Helper()
+		run("open the finding", chromedp.Navigate(findingURL))
+		badge := text("read the state", `main p .badge`)
+		if badge != want {
+			t.Fatalf("state %q; want %q", badge, want)
+		}
+	}
+	transition := func(verb, reason string) {
+		t.Helper()
+		actions := []step{chromedp.Navigate(findingURL), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb)))}
+		if reason != "" {
+			actions = append(actions, chromedp.SendKeys(chromedp.CSS("#reason-"+verb), reason))
+		}
+		actions = append(actions, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb))),
+			chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+		run(verb, actions...)
+	}
+
+	// The auditor records the review and the finding, and issues it.
+	signIn("auditor")
+	run("record a review", chromedp.Navigate(base+"/reviu/baru"),
+		chromedp.SetValue(chromedp.CSS(`#kind`), "spbe_evaluation"),
+		chromedp.SendKeys(chromedp.CSS(`#title`), "Evaluasi SPBE Provinsi Kalimantan Selatan 2024"),
+		chromedp.SetValue(chromedp.CSS(`#conducted_on`), "2024-09-16"),
+		shot("review-form"),
+		chromedp.Click(chromedp.CSS(`form[action="/reviu/baru"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#review_id`)))
+	run("record a finding",
+		chromedp.SendKeys(chromedp.CSS(`#title`), "Belum ada SK tim manajemen risiko SPBE"),
+		chromedp.SendKeys(chromedp.CSS(`#condition`), "Pemerintah provinsi belum menetapkan tim manajemen risiko SPBE."),
+		chromedp.SendKeys(chromedp.CSS(`#recommendation`), "Menetapkan SK Gubernur tentang tim manajemen risiko SPBE."),
+		chromedp.SetValue(chromedp.CSS(`#severity`), "high"),
+		chromedp.SetValue(chromedp.CSS(`#unit_id`), fmt.Sprint(s.unitA)),
+		chromedp.SendKeys(chromedp.CSS(`#indicator_codes`), "I21, I38"),
+		chromedp.SetValue(chromedp.CSS(`#due_date`), "2024-09-30"),
+		shot("finding-form"),
+		chromedp.Click(chromedp.CSS(`form[action="/temuan/baru"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="issue"]`)))
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	findingURL = url
+	transition("issue", "")
+	state("Terbuka")
+	signOut()
+
+	// The manager assigns the officer, asking for an SK.
+	signIn("manager")
+	run("assign", chromedp.Navigate(findingURL),
+		chromedp.Click(chromedp.CSS(`details summary`)),
+		chromedp.SendKeys(chromedp.CSS(`#a-title`), "Menyusun dan menetapkan SK tim manajemen risiko"),
+		chromedp.SetValue(chromedp.CSS(`#a-assignee`), fmt.Sprint(s.people["officer"].UserID)),
+		chromedp.SetValue(chromedp.CSS(`#a-due`), "2024-09-20"),
+		chromedp.Click(chromedp.CSS(`input[name=required_artifact_kinds][value=sk]`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/tindak-lanjut"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	state("Dalam proses")
+	signOut()
+
+	// The officer uploads the SK and completes the action.
+	signIn("officer")
+	run("upload the SK", chromedp.Navigate(findingURL),
+		chromedp.Click(chromedp.CSS(`section.card details summary`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=kind]`), "sk"),
+		chromedp.SendKeys(chromedp.CSS(`section.card input[name=title]`), "SK Gubernur Kalimantan Selatan tentang Tim Manajemen Risiko SPBE"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=doc_number]`), "188.44/0123/KUM/2024"),
+		chromedp.SetValue(chromedp.CSS(`input[name=doc_date]`), "2024-09-18"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=signer]`), "Gubernur Kalimantan Selatan"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{sk}),
+		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/bukti/"]`)))
+	run("complete", chromedp.SendKeys(chromedp.CSS(`textarea[name=note]`), "SK telah ditetapkan dan diunggah"),
+		chromedp.Click(chromedp.CSS(`form[action$="/selesai"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)), shot("finding-officer"))
+	signOut()
+
+	// The manager submits; the auditor rejects with a reason.
+	signIn("manager")
+	transition("submit", "")
+	state("Menunggu verifikasi")
+	signOut()
+	signIn("auditor")
+	transition("reject", "Lampirkan salinan SK yang sudah ditandatangani dan diundangkan")
+	state("Dalam proses")
+	run("list", chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("findings-list"))
+	signOut()
+
+	// Submitted again, and closed by a second auditor (not the submitter).
+	signIn("manager")
+	transition("submit", "")
+	signOut()
+	signIn("auditor2")
+	transition("close", "")
+	state("Selesai")
+	timeline := text("timeline", `#riwayat`)
+	run("screenshot", shot("finding-closed"))
+	for _, want := range []string{"issue", "action_assigned", "artifact_added", "action_completed", "submit", "reject", "close",
+		"Lampirkan salinan SK"} {
+		if !strings.Contains(timeline, want) {
+			t.Errorf("the timeline lacks %q:\n%s", want, timeline)
+		}
+	}
+	// The same page at a phone's width.
+	run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), shot("finding-360px"))
+}
