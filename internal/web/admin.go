@@ -550,6 +550,9 @@ func (w *Web) showOutbox(c echo.Context, v *view, status int) error {
 	if before > 0 {
 		pg.First = "/admin/notifikasi?status=" + pg.Status
 	}
+	for i := range items {
+		items[i].CreatedAt = items[i].CreatedAt.In(w.tz)
+	}
 	pg.Items = items
 	switch c.QueryParam("ok") {
 	case "retry":

@@ -149,6 +149,9 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 	}
 	admin := s.browser()
 	admin.signIn("admin")
+	if _, page, _ := admin.get("/temuan"); !strings.Contains(page, `href="/admin"`) {
+		t.Errorf("the admin is not shown the administration link")
+	}
 	for _, path := range paths {
 		status, page, _ := admin.get(path)
 		if status != http.StatusOK {
