@@ -49,7 +49,11 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		return nil, err
 	}
 	findings := finding.NewService(db.DB, now, cfg.TimeZone)
+	frameworks := framework.NewStore(db.DB)
+	assessments := framework.NewAssessments(db.DB, now)
+	outbox := notify.NewOutbox(db.DB, now)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
+		Frameworks: frameworks, Assessments: assessments, Outbox: outbox,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err
@@ -61,13 +65,13 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
-			Frameworks:  framework.NewStore(db.DB),
-			Assessments: framework.NewAssessments(db.DB, now),
+			Frameworks:  frameworks,
+			Assessments: assessments,
 			Findings:    findings,
 			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
-			Outbox:      notify.NewOutbox(db.DB, now),
+			Outbox:      outbox,
 			CursorKey:   cursorKey,
 			TimeZone:    cfg.TimeZone,
 		}),

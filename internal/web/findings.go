@@ -148,9 +148,9 @@ func (w *Web) findingPage(c echo.Context, v *view) error {
 // showFinding renders the finding of the URL with status (an error
 // message, if any, already in v).
 func (w *Web) showFinding(c echo.Context, v *view, status int) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such finding")
+	id, err := pathID(c)
+	if err != nil {
+		return err
 	}
 	ctx := contextOf(c)
 	p := principalOf(c)
@@ -212,29 +212,22 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 
 // findingTransition applies one of the buttons the page showed.
 func (w *Web) findingTransition(c echo.Context, v *view) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such finding")
-	}
-	version, err := strconv.Atoi(c.FormValue("version"))
+	id, err := pathID(c)
 	if err != nil {
-		return apperr.E(apperr.Malformed, "version")
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
 	}
 	_, err = w.findings.Transition(contextOf(c), principalOf(c), id, finding.TransitionInput{
 		Verb: finding.Verb(c.FormValue("verb")), Reason: c.FormValue("reason"), Version: version})
-	switch apperr.KindOf(err) {
-	case "":
-		if err != nil {
-			return err
-		}
+	if err == nil {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=transition", id))
-	case apperr.Invalid, apperr.Conflict:
-		// Shown on the finding's page, next to its buttons.
-		v.Error = err.(*apperr.Error).Message
-		for _, fe := range err.(*apperr.Error).Fields {
-			v.FieldError[fe.Field] = fe.Message
-		}
-		return w.showFinding(c, v, statusOf(err))
+	}
+	// Shown on the finding's page, next to its buttons.
+	if status, ok := formError(v, err); ok {
+		return w.showFinding(c, v, status)
 	}
 	return err
 }
@@ -243,9 +236,9 @@ func (w *Web) findingTransition(c echo.Context, v *view) error {
 // streamed as the API receives it. The form's CSRF token is its first
 // part, checked before the file is read.
 func (w *Web) evidenceUpload(c echo.Context, v *view) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such action")
+	id, err := pathID(c)
+	if err != nil {
+		return err
 	}
 	req := c.Request()
 	ctx := req.Context()
@@ -309,9 +302,9 @@ func errFields(err error) []apperr.FieldError {
 
 // evidenceDownload serves a document to whoever may see its finding.
 func (w *Web) evidenceDownload(c echo.Context, v *view) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such document")
+	id, err := pathID(c)
+	if err != nil {
+		return err
 	}
 	art, err := w.findings.GetArtifact(contextOf(c), principalOf(c), id)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 )
@@ -44,7 +43,7 @@ func (w *Web) reviewCreate(c echo.Context, v *view) error {
 	}
 	r, err := w.findings.CreateReview(contextOf(c), principalOf(c), in)
 	if err != nil {
-		if formError(v, err) {
+		if _, ok := formError(v, err); ok {
 			return w.renderForm(c, v, statusOf(err), "review", vals)
 		}
 		return err
@@ -73,7 +72,7 @@ func (w *Web) findingCreate(c echo.Context, v *view) error {
 	}
 	d, err := w.findings.CreateFinding(contextOf(c), principalOf(c), in)
 	if err != nil {
-		if formError(v, err) {
+		if _, ok := formError(v, err); ok {
 			return w.renderForm(c, v, statusOf(err), "finding", vals)
 		}
 		return err
@@ -118,9 +117,9 @@ func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals 
 
 // actionAssign assigns a follow-up action from a finding's page.
 func (w *Web) actionAssign(c echo.Context, v *view) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such finding")
+	id, err := pathID(c)
+	if err != nil {
+		return err
 	}
 	vals := formValues(c, "title", "description", "assignee_id", "due_date")
 	in := finding.ActionInput{Title: vals["title"], Description: vals["description"], RequiredArtifactKinds: c.Request().Form["required_artifact_kinds"]}
@@ -132,7 +131,7 @@ func (w *Web) actionAssign(c echo.Context, v *view) error {
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=assign#tindak-lanjut-%d", id, a.ID))
 	}
-	if formError(v, err) {
+	if _, ok := formError(v, err); ok {
 		v.Values = vals
 		return w.showFinding(c, v, statusOf(err))
 	}
@@ -142,9 +141,9 @@ func (w *Web) actionAssign(c echo.Context, v *view) error {
 // actionComplete marks an action done from its card on the finding's
 // page.
 func (w *Web) actionComplete(c echo.Context, v *view) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such action")
+	id, err := pathID(c)
+	if err != nil {
+		return err
 	}
 	ctx := contextOf(c)
 	p := principalOf(c)
@@ -152,15 +151,15 @@ func (w *Web) actionComplete(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	version, err := strconv.Atoi(c.FormValue("version"))
+	version, err := formVersion(c)
 	if err != nil {
-		return apperr.E(apperr.Malformed, "version")
+		return err
 	}
 	_, err = w.findings.CompleteAction(ctx, p, id, version, c.FormValue("note"))
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=complete#tindak-lanjut-%d", findingID, id))
 	}
-	if formError(v, err) {
+	if _, ok := formError(v, err); ok {
 		for k, msg := range v.FieldError {
 			v.FieldError[fmt.Sprintf("%d.%s", id, k)] = msg
 		}
@@ -178,21 +177,4 @@ func formValues(c echo.Context, names ...string) map[string]string {
 		out[n] = c.FormValue(n)
 	}
 	return out
-}
-
-// formError puts a validation or conflict error on the view, next to its
-// fields, and says whether it was one (others become error pages).
-func formError(v *view, err error) bool {
-	ae, ok := err.(*apperr.Error)
-	if !ok || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
-		return false
-	}
-	v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
-	if ae.Kind == apperr.Conflict {
-		v.Error = ae.Message
-	}
-	for _, fe := range ae.Fields {
-		v.FieldError[fe.Field] = fe.Message
-	}
-	return true
 }

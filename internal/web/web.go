@@ -29,7 +29,9 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/templates"
 )
 
@@ -39,6 +41,11 @@ type Options struct {
 	Findings    *finding.Service
 	Evidence    evidence.Store
 	UploadLimit int64
+	// Frameworks and Assessments serve the assessment pages, Outbox the
+	// notifications page; pages whose service is nil are not mounted.
+	Frameworks  *framework.Store
+	Assessments *framework.Assessments
+	Outbox      *notify.Outbox
 	// Secret signs CSRF tokens and list cursors; all replicas share it.
 	Secret   []byte
 	TimeZone *time.Location
@@ -51,6 +58,9 @@ type Web struct {
 	findings    *finding.Service
 	evidence    evidence.Store
 	uploadLimit int64
+	frameworks  *framework.Store
+	assessments *framework.Assessments
+	outbox      *notify.Outbox
 	secret      []byte
 	tz          *time.Location
 	log         *slog.Logger
@@ -58,11 +68,13 @@ type Web struct {
 }
 
 // pageNames are the pages; each is parsed with layout.html.
-var pageNames = []string{"signin", "findings", "finding", "form", "error"}
+var pageNames = []string{"signin", "findings", "finding", "form", "error",
+	"assessments", "assessment", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
+		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{}}
 	if w.tz == nil {
 		w.tz = time.UTC
@@ -128,6 +140,8 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/temuan/:id/transisi", w.page(w.findingTransition))
 	g.POST("/tindak-lanjut/:id/bukti", w.page(w.evidenceUpload))
 	g.GET("/bukti/:id", w.page(w.evidenceDownload))
+	w.registerAssessments(g)
+	w.registerAdmin(g)
 }
 
 // view is what every page is rendered with.

@@ -1,0 +1,579 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+)
+
+// adminListLimit bounds the administration lists: a province has some
+// dozens of units and some hundreds of users and applications.
+const adminListLimit = 1000
+
+// outboxPageSize is the notifications per outbox page.
+const outboxPageSize = 50
+
+// registerAdmin mounts the administration pages on g; every one is for
+// admins only, whatever the services would let others read.
+func (w *Web) registerAdmin(g *echo.Group) {
+	a := func(h handler) echo.HandlerFunc { return w.page(adminOnly(h)) }
+	g.GET("/admin", a(w.adminIndex))
+	g.GET("/admin/unit", a(w.unitList))
+	g.POST("/admin/unit", a(w.unitCreate))
+	g.GET("/admin/unit/:id", a(w.unitEdit))
+	g.POST("/admin/unit/:id", a(w.unitUpdate))
+	g.GET("/admin/pengguna", a(w.userList))
+	g.POST("/admin/pengguna", a(w.userCreate))
+	g.GET("/admin/pengguna/:id", a(w.userEdit))
+	g.POST("/admin/pengguna/:id", a(w.userUpdate))
+	g.GET("/admin/aplikasi", a(w.appList))
+	g.POST("/admin/aplikasi", a(w.appCreate))
+	g.GET("/admin/aplikasi/:id", a(w.appEdit))
+	g.POST("/admin/aplikasi/:id", a(w.appUpdate))
+	if w.outbox != nil {
+		g.GET("/admin/notifikasi", a(w.outboxList))
+		g.POST("/admin/notifikasi/:id/kirim-ulang", a(w.outboxRetry))
+	}
+}
+
+// adminOnly refuses everyone but an admin with the 403 page.
+func adminOnly(h handler) handler {
+	return func(c echo.Context, v *view) error {
+		if principalOf(c).Role != identity.RoleAdmin {
+			return apperr.E(apperr.Forbidden, "administration is for admins")
+		}
+		return h(c, v)
+	}
+}
+
+// adminCrumbs are the breadcrumb of an administration page: Home ›
+// Administration › section (linked when href is set) › more.
+func adminCrumbs(v *view, section, href string, more ...crumb) []crumb {
+	out := []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "admin.title"), "/admin"}, {section, href}}
+	return append(out, more...)
+}
+
+func (w *Web) adminIndex(c echo.Context, v *view) error {
+	v.Title = T(v.Lang, "admin.title")
+	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
+	v.Page = struct{ Outbox bool }{w.outbox != nil}
+	return w.render(c, http.StatusOK, "admin", v)
+}
+
+// formError puts an Invalid or Conflict error of a service into v (its
+// message at the top, each field's next to the field) and returns its
+// status; ok is false for any other error, which is the caller's to
+// return.
+func formError(v *view, err error) (status int, ok bool) {
+	switch apperr.KindOf(err) {
+	case apperr.Invalid:
+		v.Error = T(v.Lang, "error.422")
+	case apperr.Conflict:
+		v.Error = T(v.Lang, "error.409")
+		if fields := errFields(err); len(fields) == 0 {
+			v.Error = err.(*apperr.Error).Message
+		}
+	default:
+		return 0, false
+	}
+	for _, fe := range errFields(err) {
+		v.FieldError[fe.Field] = fe.Message
+	}
+	return statusOf(err), true
+}
+
+// pathID is the :id of the URL; NotFound when it is not one.
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, apperr.E(apperr.NotFound, "no such object")
+	}
+	return id, nil
+}
+
+// formVersion is the version a form was shown with.
+func formVersion(c echo.Context) (int, error) {
+	n, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return 0, apperr.E(apperr.Malformed, "version")
+	}
+	return n, nil
+}
+
+// optString is a form value as a set patch field.
+func optString(c echo.Context, name string) opt.Field[string] {
+	return opt.Field[string]{Set: true, Value: strings.TrimSpace(c.FormValue(name))}
+}
+
+// formInt64 reads an id field of a form; 0 when empty or not a number (the
+// service then names the field).
+func formInt64(c echo.Context, name string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(c.FormValue(name)), 10, 64)
+	return n
+}
+
+// ptr is s, or nil when empty.
+func ptr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// --- units -------------------------------------------------------------------
+
+// unitForm is a unit as the form holds it.
+type unitForm struct {
+	ID      int64
+	Version int
+	Code    string
+	Name    string
+	Parent  string
+	Email   string
+}
+
+// unitsPage is the unit list with the form to add one, or (Edit set) the
+// form to change one.
+type unitsPage struct {
+	Items []identity.Unit
+	Names map[int64]string
+	Form  unitForm
+	Edit  bool
+}
+
+func (w *Web) unitList(c echo.Context, v *view) error {
+	return w.showUnits(c, v, http.StatusOK, unitForm{})
+}
+
+func (w *Web) showUnits(c echo.Context, v *view, status int, form unitForm) error {
+	units, err := w.identity.ListUnits(contextOf(c), principalOf(c), identity.Page{Limit: adminListLimit})
+	if err != nil {
+		return err
+	}
+	pg := &unitsPage{Items: units, Names: map[int64]string{}, Form: form, Edit: form.ID != 0}
+	for _, u := range units {
+		pg.Names[u.ID] = u.Code
+	}
+	if pg.Edit {
+		v.Title = T(v.Lang, "admin.unit.edit", form.Code)
+		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.units"), "/admin/unit", crumb{form.Code, ""})
+	} else {
+		v.Title = T(v.Lang, "admin.units")
+		v.Crumbs = adminCrumbs(v, v.Title, "")
+	}
+	if c.QueryParam("ok") != "" {
+		v.Flash = T(v.Lang, "done.saved")
+	}
+	v.Page = pg
+	return w.render(c, status, "admin_units", v)
+}
+
+func unitFormOf(c echo.Context) unitForm {
+	return unitForm{Code: strings.TrimSpace(c.FormValue("code")), Name: c.FormValue("name"),
+		Parent: strings.TrimSpace(c.FormValue("parent_id")), Email: strings.TrimSpace(c.FormValue("email"))}
+}
+
+// parentOf reads the parent field: nil for none, an id, or a field error.
+func parentOf(v *view, s string) *int64 {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		v.FieldError["parent_id"] = "no such unit"
+		n = -1
+	}
+	return &n
+}
+
+func (w *Web) unitCreate(c echo.Context, v *view) error {
+	form := unitFormOf(c)
+	parent := parentOf(v, form.Parent)
+	if len(v.FieldError) > 0 {
+		v.Error = T(v.Lang, "error.422")
+		return w.showUnits(c, v, http.StatusUnprocessableEntity, form)
+	}
+	_, err := w.identity.CreateUnit(contextOf(c), principalOf(c), identity.UnitInput{Code: form.Code, Name: form.Name,
+		ParentID: parent, Email: ptr(form.Email)})
+	if err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showUnits(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/unit?ok=1")
+}
+
+func (w *Web) unitEdit(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := w.identity.GetUnit(contextOf(c), principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	form := unitForm{ID: u.ID, Version: u.Version, Code: u.Code, Name: u.Name}
+	if u.ParentID != nil {
+		form.Parent = strconv.FormatInt(*u.ParentID, 10)
+	}
+	if u.Email != nil {
+		form.Email = *u.Email
+	}
+	return w.showUnits(c, v, http.StatusOK, form)
+}
+
+func (w *Web) unitUpdate(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	form := unitFormOf(c)
+	form.ID, form.Version = id, version
+	patch := identity.UnitPatch{Code: opt.Field[string]{Set: true, Value: form.Code}, Name: opt.Field[string]{Set: true, Value: form.Name},
+		Email: opt.Field[string]{Set: true, Null: form.Email == "", Value: form.Email}}
+	if parent := parentOf(v, form.Parent); parent != nil {
+		patch.ParentID = opt.Field[int64]{Set: true, Value: *parent}
+	} else {
+		patch.ParentID = opt.Field[int64]{Set: true, Null: true}
+	}
+	if len(v.FieldError) > 0 {
+		v.Error = T(v.Lang, "error.422")
+		return w.showUnits(c, v, http.StatusUnprocessableEntity, form)
+	}
+	if _, err := w.identity.UpdateUnit(contextOf(c), principalOf(c), id, version, patch); err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showUnits(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/unit?ok=1")
+}
+
+// --- users -------------------------------------------------------------------
+
+// userForm is a user as the form holds it.
+type userForm struct {
+	ID      int64
+	Version int
+	Email   string
+	Name    string
+	NIP     string
+	Role    string
+	Unit    string
+	Active  bool
+}
+
+// usersPage is the user list with the form to add one, or (Edit set) the
+// form to change one.
+type usersPage struct {
+	Items []identity.User
+	Units []identity.Unit
+	Names map[int64]string
+	Roles []identity.Role
+	Form  userForm
+	Edit  bool
+}
+
+func (w *Web) userList(c echo.Context, v *view) error {
+	return w.showUsers(c, v, http.StatusOK, userForm{Active: true, Role: string(identity.RoleOfficer)})
+}
+
+func (w *Web) showUsers(c echo.Context, v *view, status int, form userForm) error {
+	ctx, p := contextOf(c), principalOf(c)
+	pg := &usersPage{Names: map[int64]string{}, Roles: identity.Roles, Form: form, Edit: form.ID != 0}
+	var err error
+	if !pg.Edit {
+		if pg.Items, err = w.identity.ListUsers(ctx, p, identity.UserFilter{}, identity.Page{Limit: adminListLimit}); err != nil {
+			return err
+		}
+	}
+	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
+		return err
+	}
+	for _, u := range pg.Units {
+		pg.Names[u.ID] = u.Code
+	}
+	if pg.Edit {
+		v.Title = T(v.Lang, "admin.user.edit", form.Email)
+		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.users"), "/admin/pengguna", crumb{form.Email, ""})
+	} else {
+		v.Title = T(v.Lang, "admin.users")
+		v.Crumbs = adminCrumbs(v, v.Title, "")
+	}
+	if c.QueryParam("ok") != "" {
+		v.Flash = T(v.Lang, "done.saved")
+	}
+	v.Page = pg
+	return w.render(c, status, "admin_users", v)
+}
+
+func userFormOf(c echo.Context) userForm {
+	return userForm{Email: strings.TrimSpace(c.FormValue("email")), Name: c.FormValue("name"), NIP: strings.TrimSpace(c.FormValue("nip")),
+		Role: c.FormValue("role"), Unit: c.FormValue("unit_id"), Active: c.FormValue("active") == "1"}
+}
+
+func (w *Web) userCreate(c echo.Context, v *view) error {
+	form := userFormOf(c)
+	active := form.Active
+	_, err := w.identity.CreateUser(contextOf(c), new(principalOf(c)), identity.UserInput{Email: form.Email, Name: form.Name,
+		NIP: ptr(form.NIP), Role: identity.Role(form.Role), UnitID: formInt64(c, "unit_id"), Active: &active,
+		Password: c.FormValue("password")})
+	if err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showUsers(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/pengguna?ok=1")
+}
+
+func (w *Web) userEdit(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := w.identity.GetUser(contextOf(c), principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	form := userForm{ID: u.ID, Version: u.Version, Email: u.Email, Name: u.Name, Role: string(u.Role),
+		Unit: strconv.FormatInt(u.UnitID, 10), Active: u.Active}
+	if u.NIP != nil {
+		form.NIP = *u.NIP
+	}
+	return w.showUsers(c, v, http.StatusOK, form)
+}
+
+func (w *Web) userUpdate(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	form := userFormOf(c)
+	form.ID, form.Version = id, version
+	patch := identity.UserPatch{Email: optString(c, "email"), Name: opt.Field[string]{Set: true, Value: form.Name},
+		NIP:    opt.Field[string]{Set: true, Null: form.NIP == "", Value: form.NIP},
+		Role:   opt.Field[identity.Role]{Set: true, Value: identity.Role(form.Role)},
+		UnitID: opt.Field[int64]{Set: true, Value: formInt64(c, "unit_id")}, Active: opt.Field[bool]{Set: true, Value: form.Active}}
+	// A new password only when one is typed.
+	if pw := c.FormValue("password"); pw != "" {
+		patch.Password = opt.Field[string]{Set: true, Value: pw}
+	}
+	if _, err := w.identity.UpdateUser(contextOf(c), principalOf(c), id, version, patch); err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showUsers(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/pengguna?ok=1")
+}
+
+// --- applications ------------------------------------------------------------
+
+// appForm is an application as the form holds it.
+type appForm struct {
+	ID         int64
+	Version    int
+	Name       string
+	Unit       string
+	Kind       string
+	URL        string
+	Integrated bool
+	Status     string
+}
+
+// appsPage is the application list with the form to add one, or (Edit
+// set) the form to change one.
+type appsPage struct {
+	Items    []finding.Application
+	Units    []identity.Unit
+	Names    map[int64]string
+	Kinds    []string
+	Statuses []string
+	Form     appForm
+	Edit     bool
+}
+
+func (w *Web) appList(c echo.Context, v *view) error {
+	return w.showApps(c, v, http.StatusOK, appForm{Kind: finding.ApplicationKinds[0], Status: "active"})
+}
+
+func (w *Web) showApps(c echo.Context, v *view, status int, form appForm) error {
+	ctx, p := contextOf(c), principalOf(c)
+	pg := &appsPage{Names: map[int64]string{}, Kinds: finding.ApplicationKinds, Statuses: finding.ApplicationStatuses,
+		Form: form, Edit: form.ID != 0}
+	var err error
+	if !pg.Edit {
+		if pg.Items, err = w.findings.ListApplications(ctx, p, finding.ApplicationFilter{}, finding.Page{Limit: adminListLimit}); err != nil {
+			return err
+		}
+	}
+	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
+		return err
+	}
+	for _, u := range pg.Units {
+		pg.Names[u.ID] = u.Code
+	}
+	if pg.Edit {
+		v.Title = T(v.Lang, "admin.app.edit", form.Name)
+		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.apps"), "/admin/aplikasi", crumb{form.Name, ""})
+	} else {
+		v.Title = T(v.Lang, "admin.apps")
+		v.Crumbs = adminCrumbs(v, v.Title, "")
+	}
+	if c.QueryParam("ok") != "" {
+		v.Flash = T(v.Lang, "done.saved")
+	}
+	v.Page = pg
+	return w.render(c, status, "admin_apps", v)
+}
+
+func appFormOf(c echo.Context) appForm {
+	return appForm{Name: c.FormValue("name"), Unit: c.FormValue("unit_id"), Kind: c.FormValue("kind"),
+		URL: strings.TrimSpace(c.FormValue("url")), Integrated: c.FormValue("integrated") == "1", Status: c.FormValue("status")}
+}
+
+func (w *Web) appCreate(c echo.Context, v *view) error {
+	form := appFormOf(c)
+	_, err := w.findings.CreateApplication(contextOf(c), principalOf(c), finding.ApplicationInput{Name: form.Name,
+		UnitID: formInt64(c, "unit_id"), Kind: form.Kind, URL: ptr(form.URL), Integrated: form.Integrated, Status: form.Status})
+	if err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showApps(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/aplikasi?ok=1")
+}
+
+func (w *Web) appEdit(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	a, err := w.findings.GetApplication(contextOf(c), principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	form := appForm{ID: a.ID, Version: a.Version, Name: a.Name, Unit: strconv.FormatInt(a.UnitID, 10), Kind: a.Kind,
+		Integrated: a.Integrated, Status: a.Status}
+	if a.URL != nil {
+		form.URL = *a.URL
+	}
+	return w.showApps(c, v, http.StatusOK, form)
+}
+
+func (w *Web) appUpdate(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	form := appFormOf(c)
+	form.ID, form.Version = id, version
+	patch := finding.ApplicationPatch{Name: opt.Field[string]{Set: true, Value: form.Name},
+		UnitID: opt.Field[int64]{Set: true, Value: formInt64(c, "unit_id")}, Kind: opt.Field[string]{Set: true, Value: form.Kind},
+		URL:        opt.Field[string]{Set: true, Null: form.URL == "", Value: form.URL},
+		Integrated: opt.Field[bool]{Set: true, Value: form.Integrated}, Status: opt.Field[string]{Set: true, Value: form.Status}}
+	if _, err := w.findings.UpdateApplication(contextOf(c), principalOf(c), id, version, patch); err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.showApps(c, v, status, form)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/aplikasi?ok=1")
+}
+
+// --- notifications outbox ----------------------------------------------------
+
+// outboxPage is the outbox: notifications newest first, filtered by
+// status, with the kept mails' bodies.
+type outboxPage struct {
+	Statuses []string
+	Status   string
+	Items    []notify.Notification
+	Older    string // URL of the next (older) page, "" on the last
+	First    string // URL of the first page, "" on it
+}
+
+func (w *Web) outboxList(c echo.Context, v *view) error {
+	return w.showOutbox(c, v, http.StatusOK)
+}
+
+func (w *Web) showOutbox(c echo.Context, v *view, status int) error {
+	pg := &outboxPage{Statuses: notify.Statuses, Status: c.QueryParam("status")}
+	v.Title = T(v.Lang, "admin.outbox")
+	v.Crumbs = adminCrumbs(v, v.Title, "")
+	v.Page = pg
+	var before int64
+	if s := c.QueryParam("sebelum"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return apperr.E(apperr.Malformed, "The page link is not valid.")
+		}
+		before = n
+	}
+	items, err := w.outbox.List(contextOf(c), principalOf(c), notify.Filter{Status: pg.Status},
+		notify.Page{BeforeID: before, Limit: outboxPageSize + 1})
+	if apperr.KindOf(err) == apperr.Invalid {
+		formError(v, err)
+		return w.render(c, http.StatusUnprocessableEntity, "admin_outbox", v)
+	}
+	if err != nil {
+		return err
+	}
+	if len(items) > outboxPageSize {
+		items = items[:outboxPageSize]
+		pg.Older = fmt.Sprintf("/admin/notifikasi?status=%s&sebelum=%d", pg.Status, items[len(items)-1].ID)
+	}
+	if before > 0 {
+		pg.First = "/admin/notifikasi?status=" + pg.Status
+	}
+	for i := range items {
+		items[i].CreatedAt = items[i].CreatedAt.In(w.tz)
+	}
+	pg.Items = items
+	switch c.QueryParam("ok") {
+	case "retry":
+		v.Flash = T(v.Lang, "done.retry")
+	}
+	return w.render(c, status, "admin_outbox", v)
+}
+
+// outboxRetry re-queues a failed notification; any other is a 409 shown on
+// the outbox page.
+func (w *Web) outboxRetry(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := w.outbox.Retry(contextOf(c), principalOf(c), id); err != nil {
+		if apperr.KindOf(err) == apperr.Conflict {
+			v.Error = T(v.Lang, "admin.outbox.notfailed")
+			return w.showOutbox(c, v, http.StatusConflict)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/notifikasi?ok=retry")
+}
