@@ -52,8 +52,9 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	frameworks := framework.NewStore(db.DB)
 	assessments := framework.NewAssessments(db.DB, now)
 	outbox := notify.NewOutbox(db.DB, now)
+	reports := report.NewService(db.DB, report.DefaultMaxRows)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
-		Frameworks: frameworks, Assessments: assessments, Outbox: outbox,
+		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 			Frameworks:  frameworks,
 			Assessments: assessments,
 			Findings:    findings,
-			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
+			Reports:     reports,
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			Outbox:      outbox,

@@ -131,16 +131,5 @@ func (a *API) reportMatrix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="matriks-tindak-lanjut-%s.%s"`, today, format))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	if format == "csv" {
-		h.Set(echo.HeaderContentType, report.CSVContentType)
-		c.Response().WriteHeader(http.StatusOK)
-		return report.WriteCSV(c.Response(), m)
-	}
-	h.Set(echo.HeaderContentType, report.XLSXContentType)
-	c.Response().WriteHeader(http.StatusOK)
-	return report.WriteXLSX(c.Response(), m)
+	return report.Serve(c.Response(), m, format)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
 // pageSize is the findings per list page: a slow provincial connection
@@ -34,6 +35,38 @@ type listPage struct {
 	Items   []listRow
 	Next    string // URL of the next page, "" on the last
 	First   string // URL of the first page, "" on it
+	// XLSX and CSV download the follow-up matrix of these filters.
+	XLSX, CSV string
+}
+
+// listFilter reads the list's filters from a URL's query.
+func listFilter(q url.Values) finding.Filter {
+	f := finding.Filter{Query: strings.TrimSpace(q.Get("q"))}
+	if s := q.Get("state"); s != "" {
+		f.States = []finding.State{finding.State(s)}
+	}
+	if q.Get("overdue") == "1" {
+		yes := true
+		f.Overdue = &yes
+	}
+	return f
+}
+
+// matrixDownload is the follow-up matrix of the list's filters, as a
+// spreadsheet (xlsx, the default) or CSV.
+func (w *Web) matrixDownload(c echo.Context, v *view) error {
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "xlsx"
+	}
+	if format != "xlsx" && format != "csv" {
+		return apperr.E(apperr.Invalid, "format")
+	}
+	m, err := w.reports.Matrix(contextOf(c), principalOf(c), listFilter(c.QueryParams()), w.findings.Today())
+	if err != nil {
+		return err
+	}
+	return report.Serve(c.Response(), m, format)
 }
 
 type listRow struct {
@@ -54,13 +87,18 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	for _, s := range []finding.State{finding.Draft, finding.Open, finding.InProgress, finding.Submitted, finding.Closed, finding.NotActionable} {
 		pg.States = append(pg.States, string(s))
 	}
-	f := finding.Filter{Query: pg.Query}
-	if pg.State != "" {
-		f.States = []finding.State{finding.State(pg.State)}
-	}
-	if pg.Overdue {
-		yes := true
-		f.Overdue = &yes
+	f := listFilter(q)
+	if w.reports != nil {
+		dl := url.Values{}
+		for _, k := range []string{"state", "q", "overdue"} {
+			if q.Get(k) != "" {
+				dl.Set(k, q.Get(k))
+			}
+		}
+		dl.Set("format", "xlsx")
+		pg.XLSX = "/laporan/matriks?" + dl.Encode()
+		dl.Set("format", "csv")
+		pg.CSV = "/laporan/matriks?" + dl.Encode()
 	}
 	after, err := w.decodeCursor(q.Get("c"))
 	if err != nil {

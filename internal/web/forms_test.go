@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestReviewAndFindingForms(t *testing.T) {
@@ -99,5 +101,43 @@ func TestAssignAndCompleteForms(t *testing.T) {
 	_, p2, _ := other.get("/temuan")
 	if status, _, _ := other.post(fmt.Sprintf("/tindak-lanjut/%d/selesai", action), url.Values{"csrf": {token(t, p2)}, "version": {"1"}}); status != http.StatusNotFound {
 		t.Errorf("another unit's officer: %d", status)
+	}
+}
+
+func TestMatrixDownloadFromTheList(t *testing.T) {
+	s := newSite(t)
+	s.issued("=HYPERLINK(\"http://evil.example\") SK belum ada", s.unitA, "officer")
+	var unitB int64
+	for _, p := range s.people {
+		if p.UnitID != s.unitA {
+			unitB = p.UnitID
+		}
+	}
+	s.issued("Temuan Bappeda", unitB, "officerB")
+	b := s.browser()
+	b.signIn("officer")
+	_, page, _ := b.get("/temuan?state=in_progress")
+	link := regexp.MustCompile(`href="(/laporan/matriks\?[^"]*format=xlsx[^"]*)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatalf("no download link on the list")
+	}
+	status, body, h := b.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+	if status != 200 || !strings.Contains(h.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("download: %d %v", status, h)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows(x.GetSheetName(0))
+	var all string
+	for _, r := range rows {
+		all += strings.Join(r, "|") + "\n"
+	}
+	if strings.Contains(all, "Bappeda") || !strings.Contains(all, "SK belum ada") {
+		t.Errorf("the officer's matrix:\n%s", all)
+	}
+	if status, _, _ := b.get("/laporan/matriks?format=pdf"); status != http.StatusUnprocessableEntity {
+		t.Errorf("format=pdf: %d", status)
 	}
 }

@@ -32,13 +32,16 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/templates"
 )
 
 // Options are the services the pages call.
 type Options struct {
-	Identity    *identity.Service
-	Findings    *finding.Service
+	Identity *identity.Service
+	Findings *finding.Service
+	// Reports writes the follow-up matrix downloads (nil: no downloads).
+	Reports     *report.Service
 	Evidence    evidence.Store
 	UploadLimit int64
 	// Frameworks and Assessments serve the assessment pages, Outbox the
@@ -61,6 +64,7 @@ type Web struct {
 	frameworks  *framework.Store
 	assessments *framework.Assessments
 	outbox      *notify.Outbox
+	reports     *report.Service
 	secret      []byte
 	tz          *time.Location
 	log         *slog.Logger
@@ -74,7 +78,7 @@ var pageNames = []string{"signin", "findings", "finding", "form", "error",
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
-		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox,
+		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{}}
 	if w.tz == nil {
 		w.tz = time.UTC
@@ -130,6 +134,9 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/keluar", w.page(w.signout))
 	g.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/temuan") })
 	g.GET("/temuan", w.page(w.findingList))
+	if w.reports != nil {
+		g.GET("/laporan/matriks", w.page(w.matrixDownload))
+	}
 	g.GET("/temuan/baru", w.page(w.findingForm))
 	g.POST("/temuan/baru", w.page(w.findingCreate))
 	g.GET("/reviu/baru", w.page(w.reviewForm))

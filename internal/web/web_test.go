@@ -23,6 +23,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence/evidencetest"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 	"github.com/tindaklanjut/tindaklanjut/internal/web"
 )
@@ -54,7 +55,7 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
+	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20, Reports: report.NewService(db, 1000),
 		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
 	if err != nil {
 		t.Fatal(err)
