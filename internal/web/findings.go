@@ -169,6 +169,7 @@ type detailPage struct {
 	Kinds     []string
 	Events    []eventRow
 	Limit     int64
+	CanEdit   bool
 	Names     map[int64]string
 }
 
@@ -206,6 +207,8 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
 	}
+	pg.CanEdit = identity.Authorize(p, identity.FindingUpdate, nil) == nil &&
+		(d.State == finding.Draft || d.State == finding.Open || d.State == finding.InProgress)
 	for _, verb := range pg.Verbs {
 		if t, ok := finding.Lookup(verb); ok && t.Requires&finding.NeedsReason != 0 {
 			pg.NeedsReason[verb] = true

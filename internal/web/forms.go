@@ -23,7 +23,11 @@ type option struct {
 
 // formPage is the data of the review and finding forms.
 type formPage struct {
-	Kind    string // "review" or "finding"
+	Kind string // "review" or "finding"
+	// Action is where the form posts; Version is the edited finding's
+	// (0 for a new one).
+	Action  string
+	Version int
 	Values  map[string]string
 	Reviews []option
 	Units   []option
@@ -64,9 +68,7 @@ func (w *Web) findingCreate(c echo.Context, v *view) error {
 	if id, err := strconv.ParseInt(vals["unit_id"], 10, 64); err == nil {
 		in.UnitID = &id
 	}
-	for _, code := range strings.FieldsFunc(vals["indicator_codes"], func(r rune) bool { return r == ',' || r == ' ' }) {
-		in.IndicatorCodes = append(in.IndicatorCodes, strings.ToUpper(code))
-	}
+	in.IndicatorCodes = indicatorList(vals["indicator_codes"])
 	if d := vals["due_date"]; d != "" {
 		in.DueDate = &d
 	}
@@ -86,7 +88,10 @@ func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals 
 	if err := identity.Authorize(p, identity.FindingCreate, nil); err != nil {
 		return err
 	}
-	pg := &formPage{Kind: kind, Values: vals, Kinds: finding.ReviewKinds}
+	pg := &formPage{Kind: kind, Values: vals, Kinds: finding.ReviewKinds, Action: "/temuan/baru"}
+	if v.Values != nil { // editing: where and which version
+		pg.Action, pg.Version = v.Values["action"], atoi(v.Values["version"])
+	}
 	for _, s := range finding.Severities {
 		pg.Levels = append(pg.Levels, string(s))
 	}
@@ -107,6 +112,9 @@ func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals 
 			pg.Units = append(pg.Units, option{strconv.FormatInt(u.ID, 10), u.Code + " — " + u.Name})
 		}
 		v.Title = T(v.Lang, "form.finding")
+		if pg.Version > 0 {
+			v.Title = T(v.Lang, "form.edit")
+		}
 	} else {
 		v.Title = T(v.Lang, "form.review")
 	}
@@ -177,4 +185,82 @@ func formValues(c echo.Context, names ...string) map[string]string {
 		out[n] = c.FormValue(n)
 	}
 	return out
+}
+
+// findingEditForm shows a finding's form filled with what it says now.
+func (w *Web) findingEditForm(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := w.findings.GetFinding(contextOf(c), principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	vals := map[string]string{"title": d.Title, "condition": d.Condition, "criteria": d.Criteria, "cause": d.Cause,
+		"effect": d.Effect, "recommendation": d.Recommendation, "severity": string(d.Severity),
+		"indicator_codes": strings.Join(d.IndicatorCodes, ", ")}
+	if d.UnitID != nil {
+		vals["unit_id"] = strconv.FormatInt(*d.UnitID, 10)
+	}
+	if !d.DueDate.IsZero() {
+		vals["due_date"] = d.DueDate.String()
+	}
+	return w.renderEdit(c, v, http.StatusOK, id, d.Version, vals)
+}
+
+// findingEdit saves the edited finding if its version is still current.
+func (w *Web) findingEdit(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	vals := formValues(c, "title", "condition", "criteria", "cause", "effect", "recommendation", "severity",
+		"unit_id", "indicator_codes", "due_date")
+	in := finding.FindingPatch{}
+	in.Title.Set, in.Title.Value = true, vals["title"]
+	in.Condition.Set, in.Condition.Value = true, vals["condition"]
+	in.Criteria.Set, in.Criteria.Value = true, vals["criteria"]
+	in.Cause.Set, in.Cause.Value = true, vals["cause"]
+	in.Effect.Set, in.Effect.Value = true, vals["effect"]
+	in.Recommendation.Set, in.Recommendation.Value = true, vals["recommendation"]
+	in.Severity.Set, in.Severity.Value = true, finding.Severity(vals["severity"])
+	in.UnitID.Set = true
+	if u, err := strconv.ParseInt(vals["unit_id"], 10, 64); err == nil {
+		in.UnitID.Value = u
+	} else {
+		in.UnitID.Null = true
+	}
+	in.IndicatorCodes.Set, in.IndicatorCodes.Value = true, indicatorList(vals["indicator_codes"])
+	in.DueDate.Set, in.DueDate.Value, in.DueDate.Null = true, vals["due_date"], vals["due_date"] == ""
+	if _, err := w.findings.UpdateFinding(contextOf(c), principalOf(c), id, version, in); err != nil {
+		if status, ok := formError(v, err); ok {
+			return w.renderEdit(c, v, status, id, version, vals)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=edit", id))
+}
+
+func (w *Web) renderEdit(c echo.Context, v *view, status int, id int64, version int, vals map[string]string) error {
+	v.Values = map[string]string{"action": fmt.Sprintf("/temuan/%d/ubah", id), "version": strconv.Itoa(version)}
+	return w.renderForm(c, v, status, "finding", vals)
+}
+
+// indicatorList reads indicator codes typed as "I21, i38".
+func indicatorList(s string) []string {
+	out := []string{}
+	for _, code := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, strings.ToUpper(code))
+	}
+	return out
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -141,3 +141,42 @@ func TestMatrixDownloadFromTheList(t *testing.T) {
 		t.Errorf("format=pdf: %d", status)
 	}
 }
+
+func TestEditFindingForm(t *testing.T) {
+	s := newSite(t)
+	id, _ := s.issued("Judul lama", s.unitA, "officer")
+	manager := s.browser()
+	manager.signIn("manager")
+	if status, _, _ := manager.get(fmt.Sprintf("/temuan/%d/ubah", id)); status != http.StatusForbidden {
+		t.Errorf("a manager opens the edit form: %d", status)
+	}
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, page, _ := auditor.get(fmt.Sprintf("/temuan/%d/ubah", id))
+	if !strings.Contains(page, `value="Judul lama"`) || !strings.Contains(page, `value="I38"`) {
+		t.Fatalf("the form is not filled:\n%s", page)
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	form := url.Values{"csrf": {token(t, page)}, "version": {version}, "title": {"Judul baru"}, "severity": {"critical"},
+		"unit_id": {fmt.Sprint(s.unitA)}, "recommendation": {"Menetapkan SK"}, "indicator_codes": {"I38"}, "due_date": {"2024-10-31"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("due_date", "31-10-2024")
+	if status, page, _ := auditor.post(fmt.Sprintf("/temuan/%d/ubah", id), bad); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, `value="Judul baru"`) || !strings.Contains(page, "field-error") {
+		t.Errorf("a bad date: %d", status)
+	}
+	if status, _, _ := auditor.post(fmt.Sprintf("/temuan/%d/ubah", id), form); status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", status)
+	}
+	// The same form again is stale.
+	if status, page, _ := auditor.post(fmt.Sprintf("/temuan/%d/ubah", id), form); status != http.StatusConflict || !strings.Contains(page, `class="error"`) {
+		t.Errorf("a stale edit: %d", status)
+	}
+	_, page, _ = auditor.get(fmt.Sprintf("/temuan/%d", id))
+	if !strings.Contains(page, "Judul baru") {
+		t.Errorf("the edit is not shown")
+	}
+}

@@ -138,6 +138,8 @@ func (w *Web) Register(e *echo.Echo) {
 		g.GET("/laporan/matriks", w.page(w.matrixDownload))
 	}
 	g.GET("/temuan/baru", w.page(w.findingForm))
+	g.GET("/temuan/:id/ubah", w.page(w.findingEditForm))
+	g.POST("/temuan/:id/ubah", w.page(w.findingEdit))
 	g.POST("/temuan/baru", w.page(w.findingCreate))
 	g.GET("/reviu/baru", w.page(w.reviewForm))
 	g.POST("/reviu/baru", w.page(w.reviewCreate))
