@@ -107,11 +107,17 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	}
 	shot := func(name string) step {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(80)(ctx, tg)
-			if err != nil {
-				return err
+			// Right after a navigation the page may not be laid out yet
+			// ("cannot take screenshot with 0 width"): try again shortly.
+			var err error
+			for range 10 {
+				var png []byte
+				if png, err = chromedp.FullScreenshot(80)(ctx, tg); err == nil {
+					return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+			return err
 		})
 	}
 	signIn := func(who string) {
