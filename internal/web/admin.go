@@ -24,7 +24,7 @@ const outboxPageSize = 50
 
 // registerAdmin mounts the administration pages on g; every one is for
 // admins only, whatever the services would let others read.
-func (w *Web) registerAdmin(g *echo.Group) {
+func (w *Web) registerAdmin(g router) {
 	a := func(h handler) echo.HandlerFunc { return w.page(adminOnly(h)) }
 	g.GET("/admin", a(w.adminIndex))
 	g.GET("/admin/unit", a(w.unitList))

@@ -16,7 +16,7 @@ import (
 
 // registerAssessments mounts the assessment pages on g, when the services
 // are there.
-func (w *Web) registerAssessments(g *echo.Group) {
+func (w *Web) registerAssessments(g router) {
 	if w.assessments == nil || w.frameworks == nil {
 		return
 	}

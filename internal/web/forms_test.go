@@ -180,3 +180,13 @@ func TestEditFindingForm(t *testing.T) {
 		t.Errorf("the edit is not shown")
 	}
 }
+
+func TestUnknownPathsAreNotFound(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	for _, path := range []string{"/tidak-ada", "/api/v1/tidak-ada", "/temuan/1/tidak-ada"} {
+		if status, _, _ := b.get(path); status != http.StatusNotFound {
+			t.Errorf("%s: %d; want 404, not the sign-in page", path, status)
+		}
+	}
+}

@@ -130,7 +130,10 @@ func (w *Web) Register(e *echo.Echo) {
 	e.GET("/masuk", w.page(w.signinForm))
 	e.POST("/masuk", w.page(w.signin))
 	e.GET("/bahasa", w.page(w.switchLang))
-	g := e.Group("", w.session)
+	// Not an echo.Group with middleware: that would add a catch-all route
+	// and send every unknown path, the API's included, to the sign-in
+	// page instead of a 404.
+	g := signedIn{e: e, session: w.session}
 	g.POST("/keluar", w.page(w.signout))
 	g.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/temuan") })
 	g.GET("/temuan", w.page(w.findingList))
@@ -323,3 +326,23 @@ func (w *Web) decodeCursor(s string) (*finding.Cursor, error) {
 
 // contextOf is the request's context.
 func contextOf(c echo.Context) context.Context { return c.Request().Context() }
+
+// router is where pages register their routes.
+type router interface {
+	GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route
+	POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route
+}
+
+// signedIn registers routes behind the session middleware.
+type signedIn struct {
+	e       *echo.Echo
+	session echo.MiddlewareFunc
+}
+
+func (s signedIn) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return s.e.GET(path, h, append([]echo.MiddlewareFunc{s.session}, m...)...)
+}
+
+func (s signedIn) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return s.e.POST(path, h, append([]echo.MiddlewareFunc{s.session}, m...)...)
+}
