@@ -49,7 +49,10 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		return nil, err
 	}
 	findings := finding.NewService(db.DB, now, cfg.TimeZone)
+	reports := report.NewService(db.DB, report.DefaultMaxRows)
+	assessments := framework.NewAssessments(db.DB, now)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
+		Reports: reports, Assessments: assessments,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err
@@ -62,9 +65,9 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
 			Frameworks:  framework.NewStore(db.DB),
-			Assessments: framework.NewAssessments(db.DB, now),
+			Assessments: assessments,
 			Findings:    findings,
-			Reports:     report.NewService(db.DB, report.DefaultMaxRows),
+			Reports:     reports,
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			Outbox:      notify.NewOutbox(db.DB, now),

@@ -29,15 +29,21 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/templates"
 )
 
 // Options are the services the pages call.
 type Options struct {
-	Identity    *identity.Service
-	Findings    *finding.Service
-	Evidence    evidence.Store
+	Identity *identity.Service
+	Findings *finding.Service
+	Evidence evidence.Store
+	// Reports gives the dashboard's counts; Assessments its milestone and
+	// SPBE index (without it the dashboard shows neither).
+	Reports     *report.Service
+	Assessments *framework.Assessments
 	UploadLimit int64
 	// Secret signs CSRF tokens and list cursors; all replicas share it.
 	Secret   []byte
@@ -50,6 +56,8 @@ type Web struct {
 	identity    *identity.Service
 	findings    *finding.Service
 	evidence    evidence.Store
+	reports     *report.Service
+	assessments *framework.Assessments
 	uploadLimit int64
 	secret      []byte
 	tz          *time.Location
@@ -58,17 +66,21 @@ type Web struct {
 }
 
 // pageNames are the pages; each is parsed with layout.html.
-var pageNames = []string{"signin", "findings", "finding", "error"}
+var pageNames = []string{"signin", "dashboard", "findings", "finding", "error"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
+		reports: opts.Reports, assessments: opts.Assessments,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{}}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
 	if w.uploadLimit <= 0 {
 		w.uploadLimit = evidence.DefaultMaxSize
+	}
+	if w.reports == nil {
+		return nil, errors.New("web: the dashboard needs the report service")
 	}
 	if len(w.secret) < 16 {
 		return nil, errors.New("web: a secret of at least 16 bytes is needed")
@@ -115,7 +127,7 @@ func (w *Web) Register(e *echo.Echo) {
 	e.GET("/bahasa", w.page(w.switchLang))
 	g := e.Group("", w.session)
 	g.POST("/keluar", w.page(w.signout))
-	g.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/temuan") })
+	g.GET("/", w.page(w.dashboard))
 	g.GET("/temuan", w.page(w.findingList))
 	g.GET("/temuan/:id", w.page(w.findingPage))
 	g.POST("/temuan/:id/transisi", w.page(w.findingTransition))
