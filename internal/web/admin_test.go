@@ -22,6 +22,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 	"github.com/tindaklanjut/tindaklanjut/internal/web"
 )
@@ -52,7 +53,7 @@ func newFullSite(t *testing.T) *fullSite {
 	as := framework.NewAssessments(db, time.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
-		Frameworks: framework.NewStore(db), Assessments: as, Outbox: notify.NewOutbox(db, time.Now),
+		Frameworks: framework.NewStore(db), Assessments: as, Outbox: notify.NewOutbox(db, time.Now), Reports: report.NewService(db, 1000),
 		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
 	if err != nil {
 		t.Fatal(err)

@@ -88,18 +88,16 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 		pg.States = append(pg.States, string(s))
 	}
 	f := listFilter(q)
-	if w.reports != nil {
-		dl := url.Values{}
-		for _, k := range []string{"state", "q", "overdue"} {
-			if q.Get(k) != "" {
-				dl.Set(k, q.Get(k))
-			}
+	dl := url.Values{}
+	for _, k := range []string{"state", "q", "overdue"} {
+		if q.Get(k) != "" {
+			dl.Set(k, q.Get(k))
 		}
-		dl.Set("format", "xlsx")
-		pg.XLSX = "/laporan/matriks?" + dl.Encode()
-		dl.Set("format", "csv")
-		pg.CSV = "/laporan/matriks?" + dl.Encode()
 	}
+	dl.Set("format", "xlsx")
+	pg.XLSX = "/laporan/matriks?" + dl.Encode()
+	dl.Set("format", "csv")
+	pg.CSV = "/laporan/matriks?" + dl.Encode()
 	after, err := w.decodeCursor(q.Get("c"))
 	if err != nil {
 		return err

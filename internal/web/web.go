@@ -40,9 +40,9 @@ import (
 type Options struct {
 	Identity *identity.Service
 	Findings *finding.Service
-	// Reports writes the follow-up matrix downloads (nil: no downloads).
+	Evidence evidence.Store
+	// Reports gives the dashboard's counts and the matrix downloads.
 	Reports     *report.Service
-	Evidence    evidence.Store
 	UploadLimit int64
 	// Frameworks and Assessments serve the assessment pages, Outbox the
 	// notifications page; pages whose service is nil are not mounted.
@@ -72,7 +72,7 @@ type Web struct {
 }
 
 // pageNames are the pages; each is parsed with layout.html.
-var pageNames = []string{"signin", "findings", "finding", "form", "error",
+var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error",
 	"assessments", "assessment", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox"}
 
 // New parses every page: a missing or broken template fails the start.
@@ -85,6 +85,9 @@ func New(opts Options) (*Web, error) {
 	}
 	if w.uploadLimit <= 0 {
 		w.uploadLimit = evidence.DefaultMaxSize
+	}
+	if w.reports == nil {
+		return nil, errors.New("web: the dashboard needs the report service")
 	}
 	if len(w.secret) < 16 {
 		return nil, errors.New("web: a secret of at least 16 bytes is needed")
@@ -135,11 +138,9 @@ func (w *Web) Register(e *echo.Echo) {
 	// page instead of a 404.
 	g := signedIn{e: e, session: w.session}
 	g.POST("/keluar", w.page(w.signout))
-	g.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/temuan") })
+	g.GET("/", w.page(w.dashboard))
 	g.GET("/temuan", w.page(w.findingList))
-	if w.reports != nil {
-		g.GET("/laporan/matriks", w.page(w.matrixDownload))
-	}
+	g.GET("/laporan/matriks", w.page(w.matrixDownload))
 	g.GET("/temuan/baru", w.page(w.findingForm))
 	g.GET("/temuan/:id/ubah", w.page(w.findingEditForm))
 	g.POST("/temuan/:id/ubah", w.page(w.findingEdit))

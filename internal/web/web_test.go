@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence/evidencetest"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
@@ -36,6 +38,7 @@ const password = "kata-sandi-uji-yang-panjang"
 type site struct {
 	t        *testing.T
 	srv      *httptest.Server
+	db       *gorm.DB
 	findings *finding.Service
 	people   map[string]identity.Principal
 	unitA    int64
@@ -55,7 +58,8 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20, Reports: report.NewService(db, 1000),
+	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
+		Reports: report.NewService(db, 1000), Assessments: framework.NewAssessments(db, time.Now),
 		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +74,7 @@ func newSite(t *testing.T) *site {
 	}
 	var admin identity.Principal
 	db.Raw(`SELECT id AS user_id, role FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&admin)
-	st := &site{t: t, srv: srv, findings: fs, people: map[string]identity.Principal{}}
+	st := &site{t: t, srv: srv, db: db, findings: fs, people: map[string]identity.Principal{}}
 	a, _ := ids.CreateUnit(ctx, admin, identity.UnitInput{Code: "DISKOMINFO", Name: "Dinas Komunikasi dan Informatika"})
 	b, _ := ids.CreateUnit(ctx, admin, identity.UnitInput{Code: "BAPPEDA", Name: "Bappeda"})
 	st.unitA = a.ID

@@ -1,0 +1,216 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding/findingtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
+	"github.com/tindaklanjut/tindaklanjut/internal/server"
+	"github.com/tindaklanjut/tindaklanjut/internal/web"
+)
+
+// BenchmarkPages renders the dashboard and the finding list's first page
+// through the web handler on the full generated data set
+// (findingtest.Full: 100,000 findings, 250,000 actions, 1,000,000 events,
+// 60 units) with an assessment and its scores, as an auditor (everything)
+// and as the manager of the unit with most findings, from 8 concurrent
+// clients. It reports requests per second, the handler's latency
+// percentiles (server side: session, queries and template) and, for the
+// list, its page weight in KiB. Targets (issue 7): p95 under 50 ms, the
+// list under 100 KiB.
+//
+//	go test -p 1 -run '^$' -bench Pages -benchtime 3s ./internal/web/
+func BenchmarkPages(b *testing.B) {
+	if testing.Short() {
+		b.Skip("generates 100,000 findings with 1,000,000 events")
+	}
+	ctx := context.Background()
+	u := findingtest.URL(b, findingtest.Full)
+	exec.Command("sync").Run()
+	db, err := postgres.Open(ctx, u, postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { postgres.Close(db) })
+
+	// The clock runs from the morning of the data set's today.
+	start := time.Now()
+	morning := findingtest.Today.Time(wita).Add(9 * time.Hour)
+	clock := func() time.Time { return morning.Add(time.Since(start)) }
+	ids := identity.NewService(db, time.Now, identity.DefaultSettings)
+	store, err := evidence.NewFS(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	assessments := framework.NewAssessments(db, clock)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w, err := web.New(web.Options{Identity: ids, Findings: finding.NewService(db, clock, wita), Evidence: store,
+		Reports: report.NewService(db, 0), Assessments: assessments,
+		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry()})
+	w.Register(srv.Echo())
+	handler := srv.Echo()
+
+	// Generated people cannot sign in; the benchmark's auditor and manager
+	// can. The manager heads the unit with most findings.
+	if _, err := identity.EnsureAdmin(ctx, db, "admin@kalselprov.go.id", password); err != nil {
+		b.Fatal(err)
+	}
+	var admin identity.Principal
+	db.Raw(`SELECT id AS user_id, role, unit_id FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&admin)
+	var big int64
+	db.Raw(`SELECT unit_id FROM findings WHERE unit_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`).Scan(&big)
+	people := map[string]identity.Principal{}
+	for _, p := range []struct {
+		key  string
+		role identity.Role
+	}{{"auditor", identity.RoleAuditor}, {"manager", identity.RoleManager}} {
+		usr, err := ids.CreateUser(ctx, &admin, identity.UserInput{Email: p.key + ".bench@kalselprov.go.id", Name: "Uji Beban " + p.key,
+			Role: p.role, UnitID: big, Password: password})
+		if err != nil {
+			b.Fatal(err)
+		}
+		people[p.key] = identity.Principal{UserID: usr.ID, Role: p.role, UnitID: big}
+	}
+	// The assessment of the data set's year, scored, with milestones ahead.
+	today := findingtest.Today
+	a, err := assessments.Create(ctx, people["auditor"], framework.AssessmentInput{Year: today.Year(), Name: "Evaluasi SPBE Uji Beban",
+		Milestones: []framework.MilestoneInput{{Name: "Penilaian mandiri", Date: today.AddDays(-10).String()},
+			{Name: "Penilaian eksternal", Date: today.AddDays(45).String()}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fw, err := framework.NewStore(db).Get(ctx, framework.DefaultCode)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, ind := range fw.Indicators() {
+		if _, err := assessments.PutScore(ctx, people["auditor"], a.ID, ind.Code, 1+i%4, 4); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db.Exec(`ANALYZE`)
+
+	cookies := map[string]string{}
+	for who := range people {
+		cookies[who] = benchSignIn(b, handler, who+".bench")
+	}
+	for _, who := range []string{"auditor", "manager"} {
+		for _, pg := range []struct{ name, path string }{{"dashboard", "/"}, {"findings", "/temuan"}} {
+			b.Run(pg.name+"/"+who, func(b *testing.B) {
+				serve := func() (*httptest.ResponseRecorder, time.Duration) {
+					req := httptest.NewRequest(http.MethodGet, pg.path, nil)
+					req.Header.Set("Cookie", cookies[who])
+					rec := httptest.NewRecorder()
+					t0 := time.Now()
+					handler.ServeHTTP(rec, req)
+					return rec, time.Since(t0)
+				}
+				first, _ := serve()
+				if first.Code != http.StatusOK {
+					b.Fatalf("%s as %s: %d %.300s", pg.path, who, first.Code, first.Body)
+				}
+				if pg.name == "findings" && !strings.Contains(first.Body.String(), `rel="next"`) {
+					b.Fatalf("the list's first page has no next page")
+				}
+				// Warm up: fresh connections prepare their statements.
+				for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+					serve()
+				}
+				var (
+					mu  sync.Mutex
+					all []time.Duration
+				)
+				b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				t0 := time.Now()
+				b.RunParallel(func(p *testing.PB) {
+					lat := make([]time.Duration, 0, 1024)
+					for p.Next() {
+						rec, d := serve()
+						if rec.Code != http.StatusOK {
+							panic(rec.Code)
+						}
+						lat = append(lat, d)
+					}
+					mu.Lock()
+					all = append(all, lat...)
+					mu.Unlock()
+				})
+				rate := float64(len(all)) / time.Since(t0).Seconds()
+				b.StopTimer()
+				b.ReportMetric(rate, "req/s")
+				reportPercentiles(b, all)
+				b.ReportMetric(float64(first.Body.Len())/1024, "page-KiB")
+			})
+		}
+	}
+}
+
+var csrfValue = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// benchSignIn signs in through the form and returns the Cookie header of
+// the session.
+func benchSignIn(b *testing.B, h http.Handler, local string) string {
+	b.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/masuk", nil))
+	m := csrfValue.FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		b.Fatalf("no sign-in form: %d", rec.Code)
+	}
+	form := url.Values{"csrf": {m[1]}, "email": {local + "@kalselprov.go.id"}, "password": {password}}
+	req := httptest.NewRequest(http.MethodPost, "/masuk", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range rec.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "tl_session" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	b.Fatalf("sign in as %s: %d %.300s", local, rec.Code, rec.Body)
+	return ""
+}
+
+// reportPercentiles reports the 50th, 95th and 99th percentile of lat in
+// milliseconds.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(q float64) float64 {
+		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.95), "p95-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
+)
+
+// dashboardPage is the home page's data: the summary of the findings the
+// user may see (the report service scopes it: a manager's unit, an
+// officer's actions), the next assessment milestone and the SPBE index.
+type dashboardPage struct {
+	Today      string
+	Scope      string // i18n key saying whose findings are counted
+	Categories []countCell
+	Deadlines  []countCell
+	Units      []tableRow
+	Domains    []tableRow
+	Milestone  *milestoneView
+	Index      *indexView
+}
+
+// countCell is one count with the finding list that shows it ("" when
+// the list has no filter for it); Subs are the links of a category that
+// spans several states.
+type countCell struct {
+	ID    string // the element's id: jumlah-<id>
+	Key   string // its label's i18n key
+	N     int
+	Href  string
+	Subs  []countCell
+	Alarm bool
+}
+
+// tableRow is one line of the per-unit or per-domain table.
+type tableRow struct {
+	Code, Name string
+	Total      int
+	Cats       [4]int // in the order of categories
+	Overdue    int
+}
+
+// categories are the audit categories in the order the pages show them.
+var categories = []finding.AuditCategory{finding.Sesuai, finding.BelumSesuai, finding.BelumDitindaklanjuti, finding.TidakDapatDitindaklanjuti}
+
+// milestoneView is the next assessment milestone with its countdown.
+type milestoneView struct {
+	Assessment string
+	Name       string
+	Date       date.Date
+	Days       int
+}
+
+// indexView is the SPBE index of the latest assessment, now and projected,
+// with the bar chart drawn from it.
+type indexView struct {
+	Assessment           string
+	Current, Projected   string // formatted for the language
+	CurrentP, ProjectedP string // predicates
+	Scored               int
+	Chart                chart
+}
+
+// chart is a horizontal bar chart laid out for inline SVG: two bars
+// (now, projected) per row on a scale of 0 to 5.
+type chart struct {
+	Label  string // what a screen reader says: every number
+	Height int
+	Rows   []chartRow
+	Ticks  []chartTick
+}
+
+type chartRow struct {
+	Label       string
+	Y           int // the label's baseline; the bars follow
+	NowW, ProjW float64
+	NowV, ProjV string
+	NowX, ProjX float64 // where each value's text starts
+	NowY, ProjY int
+}
+
+type chartTick struct {
+	X     float64
+	Label string
+}
+
+// Chart geometry, in the SVG's user units (it scales to the page's width).
+const (
+	chartLeft  = 4
+	chartWidth = 260 // the bars' full scale (level 5)
+	rowHeight  = 52
+	barHeight  = 14
+)
+
+// dashboard is the home page.
+func (w *Web) dashboard(c echo.Context, v *view) error {
+	ctx := contextOf(c)
+	p := principalOf(c)
+	today := w.findings.Today()
+	sum, err := w.reports.Summary(ctx, p, today)
+	if err != nil {
+		return err
+	}
+	pg := &dashboardPage{Today: FormatDate(v.Lang, today), Scope: "dash.scope.all"}
+	switch p.Role {
+	case identity.RoleManager:
+		pg.Scope = "dash.scope.unit"
+	case identity.RoleOfficer:
+		pg.Scope = "dash.scope.officer"
+	}
+	byCat := sum.ByCategory()
+	for _, cat := range categories {
+		cell := countCell{ID: string(cat), Key: "cat." + string(cat), N: byCat[cat]}
+		var states []finding.State
+		for _, st := range finding.States {
+			if st.Category() == cat {
+				states = append(states, st)
+			}
+		}
+		// The list filters one state at a time: a category of one state
+		// links to it, one of several links to each.
+		if len(states) == 1 {
+			cell.Href = "/temuan?state=" + string(states[0])
+		} else {
+			for _, st := range states {
+				cell.Subs = append(cell.Subs, countCell{ID: string(st), Key: "state." + string(st), N: sum.ByState[st],
+					Href: "/temuan?state=" + string(st)})
+			}
+		}
+		pg.Categories = append(pg.Categories, cell)
+	}
+	pg.Deadlines = []countCell{
+		{ID: "lewat-tenggat", Key: "dash.overdue", N: sum.Overdue, Href: "/temuan?overdue=1", Alarm: sum.Overdue > 0},
+		{ID: "7-hari", Key: "dash.due7", N: sum.DueIn7Days},
+		{ID: "30-hari", Key: "dash.due30", N: sum.DueIn30Days},
+	}
+	for _, u := range sum.Units {
+		code, name := u.Code, u.Name
+		if u.UnitID == nil {
+			code, name = "—", T(v.Lang, "dash.nounit")
+		}
+		pg.Units = append(pg.Units, row(code, name, u.Counts))
+	}
+	for _, d := range sum.Domains {
+		pg.Domains = append(pg.Domains, row(d.Code, d.Name, d.Counts))
+	}
+	if w.assessments != nil {
+		if err := w.assessmentFacts(ctx, p, today, v.Lang, pg); err != nil {
+			return err
+		}
+	}
+	v.Title = T(v.Lang, "dash.title")
+	v.Crumbs = []crumb{{v.Title, ""}}
+	v.Page = pg
+	return w.render(c, http.StatusOK, "dashboard", v)
+}
+
+func row(code, name string, c report.Counts) tableRow {
+	r := tableRow{Code: code, Name: name, Total: c.Total, Overdue: c.Overdue}
+	byCat := c.ByCategory()
+	for i, cat := range categories {
+		r.Cats[i] = byCat[cat]
+	}
+	return r
+}
+
+// assessmentFacts finds the next milestone on or after today across the
+// assessments, and the index of the latest assessment (the highest year,
+// then the last created).
+func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today date.Date, lang Lang, pg *dashboardPage) error {
+	var (
+		latest *framework.Assessment
+		after  int64
+	)
+	for {
+		list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{AfterID: after, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for i := range list {
+			a := &list[i]
+			if latest == nil || a.Year > latest.Year || a.Year == latest.Year && a.ID > latest.ID {
+				cp := *a
+				latest = &cp
+			}
+			for _, m := range a.Milestones {
+				if m.Date.Before(today) {
+					continue
+				}
+				if pg.Milestone == nil || m.Date.Before(pg.Milestone.Date) {
+					pg.Milestone = &milestoneView{Assessment: a.Name, Name: m.Name, Date: m.Date, Days: today.DaysUntil(m.Date)}
+				}
+				break // milestones are ordered by date
+			}
+		}
+		if len(list) < 100 {
+			break
+		}
+		after = list[len(list)-1].ID
+	}
+	if latest == nil {
+		return nil
+	}
+	rep, err := w.assessments.Index(ctx, p, latest.ID)
+	if err != nil {
+		return err
+	}
+	pg.Index = indexOf(lang, latest.Name, rep)
+	return nil
+}
+
+// indexOf lays out the index report for the page and its chart.
+func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
+	iv := &indexView{Assessment: name, Current: number(lang, rep.Current.Index), Projected: number(lang, rep.Projected.Index),
+		CurrentP: rep.Current.Predicate, ProjectedP: rep.Projected.Predicate, Scored: rep.Current.Scored}
+	var said []string
+	add := func(label string, now, proj float64) {
+		y := 16 + len(iv.Chart.Rows)*rowHeight
+		r := chartRow{Label: label, Y: y, NowW: scale(now), ProjW: scale(proj), NowV: number(lang, now), ProjV: number(lang, proj),
+			NowY: y + 6, ProjY: y + 6 + barHeight + 2}
+		r.NowX, r.ProjX = chartLeft+r.NowW+4, chartLeft+r.ProjW+4
+		iv.Chart.Rows = append(iv.Chart.Rows, r)
+		said = append(said, T(lang, "dash.chart.row", label, r.NowV, r.ProjV))
+	}
+	add(T(lang, "dash.index.overall"), rep.Current.Index, rep.Projected.Index)
+	for i, d := range rep.Current.Domains {
+		proj := 0.0
+		if i < len(rep.Projected.Domains) {
+			proj = rep.Projected.Domains[i].Index
+		}
+		add(d.Name, d.Index, proj)
+	}
+	for l := 0; l <= 5; l++ {
+		iv.Chart.Ticks = append(iv.Chart.Ticks, chartTick{X: chartLeft + scale(float64(l)), Label: strconv.Itoa(l)})
+	}
+	iv.Chart.Height = 16 + len(iv.Chart.Rows)*rowHeight + 8
+	iv.Chart.Label = T(lang, "dash.chart.label", name) + " " + strings.Join(said, "; ") + "."
+	return iv
+}
+
+// scale is the width of a bar for an index of 0 to 5.
+func scale(x float64) float64 {
+	x = min(max(x, 0), 5)
+	return float64(int(x/5*chartWidth*10+0.5)) / 10
+}
+
+// number writes an index with two decimals, a decimal comma in Indonesian.
+func number(lang Lang, x float64) string {
+	s := fmt.Sprintf("%.2f", x)
+	if lang == ID {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}

@@ -1,0 +1,201 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+)
+
+// unitB is the Bappeda unit of the site.
+func (s *site) unitB() int64 {
+	s.t.Helper()
+	for _, p := range s.people {
+		if p.UnitID != s.unitA {
+			return p.UnitID
+		}
+	}
+	s.t.Fatal("no second unit")
+	return 0
+}
+
+// openFinding creates and issues a finding of unit due in days from
+// today, without actions (so it stays open); it returns its id and
+// version.
+func (s *site) openFinding(title string, unit int64, days int) (int64, int) {
+	s.t.Helper()
+	ctx := context.Background()
+	due := s.findings.Today().AddDays(days).String()
+	d, err := s.findings.CreateFinding(ctx, s.people["auditor"], finding.FindingInput{ReviewID: s.review, Title: title,
+		Condition: "Belum ada peta rencana", Recommendation: "Menyusun peta rencana",
+		Severity: finding.Severity("medium"), UnitID: &unit, IndicatorCodes: []string{"I01"}, DueDate: &due})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	d, err = s.findings.Transition(ctx, s.people["auditor"], d.ID, finding.TransitionInput{Verb: finding.Issue, Version: d.Version})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return d.ID, d.Version
+}
+
+var countRE = regexp.MustCompile(`id="jumlah-([a-z0-9_-]+)">(\d+)<`)
+
+// counts reads the dashboard's counts by their element ids.
+func counts(t *testing.T, page string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, m := range countRE.FindAllStringSubmatch(page, -1) {
+		n, _ := strconv.Atoi(m[2])
+		out[m[1]] = n
+	}
+	return out
+}
+
+func TestDashboardCountsByRole(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	// Diskominfo: in progress and overdue (the officer's action, due
+	// 2024-09-30), open due in 5 days, open due in 20 days, set aside.
+	s.issued("SK tim manajemen risiko", s.unitA, "officer")
+	s.openFinding("Peta rencana manajemen data", s.unitA, 5)
+	s.openFinding("Pedoman audit aplikasi", s.unitA, 20)
+	id, version := s.openFinding("Audit infrastruktur nasional", s.unitA, 40)
+	if _, err := s.findings.Transition(ctx, s.people["auditor"], id, finding.TransitionInput{Verb: finding.MarkNotActionable,
+		Reason: "Kewenangan pusat", Version: version}); err != nil {
+		t.Fatal(err)
+	}
+	// Bappeda: in progress and overdue.
+	s.issued("Temuan Bappeda", s.unitB(), "officerB")
+
+	for _, tc := range []struct {
+		who  string
+		want map[string]int
+	}{
+		{"auditor", map[string]int{"sesuai": 0, "belum_sesuai": 2, "in_progress": 2, "submitted": 0, "belum_ditindaklanjuti": 2,
+			"tidak_dapat_ditindaklanjuti": 1, "lewat-tenggat": 2, "7-hari": 1, "30-hari": 2}},
+		{"manager", map[string]int{"sesuai": 0, "belum_sesuai": 1, "in_progress": 1, "submitted": 0, "belum_ditindaklanjuti": 2,
+			"tidak_dapat_ditindaklanjuti": 1, "lewat-tenggat": 1, "7-hari": 1, "30-hari": 2}},
+		{"officer", map[string]int{"sesuai": 0, "belum_sesuai": 1, "in_progress": 1, "submitted": 0, "belum_ditindaklanjuti": 0,
+			"tidak_dapat_ditindaklanjuti": 0, "lewat-tenggat": 1, "7-hari": 0, "30-hari": 0}},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			b := s.browser()
+			b.signIn(tc.who)
+			status, page, _ := b.get("/")
+			if status != http.StatusOK {
+				t.Fatalf("dashboard: %d", status)
+			}
+			got := counts(t, page)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("counts (-want +got):\n%s", diff)
+			}
+			for _, link := range []string{`href="/temuan?state=closed"`, `href="/temuan?state=open"`, `href="/temuan?state=not_actionable"`,
+				`href="/temuan?state=in_progress"`, `href="/temuan?state=submitted"`, `href="/temuan?overdue=1"`} {
+				if !strings.Contains(page, link) {
+					t.Errorf("no link %s", link)
+				}
+			}
+			if shows := strings.Contains(page, "Bappeda"); shows != (tc.who == "auditor") {
+				t.Errorf("Bappeda's findings shown: %v", shows)
+			}
+		})
+	}
+}
+
+func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	s.issued("SK tim manajemen risiko", s.unitB(), "officerB")
+	if err := s.db.Exec(`UPDATE units SET name = '<script>alert(1)</script> Bappeda' WHERE id = ?`, s.unitB()).Error; err != nil {
+		t.Fatal(err)
+	}
+	today := s.findings.Today()
+	as := framework.NewAssessments(s.db, time.Now)
+	a, err := as.Create(ctx, s.people["auditor"], framework.AssessmentInput{Year: today.Year(), Name: "Evaluasi SPBE Uji",
+		Milestones: []framework.MilestoneInput{
+			{Name: "Batas penilaian mandiri", Date: today.AddDays(-3).String()},
+			{Name: "Penilaian eksternal", Date: today.AddDays(14).String()},
+			{Name: "Pengumuman", Date: today.AddDays(60).String()},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// I38 (the finding's indicator) is at 1 with target 3; I01 at 3.
+	for _, sc := range []struct {
+		code          string
+		level, target int
+	}{{"I01", 3, 3}, {"I38", 1, 3}} {
+		if _, err := as.PutScore(ctx, s.people["auditor"], a.ID, sc.code, sc.level, sc.target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := as.Index(ctx, s.people["auditor"], a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Projected.Index <= rep.Current.Index {
+		t.Fatalf("the fixture should project a higher index: %+v", rep)
+	}
+	b := s.browser()
+	b.signIn("auditor")
+	status, page, _ := b.get("/")
+	if status != http.StatusOK {
+		t.Fatalf("dashboard: %d", status)
+	}
+	for _, want := range []string{
+		`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+		`<title>Beranda · Tindak Lanjut</title>`,
+		`aria-label="breadcrumb"`,
+		`<strong id="hitung-mundur">H-14</strong> · Penilaian eksternal (Evaluasi SPBE Uji)`,
+		`<span id="sisa-hari">14 hari lagi</span>`,
+		`&lt;script&gt;alert(1)&lt;/script&gt; Bappeda`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<script>") {
+		t.Errorf("a unit's name was not escaped")
+	}
+	// The chart: an accessible SVG carrying both numbers, as Indonesian
+	// writes them, and the predicate of the framework.
+	svg := regexp.MustCompile(`(?s)<svg class="chart"[^>]*role="img"[^>]*aria-label="([^"]*)"[^>]*>\s*<title>([^<]*)</title>.*?</svg>`).FindStringSubmatch(page)
+	if svg == nil {
+		t.Fatalf("no accessible chart:\n%s", page)
+	}
+	now := strings.Replace(strconv.FormatFloat(rep.Current.Index, 'f', 2, 64), ".", ",", 1)
+	proj := strings.Replace(strconv.FormatFloat(rep.Projected.Index, 'f', 2, 64), ".", ",", 1)
+	for _, part := range svg[1:] {
+		if !strings.Contains(part, "Indeks SPBE saat ini "+now+", proyeksi "+proj) {
+			t.Errorf("the chart's label %q lacks now %s and projected %s", part, now, proj)
+		}
+	}
+	if !strings.Contains(svg[0], ">"+now+"</text>") || !strings.Contains(svg[0], ">"+proj+"</text>") {
+		t.Errorf("the bars are not labelled with the numbers")
+	}
+	if rep.Current.Predicate != "" && !strings.Contains(page, "("+rep.Current.Predicate+")") {
+		t.Errorf("no predicate %q", rep.Current.Predicate)
+	}
+	// In English, the countdown reads D-14 and in 14 days.
+	b.get("/bahasa?ke=en&kembali=/")
+	if _, page, _ := b.get("/"); !strings.Contains(page, "D-14") || !strings.Contains(page, "in 14 days") || !strings.Contains(page, "<title>Home") {
+		t.Errorf("English countdown missing")
+	}
+	// A manager and an officer see the dashboard too (no role is refused).
+	for _, who := range []string{"manager", "officer"} {
+		b := s.browser()
+		b.signIn(who)
+		if status, _, _ := b.get("/"); status != http.StatusOK {
+			t.Errorf("%s: %d", who, status)
+		}
+	}
+}
