@@ -473,24 +473,33 @@ func (s *Sender) message(ctx context.Context, v *viewer, n Notification, now tim
 	return m, envelope, r, nil
 }
 
-// record writes results as they arrive: it waits for one, takes whatever
-// else has arrived meanwhile, and commits them in one statement.
+// groupWindow is how long the recorder gathers results after the first of
+// a group before committing them in one statement: fewer, larger commits
+// leave the CPU to delivery, and a crash can repeat at most the mails of
+// one window.
+const groupWindow = 5 * time.Millisecond
+
+// record writes results as they arrive: it waits for one, gathers what
+// else arrives within groupWindow (up to 200), and commits them in one
+// statement.
 func (s *Sender) record(ctx context.Context, now time.Time, results <-chan result) error {
 	var firstErr error
 	for r := range results {
 		group := []result{r}
+		window := time.NewTimer(groupWindow)
 	more:
-		for len(group) < 100 {
+		for len(group) < 200 {
 			select {
 			case r, ok := <-results:
 				if !ok {
 					break more
 				}
 				group = append(group, r)
-			default:
+			case <-window.C:
 				break more
 			}
 		}
+		window.Stop()
 		if firstErr != nil {
 			continue // drain
 		}
