@@ -20,7 +20,10 @@ import (
 // user may see (the report service scopes it: a manager's unit, an
 // officer's actions), the next assessment milestone and the SPBE index.
 type dashboardPage struct {
-	Today      string
+	Today string
+	// AsOf is when the counts were made (they are reused for
+	// dashboardFreshness).
+	AsOf       string
 	Scope      string // i18n key saying whose findings are counted
 	Categories []countCell
 	Deadlines  []countCell
@@ -107,11 +110,23 @@ func (w *Web) dashboard(c echo.Context, v *view) error {
 	ctx := contextOf(c)
 	p := principalOf(c)
 	today := w.findings.Today()
-	sum, err := w.reports.Summary(ctx, p, today)
+	// Callers who see the same findings share the counts.
+	scope := "all"
+	switch p.ScopeOf("finding") {
+	case identity.ScopeUnit:
+		scope = fmt.Sprintf("unit:%d", p.UnitID)
+	case identity.ScopeOwn:
+		scope = fmt.Sprintf("user:%d", p.UserID)
+	case identity.ScopeNone:
+		scope = fmt.Sprintf("none:%d", p.UserID)
+	}
+	sum, at, err := w.summaries.get(scope+"|"+today.String(), func() (report.Summary, error) {
+		return w.reports.Summary(context.WithoutCancel(ctx), p, today)
+	})
 	if err != nil {
 		return err
 	}
-	pg := &dashboardPage{Today: FormatDate(v.Lang, today), Scope: "dash.scope.all"}
+	pg := &dashboardPage{Today: FormatDate(v.Lang, today), Scope: "dash.scope.all", AsOf: at.In(w.tz).Format("15.04")}
 	switch p.Role {
 	case identity.RoleManager:
 		pg.Scope = "dash.scope.unit"
@@ -211,7 +226,10 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 	if latest == nil {
 		return nil
 	}
-	rep, err := w.assessments.Index(ctx, p, latest.ID)
+	// The index is the assessment's, the same for every caller.
+	rep, _, err := w.indexes.get(fmt.Sprintf("%d|%s", latest.ID, today), func() (framework.IndexReport, error) {
+		return w.assessments.Index(context.WithoutCancel(ctx), p, latest.ID)
+	})
 	if err != nil {
 		return err
 	}

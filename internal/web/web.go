@@ -69,6 +69,9 @@ type Web struct {
 	tz          *time.Location
 	log         *slog.Logger
 	pages       map[string]*template.Template
+	// summaries and indexes keep the dashboard's figures for a while.
+	summaries *memo[report.Summary]
+	indexes   *memo[framework.IndexReport]
 }
 
 // pageNames are the pages; each is parsed with layout.html.
@@ -79,7 +82,8 @@ var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
-		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{}}
+		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
+		summaries: newMemo[report.Summary](dashboardFreshness), indexes: newMemo[framework.IndexReport](dashboardFreshness)}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
