@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -37,11 +38,33 @@ type listPage struct {
 	First   string // URL of the first page, "" on it
 	// XLSX and CSV download the follow-up matrix of these filters.
 	XLSX, CSV string
+	// Values are the filters as given; Units and Severities their choices.
+	Values     map[string]string
+	Units      []option
+	Severities []string
 }
 
-// listFilter reads the list's filters from a URL's query.
-func listFilter(q url.Values) finding.Filter {
+// unitOptions are the units to filter by (none if they cannot be read).
+func (w *Web) unitOptions(c echo.Context) []option {
+	units, err := w.identity.ListUnits(contextOf(c), principalOf(c), identity.Page{Limit: 1000})
+	if err != nil {
+		return nil
+	}
+	out := make([]option, 0, len(units))
+	for _, u := range units {
+		out = append(out, option{strconv.FormatInt(u.ID, 10), u.Code + " — " + u.Name})
+	}
+	return out
+}
+
+// listParams are the list's filters in its URL, as in the API.
+var listParams = []string{"state", "q", "overdue", "unit_id", "review_id", "assessment_id", "indicator", "severity", "due_before", "due_after"}
+
+// listFilter reads the list's filters from a URL's query; a malformed
+// value is Invalid, naming its field, as the list's other checks are.
+func listFilter(q url.Values) (finding.Filter, error) {
 	f := finding.Filter{Query: strings.TrimSpace(q.Get("q"))}
+	var v apperr.Validation
 	if s := q.Get("state"); s != "" {
 		f.States = []finding.State{finding.State(s)}
 	}
@@ -49,7 +72,34 @@ func listFilter(q url.Values) finding.Filter {
 		yes := true
 		f.Overdue = &yes
 	}
-	return f
+	for name, dst := range map[string]**int64{"unit_id": &f.UnitID, "review_id": &f.ReviewID, "assessment_id": &f.AssessmentID} {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 1 {
+				v.Add(name, "must be a positive whole number")
+				continue
+			}
+			*dst = &n
+		}
+	}
+	if s := strings.ToUpper(strings.TrimSpace(q.Get("indicator"))); s != "" {
+		f.Indicator = &s
+	}
+	if s := q.Get("severity"); s != "" {
+		sev := finding.Severity(s)
+		f.Severity = &sev
+	}
+	for name, dst := range map[string]*date.Date{"due_before": &f.DueBefore, "due_after": &f.DueAfter} {
+		if s := q.Get(name); s != "" {
+			d, err := date.Parse(s)
+			if err != nil {
+				v.Add(name, "must be a date such as 2024-09-30")
+				continue
+			}
+			*dst = d
+		}
+	}
+	return f, v.Err()
 }
 
 // matrixDownload is the follow-up matrix of the list's filters, as a
@@ -62,7 +112,11 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 	if format != "xlsx" && format != "csv" {
 		return apperr.E(apperr.Invalid, "format")
 	}
-	m, err := w.reports.Matrix(contextOf(c), principalOf(c), listFilter(c.QueryParams()), w.findings.Today())
+	f, err := listFilter(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	m, err := w.reports.Matrix(contextOf(c), principalOf(c), f, w.findings.Today())
 	if err != nil {
 		return err
 	}
@@ -87,9 +141,17 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	for _, s := range []finding.State{finding.Draft, finding.Open, finding.InProgress, finding.Submitted, finding.Closed, finding.NotActionable} {
 		pg.States = append(pg.States, string(s))
 	}
-	f := listFilter(q)
+	f, ferr := listFilter(q)
+	pg.Units = w.unitOptions(c)
+	for _, s := range finding.Severities {
+		pg.Severities = append(pg.Severities, string(s))
+	}
+	pg.Values = map[string]string{}
+	for _, k := range listParams {
+		pg.Values[k] = q.Get(k)
+	}
 	dl := url.Values{}
-	for _, k := range []string{"state", "q", "overdue"} {
+	for _, k := range listParams {
 		if q.Get(k) != "" {
 			dl.Set(k, q.Get(k))
 		}
@@ -106,6 +168,9 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
 	v.Page = &pg
 	items, err := w.findings.ListFindings(contextOf(c), principalOf(c), f, after, pageSize+1)
+	if ferr != nil {
+		err = ferr
+	}
 	if apperr.KindOf(err) == apperr.Invalid {
 		v.Error = T(v.Lang, "error.422")
 		for _, fe := range err.(*apperr.Error).Fields {

@@ -104,13 +104,7 @@ func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals 
 		for _, r := range reviews {
 			pg.Reviews = append(pg.Reviews, option{strconv.FormatInt(r.ID, 10), r.Title})
 		}
-		units, err := w.identity.ListUnits(ctx, p, identity.Page{Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for _, u := range units {
-			pg.Units = append(pg.Units, option{strconv.FormatInt(u.ID, 10), u.Code + " — " + u.Name})
-		}
+		pg.Units = w.unitOptions(c)
 		v.Title = T(v.Lang, "form.finding")
 		if pg.Version > 0 {
 			v.Title = T(v.Lang, "form.edit")

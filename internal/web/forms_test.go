@@ -190,3 +190,36 @@ func TestUnknownPathsAreNotFound(t *testing.T) {
 		}
 	}
 }
+
+func TestListFiltersOfTheAPI(t *testing.T) {
+	s := newSite(t)
+	s.issued("SK tim risiko", s.unitA, "officer")
+	b := s.browser()
+	b.signIn("auditor")
+	for _, tt := range []struct {
+		query string
+		found bool
+	}{
+		{"unit_id=" + fmt.Sprint(s.unitA), true},
+		{"indicator=i38", true},
+		{"indicator=I01", false},
+		{"severity=high", true},
+		{"severity=low", false},
+		{"due_after=2024-09-29&due_before=2024-10-01", true},
+		{"due_before=2024-09-30", false},
+	} {
+		status, page, _ := b.get("/temuan?" + tt.query)
+		if status != 200 || strings.Contains(page, "SK tim risiko") != tt.found {
+			t.Errorf("%s: %d, found %v; want %v", tt.query, status, !tt.found, tt.found)
+		}
+	}
+	for _, bad := range []string{"unit_id=abc", "due_before=30-09-2024", "severity=gawat", "indicator=I%2F%2F", "due_after=2024-10-01&due_before=2024-09-01"} {
+		status, page, _ := b.get("/temuan?" + bad)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, "field-error") {
+			t.Errorf("%s: %d", bad, status)
+		}
+	}
+	if status, _, _ := b.get("/laporan/matriks?due_before=kemarin"); status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad filter on the download: %d", status)
+	}
+}
