@@ -258,3 +258,45 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// actionEdit changes an action from its card on the finding's page (the
+// version it was shown with must still be current).
+func (w *Web) actionEdit(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := contextOf(c)
+	p := principalOf(c)
+	findingID, err := w.findings.FindingOfAction(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	vals := formValues(c, "title", "description", "assignee_id", "due_date")
+	in := finding.ActionPatch{}
+	in.Title.Set, in.Title.Value = true, vals["title"]
+	in.Description.Set, in.Description.Value = true, vals["description"]
+	in.AssigneeID.Set, in.AssigneeID.Value = true, int64(atoi(vals["assignee_id"]))
+	in.DueDate.Set, in.DueDate.Value = true, vals["due_date"]
+	in.RequiredArtifactKinds.Set, in.RequiredArtifactKinds.Value = true, c.Request().Form["required_artifact_kinds"]
+	if in.RequiredArtifactKinds.Value == nil {
+		in.RequiredArtifactKinds.Value = []string{}
+	}
+	_, err = w.findings.UpdateAction(ctx, p, id, version, in)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=edit#tindak-lanjut-%d", findingID, id))
+	}
+	if _, ok := formError(v, err); ok {
+		for k, msg := range v.FieldError {
+			v.FieldError[fmt.Sprintf("%d.%s", id, k)] = msg
+		}
+		c.SetParamNames("id")
+		c.SetParamValues(strconv.FormatInt(findingID, 10))
+		return w.showFinding(c, v, statusOf(err))
+	}
+	return err
+}

@@ -223,3 +223,42 @@ func TestListFiltersOfTheAPI(t *testing.T) {
 		t.Errorf("a bad filter on the download: %d", status)
 	}
 }
+
+func TestEditActionForm(t *testing.T) {
+	s := newSite(t)
+	id, action := s.issued("Belum ada SOP", s.unitA, "officer")
+	manager := s.browser()
+	manager.signIn("manager")
+	_, page, _ := manager.get(fmt.Sprintf("/temuan/%d", id))
+	if !strings.Contains(page, fmt.Sprintf(`action="/tindak-lanjut/%d/ubah"`, action)) || !strings.Contains(page, `value="sk" checked`) {
+		t.Fatalf("the edit form is missing or does not show the required kinds")
+	}
+	tok := token(t, page)
+	form := url.Values{"csrf": {tok}, "version": {"1"}, "title": {"Menyusun SOP manajemen risiko"},
+		"assignee_id": {fmt.Sprint(s.people["officer"].UserID)}, "due_date": {"2024-10-15"}, "required_artifact_kinds": {"sop"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("assignee_id", fmt.Sprint(s.people["officerB"].UserID))
+	if status, page, _ := manager.post(fmt.Sprintf("/tindak-lanjut/%d/ubah", action), bad); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "field-error") {
+		t.Errorf("another unit's assignee: %d", status)
+	}
+	if status, _, _ := manager.post(fmt.Sprintf("/tindak-lanjut/%d/ubah", action), form); status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", status)
+	}
+	if status, _, _ := manager.post(fmt.Sprintf("/tindak-lanjut/%d/ubah", action), form); status != http.StatusConflict {
+		t.Errorf("a stale edit: %d", status)
+	}
+	_, page, _ = manager.get(fmt.Sprintf("/temuan/%d", id))
+	if !strings.Contains(page, "Menyusun SOP manajemen risiko") || !strings.Contains(page, `value="sop" checked`) {
+		t.Errorf("the edit is not shown")
+	}
+	officer := s.browser()
+	officer.signIn("officer")
+	_, page, _ = officer.get(fmt.Sprintf("/temuan/%d", id))
+	if strings.Contains(page, "/ubah\"") {
+		t.Errorf("an officer is offered to edit the action")
+	}
+}

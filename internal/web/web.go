@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,6 +122,7 @@ var funcs = template.FuncMap{
 	"when": func(lang Lang, t time.Time) string { return FormatDate(lang, date.New(t.Date())) + t.Format(" 15.04") },
 	"join": strings.Join,
 	"list": func(s ...string) []string { return s },
+	"in":   func(list []string, s string) bool { return slices.Contains(list, s) },
 	"size": evidence.FormatSize,
 	"has": func(verbs []finding.Verb, v string) bool {
 		for _, x := range verbs {
@@ -153,6 +155,7 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/reviu/baru", w.page(w.reviewCreate))
 	g.POST("/temuan/:id/tindak-lanjut", w.page(w.actionAssign))
 	g.POST("/tindak-lanjut/:id/selesai", w.page(w.actionComplete))
+	g.POST("/tindak-lanjut/:id/ubah", w.page(w.actionEdit))
 	g.GET("/temuan/:id", w.page(w.findingPage))
 	g.POST("/temuan/:id/transisi", w.page(w.findingTransition))
 	g.POST("/tindak-lanjut/:id/bukti", w.page(w.evidenceUpload))
