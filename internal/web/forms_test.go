@@ -262,3 +262,13 @@ func TestEditActionForm(t *testing.T) {
 		t.Errorf("an officer is offered to edit the action")
 	}
 }
+
+func TestErrorPagesHaveTitleAndBreadcrumb(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.signIn("officer")
+	status, page, _ := b.get("/temuan/999999")
+	if status != http.StatusNotFound || !strings.Contains(page, "<title>Terjadi kesalahan") || !strings.Contains(page, `aria-label="breadcrumb"`) {
+		t.Errorf("error page: %d\n%s", status, page)
+	}
+}

@@ -246,7 +246,7 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 		msg = T(v.Lang, "error.csrf")
 	}
 	v.Title = T(v.Lang, "error.title")
-	v.Crumbs = nil
+	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
 	v.Error = msg
 	return w.render(c, status, "error", v)
 }
