@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -317,19 +316,6 @@ func (a *API) reviewCreate(c echo.Context) error {
 	return created(c, Prefix+"/reviews/"+strconv.FormatInt(r.ID, 10), a.toReview(r))
 }
 
-// queryDate reads an optional YYYY-MM-DD date from the query string.
-func queryDate(c echo.Context, name string) (date.Date, error) {
-	s := c.QueryParam(name)
-	if s == "" {
-		return date.Date{}, nil
-	}
-	d, err := date.Parse(s)
-	if err != nil {
-		return date.Date{}, invalid(name, "must be a date written YYYY-MM-DD, such as 2024-09-30")
-	}
-	return d, nil
-}
-
 // --- findings ----------------------------------------------------------------
 
 func (a *API) findingList(c echo.Context) error {
@@ -358,49 +344,7 @@ func (a *API) findingList(c echo.Context) error {
 
 // findingFilter reads the list filters of API.md from the query string.
 func findingFilter(c echo.Context) (finding.Filter, error) {
-	var f finding.Filter
-	var err error
-	q := c.QueryParams()
-	for _, s := range q["state"] {
-		for _, part := range strings.Split(s, ",") {
-			st := finding.State(strings.TrimSpace(part))
-			if !st.Valid() {
-				return f, invalid("state", "must be one of draft, open, in_progress, submitted, closed, not_actionable")
-			}
-			f.States = append(f.States, st)
-		}
-	}
-	if f.UnitID, err = queryID(c, "unit_id"); err != nil {
-		return f, err
-	}
-	if f.ReviewID, err = queryID(c, "review_id"); err != nil {
-		return f, err
-	}
-	if f.AssessmentID, err = queryID(c, "assessment_id"); err != nil {
-		return f, err
-	}
-	if s := c.QueryParam("indicator"); s != "" {
-		f.Indicator = &s
-	}
-	if s := c.QueryParam("severity"); s != "" {
-		sv := finding.Severity(s)
-		f.Severity = &sv
-	}
-	if s := c.QueryParam("overdue"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return f, invalid("overdue", "must be true or false")
-		}
-		f.Overdue = &b
-	}
-	if f.DueBefore, err = queryDate(c, "due_before"); err != nil {
-		return f, err
-	}
-	if f.DueAfter, err = queryDate(c, "due_after"); err != nil {
-		return f, err
-	}
-	f.Query = strings.TrimSpace(c.QueryParam("q"))
-	return f, nil
+	return finding.ParseFilter(c.QueryParams())
 }
 
 func (a *API) findingGet(c echo.Context) error {

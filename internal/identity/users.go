@@ -36,6 +36,8 @@ type UserPatch struct {
 
 // UserFilter narrows a user list.
 type UserFilter struct {
+	// IDs, when not nil, keeps only these users.
+	IDs    []int64
 	UnitID *int64
 	Role   *Role
 	Active *bool
@@ -60,6 +62,9 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f UserFilter, pg P
 	q := s.db.WithContext(ctx).Table("users").Select(userColumns).Where("id > ?", pg.AfterID)
 	if p.ScopeOf("user") == ScopeUnit {
 		q = q.Where("unit_id = ?", p.UnitID)
+	}
+	if f.IDs != nil {
+		q = q.Where("id = ANY(?)", postgres.Array[int64](f.IDs))
 	}
 	if f.UnitID != nil {
 		q = q.Where("unit_id = ?", *f.UnitID)

@@ -82,6 +82,8 @@ func formError(v *view, err error) (status int, ok bool) {
 		if fields := errFields(err); len(fields) == 0 {
 			v.Error = err.(*apperr.Error).Message
 		}
+	case apperr.TooLarge, apperr.Unsupported: // a document refused
+		v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
 	default:
 		return 0, false
 	}
@@ -159,22 +161,8 @@ func (w *Web) showUnits(c echo.Context, v *view, status int, form unitForm) erro
 	if err != nil {
 		return err
 	}
-	pg := &unitsPage{Items: units, Names: map[int64]string{}, Form: form, Edit: form.ID != 0}
-	for _, u := range units {
-		pg.Names[u.ID] = u.Code
-	}
-	if pg.Edit {
-		v.Title = T(v.Lang, "admin.unit.edit", form.Code)
-		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.units"), "/admin/unit", crumb{form.Code, ""})
-	} else {
-		v.Title = T(v.Lang, "admin.units")
-		v.Crumbs = adminCrumbs(v, v.Title, "")
-	}
-	if c.QueryParam("ok") != "" {
-		v.Flash = T(v.Lang, "done.saved")
-	}
-	v.Page = pg
-	return w.render(c, status, "admin_units", v)
+	pg := &unitsPage{Items: units, Names: unitCodes(units), Form: form, Edit: form.ID != 0}
+	return w.adminPage(c, v, status, adminSection{"admin_units", "admin.units", "/admin/unit", "admin.unit.edit"}, form.Code, pg.Edit, pg)
 }
 
 func unitFormOf(c echo.Context) unitForm {
@@ -294,7 +282,7 @@ func (w *Web) userList(c echo.Context, v *view) error {
 
 func (w *Web) showUsers(c echo.Context, v *view, status int, form userForm) error {
 	ctx, p := contextOf(c), principalOf(c)
-	pg := &usersPage{Names: map[int64]string{}, Roles: identity.Roles, Form: form, Edit: form.ID != 0}
+	pg := &usersPage{Roles: identity.Roles, Form: form, Edit: form.ID != 0}
 	var err error
 	if !pg.Edit {
 		if pg.Items, err = w.identity.ListUsers(ctx, p, identity.UserFilter{}, identity.Page{Limit: adminListLimit}); err != nil {
@@ -304,21 +292,8 @@ func (w *Web) showUsers(c echo.Context, v *view, status int, form userForm) erro
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err
 	}
-	for _, u := range pg.Units {
-		pg.Names[u.ID] = u.Code
-	}
-	if pg.Edit {
-		v.Title = T(v.Lang, "admin.user.edit", form.Email)
-		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.users"), "/admin/pengguna", crumb{form.Email, ""})
-	} else {
-		v.Title = T(v.Lang, "admin.users")
-		v.Crumbs = adminCrumbs(v, v.Title, "")
-	}
-	if c.QueryParam("ok") != "" {
-		v.Flash = T(v.Lang, "done.saved")
-	}
-	v.Page = pg
-	return w.render(c, status, "admin_users", v)
+	pg.Names = unitCodes(pg.Units)
+	return w.adminPage(c, v, status, adminSection{"admin_users", "admin.users", "/admin/pengguna", "admin.user.edit"}, form.Email, pg.Edit, pg)
 }
 
 func userFormOf(c echo.Context) userForm {
@@ -418,7 +393,7 @@ func (w *Web) appList(c echo.Context, v *view) error {
 
 func (w *Web) showApps(c echo.Context, v *view, status int, form appForm) error {
 	ctx, p := contextOf(c), principalOf(c)
-	pg := &appsPage{Names: map[int64]string{}, Kinds: finding.ApplicationKinds, Statuses: finding.ApplicationStatuses,
+	pg := &appsPage{Kinds: finding.ApplicationKinds, Statuses: finding.ApplicationStatuses,
 		Form: form, Edit: form.ID != 0}
 	var err error
 	if !pg.Edit {
@@ -429,21 +404,8 @@ func (w *Web) showApps(c echo.Context, v *view, status int, form appForm) error 
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err
 	}
-	for _, u := range pg.Units {
-		pg.Names[u.ID] = u.Code
-	}
-	if pg.Edit {
-		v.Title = T(v.Lang, "admin.app.edit", form.Name)
-		v.Crumbs = adminCrumbs(v, T(v.Lang, "admin.apps"), "/admin/aplikasi", crumb{form.Name, ""})
-	} else {
-		v.Title = T(v.Lang, "admin.apps")
-		v.Crumbs = adminCrumbs(v, v.Title, "")
-	}
-	if c.QueryParam("ok") != "" {
-		v.Flash = T(v.Lang, "done.saved")
-	}
-	v.Page = pg
-	return w.render(c, status, "admin_apps", v)
+	pg.Names = unitCodes(pg.Units)
+	return w.adminPage(c, v, status, adminSection{"admin_apps", "admin.apps", "/admin/aplikasi", "admin.app.edit"}, form.Name, pg.Edit, pg)
 }
 
 func appFormOf(c echo.Context) appForm {
@@ -576,4 +538,35 @@ func (w *Web) outboxRetry(c echo.Context, v *view) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/notifikasi?ok=retry")
+}
+
+// adminSection names an admin section: its page, its title, its address
+// and the title of its edit form.
+type adminSection struct{ page, title, href, editTitle string }
+
+// adminPage finishes a section's page: the title and breadcrumb of the
+// list, or of the object being edited (named editing), a confirmation
+// after a save, and the page itself.
+func (w *Web) adminPage(c echo.Context, v *view, status int, sec adminSection, editing string, edit bool, pg any) error {
+	if edit {
+		v.Title = T(v.Lang, sec.editTitle, editing)
+		v.Crumbs = adminCrumbs(v, T(v.Lang, sec.title), sec.href, crumb{editing, ""})
+	} else {
+		v.Title = T(v.Lang, sec.title)
+		v.Crumbs = adminCrumbs(v, v.Title, "")
+	}
+	if c.QueryParam("ok") != "" {
+		v.Flash = T(v.Lang, "done.saved")
+	}
+	v.Page = pg
+	return w.render(c, status, sec.page, v)
+}
+
+// unitCodes maps units' ids to their codes.
+func unitCodes(units []identity.Unit) map[int64]string {
+	out := make(map[int64]string, len(units))
+	for _, u := range units {
+		out[u.ID] = u.Code
+	}
+	return out
 }

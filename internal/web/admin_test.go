@@ -3,28 +3,17 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
-	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
-	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
-	"github.com/tindaklanjut/tindaklanjut/internal/notify"
-	"github.com/tindaklanjut/tindaklanjut/internal/report"
-	"github.com/tindaklanjut/tindaklanjut/internal/server"
-	"github.com/tindaklanjut/tindaklanjut/internal/web"
 )
 
 // fullSite is the site with the assessment and administration services
@@ -43,31 +32,8 @@ type fullSite struct {
 func newFullSite(t *testing.T) *fullSite {
 	t.Helper()
 	ctx := context.Background()
-	db := dbtest.New(t)
-	ids := identity.NewService(db, time.Now, identity.DefaultSettings)
-	fs := finding.NewService(db, time.Now, wita)
-	store, err := evidence.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := framework.NewAssessments(db, time.Now)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
-		Frameworks: framework.NewStore(db), Assessments: as, Outbox: notify.NewOutbox(db, time.Now), Reports: report.NewService(db, 1000),
-		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry()})
-	w.Register(s.Echo())
-	srv := httptest.NewServer(s.Echo())
-	t.Cleanup(srv.Close)
-
-	if _, err := identity.EnsureAdmin(ctx, db, "admin@kalselprov.go.id", password); err != nil {
-		t.Fatal(err)
-	}
-	var admin identity.Principal
-	db.Raw(`SELECT id AS user_id, role, unit_id FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&admin)
+	b := startSite(t)
+	db, ids, fs, srv, admin, as := b.db, b.ids, b.fs, b.srv, b.admin, b.as
 	st := &site{t: t, srv: srv, findings: fs, people: map[string]identity.Principal{"admin": admin}}
 	a, err := ids.CreateUnit(ctx, admin, identity.UnitInput{Code: "DISKOMINFO", Name: "Dinas Komunikasi dan Informatika"})
 	if err != nil {

@@ -6,17 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
-	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -57,49 +58,15 @@ func (w *Web) unitOptions(c echo.Context) []option {
 	return out
 }
 
-// listParams are the list's filters in its URL, as in the API.
-var listParams = []string{"state", "q", "overdue", "unit_id", "review_id", "assessment_id", "indicator", "severity", "due_before", "due_after"}
-
-// listFilter reads the list's filters from a URL's query; a malformed
-// value is Invalid, naming its field, as the list's other checks are.
+// listFilter reads the list's filters from a page's URL: the API's, with
+// indicator codes as typed ("i38" is I38). Errors: Invalid, naming each
+// malformed field.
 func listFilter(q url.Values) (finding.Filter, error) {
-	f := finding.Filter{Query: strings.TrimSpace(q.Get("q"))}
-	var v apperr.Validation
-	if s := q.Get("state"); s != "" {
-		f.States = []finding.State{finding.State(s)}
+	if s := q.Get("indicator"); s != "" {
+		q = maps.Clone(q)
+		q.Set("indicator", strings.ToUpper(strings.TrimSpace(s)))
 	}
-	if q.Get("overdue") == "1" {
-		yes := true
-		f.Overdue = &yes
-	}
-	for name, dst := range map[string]**int64{"unit_id": &f.UnitID, "review_id": &f.ReviewID, "assessment_id": &f.AssessmentID} {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n < 1 {
-				v.Add(name, "must be a positive whole number")
-				continue
-			}
-			*dst = &n
-		}
-	}
-	if s := strings.ToUpper(strings.TrimSpace(q.Get("indicator"))); s != "" {
-		f.Indicator = &s
-	}
-	if s := q.Get("severity"); s != "" {
-		sev := finding.Severity(s)
-		f.Severity = &sev
-	}
-	for name, dst := range map[string]*date.Date{"due_before": &f.DueBefore, "due_after": &f.DueAfter} {
-		if s := q.Get(name); s != "" {
-			d, err := date.Parse(s)
-			if err != nil {
-				v.Add(name, "must be a date such as 2024-09-30")
-				continue
-			}
-			*dst = d
-		}
-	}
-	return f, v.Err()
+	return finding.ParseFilter(q)
 }
 
 // matrixDownload is the follow-up matrix of the list's filters, as a
@@ -147,11 +114,11 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 		pg.Severities = append(pg.Severities, string(s))
 	}
 	pg.Values = map[string]string{}
-	for _, k := range listParams {
+	for _, k := range finding.FilterParams {
 		pg.Values[k] = q.Get(k)
 	}
 	dl := url.Values{}
-	for _, k := range listParams {
+	for _, k := range finding.FilterParams {
 		if q.Get(k) != "" {
 			dl.Set(k, q.Get(k))
 		}
@@ -167,9 +134,9 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	v.Title = T(v.Lang, "findings.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
 	v.Page = &pg
-	items, err := w.findings.ListFindings(contextOf(c), principalOf(c), f, after, pageSize+1)
-	if ferr != nil {
-		err = ferr
+	items, err := []finding.ListItem(nil), ferr
+	if err == nil {
+		items, err = w.findings.ListFindings(contextOf(c), principalOf(c), f, after, pageSize+1)
 	}
 	if apperr.KindOf(err) == apperr.Invalid {
 		v.Error = T(v.Lang, "error.422")
@@ -244,16 +211,16 @@ type eventRow struct {
 }
 
 func (w *Web) findingPage(c echo.Context, v *view) error {
-	return w.showFinding(c, v, http.StatusOK)
-}
-
-// showFinding renders the finding of the URL with status (an error
-// message, if any, already in v).
-func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
+	return w.showFinding(c, v, id, http.StatusOK)
+}
+
+// showFinding renders the finding of the URL with status (an error
+// message, if any, already in v).
+func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 	ctx := contextOf(c)
 	p := principalOf(c)
 	d, err := w.findings.GetFinding(ctx, p, id)
@@ -284,7 +251,9 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 		own := p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID
 		pg.CanUpload[a.ID] = mayUpload && own
 		pg.CanComplete[a.ID] = mayComplete && own && a.Status == finding.Todo
-		w.userName(c, a.AssigneeID, pg.Names)
+	}
+	if pg.Names, err = w.names(c, d, events); err != nil {
+		return err
 	}
 	if identity.Authorize(p, identity.ActionCreate, nil) == nil && d.State.Active() && d.UnitID != nil {
 		people, err := w.identity.ListUsers(ctx, p, identity.UserFilter{UnitID: d.UnitID}, identity.Page{Limit: 500})
@@ -301,7 +270,7 @@ func (w *Web) showFinding(c echo.Context, v *view, status int) error {
 		row := eventRow{When: e.CreatedAt.In(w.tz).Format("02-01-2006 15.04"), Kind: e.Kind}
 		row.Detail = eventDetail(e)
 		if e.ActorID != nil {
-			row.Actor = w.userName(c, *e.ActorID, pg.Names)
+			row.Actor = pg.Names[*e.ActorID]
 		}
 		pg.Events = append(pg.Events, row)
 	}
@@ -331,7 +300,7 @@ func (w *Web) findingTransition(c echo.Context, v *view) error {
 	}
 	// Shown on the finding's page, next to its buttons.
 	if status, ok := formError(v, err); ok {
-		return w.showFinding(c, v, status)
+		return w.showFinding(c, v, id, status)
 	}
 	return err
 }
@@ -381,20 +350,41 @@ func (w *Web) evidenceUpload(c echo.Context, v *view) error {
 		}
 		_, err = w.findings.AddArtifact(ctx, p, id, in, func(ctx2 context.Context) error { return u.Staging.Commit(ctx2, u.Sum) })
 	}
+	return w.actionOutcome(c, v, err, id, findingID, "upload")
+}
+
+// actionOutcome answers a form posted from an action's card: back to the
+// finding's page at the card, with a confirmation, or with the form's
+// errors next to that action's fields.
+func (w *Web) actionOutcome(c echo.Context, v *view, err error, action, findingID int64, done string) error {
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=upload#tindak-lanjut-%d", findingID, id))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=%s#tindak-lanjut-%d", findingID, done, action))
 	}
-	switch apperr.KindOf(err) {
-	case apperr.Invalid, apperr.TooLarge, apperr.Unsupported, apperr.Conflict:
-		v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
-		for _, fe := range errFields(err) {
-			v.FieldError[fmt.Sprintf("%d.%s", id, fe.Field)] = fe.Message
-		}
-		c.SetParamNames("id")
-		c.SetParamValues(strconv.FormatInt(findingID, 10))
-		return w.showFinding(c, v, statusOf(err))
+	status, ok := formError(v, err)
+	if !ok {
+		return err
 	}
-	return err
+	// The page shows every action's form: the messages are this one's.
+	fields := make(map[string]string, len(v.FieldError))
+	for k, msg := range v.FieldError {
+		fields[fmt.Sprintf("%d.%s", action, k)] = msg
+	}
+	v.FieldError = fields
+	return w.showFinding(c, v, findingID, status)
+}
+
+// actionTarget reads what a form posted to an action's card names: the
+// action, its finding (NotFound if p may not see it) and the version the
+// form was shown with.
+func (w *Web) actionTarget(c echo.Context) (action, findingID int64, version int, err error) {
+	if action, err = pathID(c); err != nil {
+		return 0, 0, 0, err
+	}
+	if findingID, err = w.findings.FindingOfAction(contextOf(c), principalOf(c), action); err != nil {
+		return 0, 0, 0, err
+	}
+	version, err = formVersion(c)
+	return action, findingID, version, err
 }
 
 func errFields(err error) []apperr.FieldError {
@@ -417,18 +407,30 @@ func (w *Web) evidenceDownload(c echo.Context, v *view) error {
 	return evidence.Serve(c.Response(), c.Request(), w.evidence, evidence.Sum(art.SHA256), art.MediaType, art.FileName, art.CreatedAt)
 }
 
-// userName is a user's name for the page, looked up once per page (names
-// holds those found); "#id" when p may not see the user.
-func (w *Web) userName(c echo.Context, id int64, names map[int64]string) string {
-	if n, ok := names[id]; ok {
-		return n
+// names are the names of the people a finding's page mentions (assignees
+// and the history's actors), read in one query; one p may not see shows
+// as "#id".
+func (w *Web) names(c echo.Context, d finding.Detail, events []finding.Event) (map[int64]string, error) {
+	ids := []int64{}
+	for _, a := range d.Actions {
+		ids = append(ids, a.AssigneeID)
 	}
-	n := fmt.Sprintf("#%d", id)
-	if u, err := w.identity.GetUser(contextOf(c), principalOf(c), id); err == nil {
-		n = u.Name
+	for _, e := range events {
+		if e.ActorID != nil {
+			ids = append(ids, *e.ActorID)
+		}
 	}
-	names[id] = n
-	return n
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	names := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		names[id] = fmt.Sprintf("#%d", id)
+	}
+	people, err := w.identity.ListUsers(contextOf(c), principalOf(c), identity.UserFilter{IDs: ids}, identity.Page{Limit: len(ids)})
+	for _, u := range people {
+		names[u.ID] = u.Name
+	}
+	return names, err
 }
 
 // eventDetail is what an event's data says to people: a reason, a

@@ -133,9 +133,9 @@ func (w *Web) actionAssign(c echo.Context, v *view) error {
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=assign#tindak-lanjut-%d", id, a.ID))
 	}
-	if _, ok := formError(v, err); ok {
+	if status, ok := formError(v, err); ok {
 		v.Values = vals
-		return w.showFinding(c, v, statusOf(err))
+		return w.showFinding(c, v, id, status)
 	}
 	return err
 }
@@ -143,33 +143,12 @@ func (w *Web) actionAssign(c echo.Context, v *view) error {
 // actionComplete marks an action done from its card on the finding's
 // page.
 func (w *Web) actionComplete(c echo.Context, v *view) error {
-	id, err := pathID(c)
+	id, findingID, version, err := w.actionTarget(c)
 	if err != nil {
 		return err
 	}
-	ctx := contextOf(c)
-	p := principalOf(c)
-	findingID, err := w.findings.FindingOfAction(ctx, p, id)
-	if err != nil {
-		return err
-	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
-	_, err = w.findings.CompleteAction(ctx, p, id, version, c.FormValue("note"))
-	if err == nil {
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=complete#tindak-lanjut-%d", findingID, id))
-	}
-	if _, ok := formError(v, err); ok {
-		for k, msg := range v.FieldError {
-			v.FieldError[fmt.Sprintf("%d.%s", id, k)] = msg
-		}
-		c.SetParamNames("id")
-		c.SetParamValues(strconv.FormatInt(findingID, 10))
-		return w.showFinding(c, v, statusOf(err))
-	}
-	return err
+	_, err = w.findings.CompleteAction(contextOf(c), principalOf(c), id, version, c.FormValue("note"))
+	return w.actionOutcome(c, v, err, id, findingID, "complete")
 }
 
 // formValues reads the named fields of a form post.
@@ -262,17 +241,7 @@ func atoi(s string) int {
 // actionEdit changes an action from its card on the finding's page (the
 // version it was shown with must still be current).
 func (w *Web) actionEdit(c echo.Context, v *view) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	ctx := contextOf(c)
-	p := principalOf(c)
-	findingID, err := w.findings.FindingOfAction(ctx, p, id)
-	if err != nil {
-		return err
-	}
-	version, err := formVersion(c)
+	id, findingID, version, err := w.actionTarget(c)
 	if err != nil {
 		return err
 	}
@@ -286,17 +255,6 @@ func (w *Web) actionEdit(c echo.Context, v *view) error {
 	if in.RequiredArtifactKinds.Value == nil {
 		in.RequiredArtifactKinds.Value = []string{}
 	}
-	_, err = w.findings.UpdateAction(ctx, p, id, version, in)
-	if err == nil {
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=edit#tindak-lanjut-%d", findingID, id))
-	}
-	if _, ok := formError(v, err); ok {
-		for k, msg := range v.FieldError {
-			v.FieldError[fmt.Sprintf("%d.%s", id, k)] = msg
-		}
-		c.SetParamNames("id")
-		c.SetParamValues(strconv.FormatInt(findingID, 10))
-		return w.showFinding(c, v, statusOf(err))
-	}
-	return err
+	_, err = w.findings.UpdateAction(contextOf(c), principalOf(c), id, version, in)
+	return w.actionOutcome(c, v, err, id, findingID, "edit")
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 	"github.com/tindaklanjut/tindaklanjut/internal/web"
@@ -47,33 +48,49 @@ type site struct {
 
 var wita = func() *time.Location { l, _ := time.LoadLocation("Asia/Makassar"); return l }()
 
-func newSite(t *testing.T) *site {
+// base is a running site with every service of the pages and the first
+// admin, and no one else yet.
+type base struct {
+	db    *gorm.DB
+	ids   *identity.Service
+	fs    *finding.Service
+	as    *framework.Assessments
+	srv   *httptest.Server
+	admin identity.Principal
+}
+
+func startSite(t *testing.T) base {
 	t.Helper()
-	ctx := context.Background()
 	db := dbtest.New(t)
-	ids := identity.NewService(db, time.Now, identity.DefaultSettings)
-	fs := finding.NewService(db, time.Now, wita)
+	b := base{db: db, ids: identity.NewService(db, time.Now, identity.DefaultSettings), fs: finding.NewService(db, time.Now, wita),
+		as: framework.NewAssessments(db, time.Now)}
 	store, err := evidence.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
-		Reports: report.NewService(db, 1000), Assessments: framework.NewAssessments(db, time.Now),
+	w, err := web.New(web.Options{Identity: b.ids, Findings: b.fs, Evidence: store, UploadLimit: 1 << 20,
+		Reports: report.NewService(db, 1000), Assessments: b.as, Frameworks: framework.NewStore(db), Outbox: notify.NewOutbox(db, time.Now),
 		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry()})
 	w.Register(s.Echo())
-	srv := httptest.NewServer(s.Echo())
-	t.Cleanup(srv.Close)
-
-	if _, err := identity.EnsureAdmin(ctx, db, "admin@kalselprov.go.id", password); err != nil {
+	b.srv = httptest.NewServer(s.Echo())
+	t.Cleanup(b.srv.Close)
+	if _, err := identity.EnsureAdmin(context.Background(), db, "admin@kalselprov.go.id", password); err != nil {
 		t.Fatal(err)
 	}
-	var admin identity.Principal
-	db.Raw(`SELECT id AS user_id, role FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&admin)
+	db.Raw(`SELECT id AS user_id, role, unit_id FROM users WHERE email = 'admin@kalselprov.go.id'`).Scan(&b.admin)
+	return b
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	base := startSite(t)
+	db, ids, fs, srv, admin := base.db, base.ids, base.fs, base.srv, base.admin
 	st := &site{t: t, srv: srv, db: db, findings: fs, people: map[string]identity.Principal{}}
 	a, _ := ids.CreateUnit(ctx, admin, identity.UnitInput{Code: "DISKOMINFO", Name: "Dinas Komunikasi dan Informatika"})
 	b, _ := ids.CreateUnit(ctx, admin, identity.UnitInput{Code: "BAPPEDA", Name: "Bappeda"})
@@ -377,7 +394,7 @@ func TestTransitionsAndUploadThroughForms(t *testing.T) {
 		t.Errorf("reject: %d", status)
 	}
 	_, page, _ = auditor.get(fmt.Sprintf("/temuan/%d", id))
-	if !strings.Contains(page, "Lampirkan SK yang sudah ditandatangani") {
+	if !strings.Contains(page, "Lampirkan SK yang sudah ditandatangani") || !strings.Contains(page, "artifact_added · Pak officer") {
 		t.Errorf("the timeline does not show the reason")
 	}
 }
