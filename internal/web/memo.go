@@ -49,6 +49,17 @@ func (m *memo[T]) get(key string, compute func() (T, error)) (T, time.Time, erro
 			return e.val, e.at, e.err
 		}
 	}
+	// Keys carry the day: drop what has expired, so that the map holds
+	// the live scopes only.
+	for k, old := range m.entries {
+		select {
+		case <-old.done:
+			if time.Since(old.at) >= m.ttl {
+				delete(m.entries, k)
+			}
+		default:
+		}
+	}
 	e := &memoEntry[T]{done: make(chan struct{})}
 	m.entries[key] = e
 	m.mu.Unlock()

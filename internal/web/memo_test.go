@@ -39,6 +39,9 @@ func TestMemoComputesOnceAndExpires(t *testing.T) {
 	if n := calls.Load(); n != 3 {
 		t.Errorf("after the time to live: %d computations; want 3", n)
 	}
+	if n := len(m.entries); n != 1 {
+		t.Errorf("%d entries kept; want the live one only (unit:1 expired)", n)
+	}
 	boom := errors.New("boom")
 	if _, _, err := m.get("err", func() (int, error) { return 0, boom }); err != boom {
 		t.Errorf("error: %v", err)
