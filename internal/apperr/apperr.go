@@ -30,6 +30,19 @@ const (
 type FieldError struct {
 	Field   string
 	Message string
+	// Format and Args are Message before formatting. Format is the key by
+	// which the web pages find the message in the user's language (the
+	// English text is the key, as in gettext); empty means Message is.
+	Format string
+	Args   []any
+}
+
+// Key is the message's translation key: Format, or Message if unset.
+func (f FieldError) Key() string {
+	if f.Format != "" {
+		return f.Format
+	}
+	return f.Message
 }
 
 // Error is a domain error.
@@ -43,6 +56,17 @@ type Error struct {
 	// AllowedActions lists what is possible now, for a Conflict on a
 	// transition the current state does not allow.
 	AllowedActions []string
+	// Format and Args are Message before formatting, as in FieldError.
+	Format string
+	Args   []any
+}
+
+// Key is the message's translation key: Format, or Message if unset.
+func (e *Error) Key() string {
+	if e.Format != "" {
+		return e.Format
+	}
+	return e.Message
 }
 
 func (e *Error) Error() string {
@@ -60,7 +84,7 @@ func (e *Error) Is(target error) bool {
 
 // E returns an error of kind with a message.
 func E(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // KindOf returns the kind of err, or "" for an internal error.
@@ -84,7 +108,7 @@ func (v *Validation) Add(field, format string, args ...any) {
 	if v.Has(field) {
 		return
 	}
-	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 }
 
 // Has reports whether field already has an error.

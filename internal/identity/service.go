@@ -325,9 +325,9 @@ func (s *Service) checkParent(tx *gorm.DB, id, parentID int64) error {
 	return nil
 }
 
-func invalidRef(field, msg string) error {
+func invalidRef(field, format string, args ...any) error {
 	var v apperr.Validation
-	v.Add(field, "%s", msg)
+	v.Add(field, format, args...)
 	return v.Err()
 }
 

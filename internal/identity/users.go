@@ -254,8 +254,9 @@ func translateUser(err error, email string) error {
 			return &apperr.Error{Kind: apperr.Conflict, Message: "Another user already has this NIP.",
 				Fields: []apperr.FieldError{{Field: "nip", Message: "is already used by another user"}}}
 		}
-		return &apperr.Error{Kind: apperr.Conflict, Message: "Another user already has the email " + email + ".",
-			Fields: []apperr.FieldError{{Field: "email", Message: "is already used by another user"}}}
+		e := apperr.E(apperr.Conflict, "Another user already has the email %s.", email)
+		e.Fields = []apperr.FieldError{{Field: "email", Message: "is already used by another user"}}
+		return e
 	}
 	return err
 }

@@ -49,7 +49,7 @@ func (w *Web) registerAdmin(g router) {
 func adminOnly(h handler) handler {
 	return func(c echo.Context, v *view) error {
 		if principalOf(c).Role != identity.RoleAdmin {
-			return apperr.E(apperr.Forbidden, "administration is for admins")
+			return apperr.E(apperr.Forbidden, "Administration is for admins.")
 		}
 		return h(c, v)
 	}
@@ -80,7 +80,7 @@ func formError(v *view, err error) (status int, ok bool) {
 	case apperr.Conflict:
 		v.Error = T(v.Lang, "error.409")
 		if fields := errFields(err); len(fields) == 0 {
-			v.Error = err.(*apperr.Error).Message
+			v.Error = errorMessage(v.Lang, err)
 		}
 	case apperr.TooLarge, apperr.Unsupported: // a document refused
 		v.Error = T(v.Lang, fmt.Sprintf("error.%d", statusOf(err)))
@@ -88,7 +88,7 @@ func formError(v *view, err error) (status int, ok bool) {
 		return 0, false
 	}
 	for _, fe := range errFields(err) {
-		v.FieldError[fe.Field] = fe.Message
+		v.FieldError[fe.Field] = fieldMessage(v.Lang, fe)
 	}
 	return statusOf(err), true
 }
@@ -97,7 +97,7 @@ func formError(v *view, err error) (status int, ok bool) {
 func pathID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, apperr.E(apperr.NotFound, "no such object")
+		return 0, apperr.E(apperr.NotFound, "There is no such object.")
 	}
 	return id, nil
 }
@@ -106,7 +106,7 @@ func pathID(c echo.Context) (int64, error) {
 func formVersion(c echo.Context) (int, error) {
 	n, err := strconv.Atoi(c.FormValue("version"))
 	if err != nil {
-		return 0, apperr.E(apperr.Malformed, "version")
+		return 0, apperr.E(apperr.Malformed, "The form has no valid version; reload the page.")
 	}
 	return n, nil
 }

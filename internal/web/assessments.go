@@ -94,7 +94,7 @@ func (w *Web) assessmentPage(c echo.Context, v *view) error {
 func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[string]string) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such assessment")
+		return apperr.E(apperr.NotFound, "There is no such assessment.")
 	}
 	ctx := contextOf(c)
 	p := principalOf(c)
@@ -174,7 +174,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 func (w *Web) assessmentLevels(c echo.Context, v *view) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		return apperr.E(apperr.NotFound, "no such assessment")
+		return apperr.E(apperr.NotFound, "There is no such assessment.")
 	}
 	ctx := contextOf(c)
 	p := principalOf(c)
@@ -235,7 +235,7 @@ func (w *Web) assessmentLevels(c echo.Context, v *view) error {
 					if fe.Field == "target_level" {
 						field = "target_" + x.code
 					}
-					v.FieldError[field] = fe.Message
+					v.FieldError[field] = fieldMessage(v.Lang, fe)
 				}
 				return w.showAssessment(c, v, http.StatusUnprocessableEntity, input)
 			}

@@ -77,7 +77,7 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 		format = "xlsx"
 	}
 	if format != "xlsx" && format != "csv" {
-		return apperr.E(apperr.Invalid, "format")
+		return apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
 	}
 	f, err := listFilter(c.QueryParams())
 	if err != nil {
@@ -141,7 +141,7 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	if apperr.KindOf(err) == apperr.Invalid {
 		v.Error = T(v.Lang, "error.422")
 		for _, fe := range err.(*apperr.Error).Fields {
-			v.FieldError[fe.Field] = fe.Message
+			v.FieldError[fe.Field] = fieldMessage(v.Lang, fe)
 		}
 		return w.render(c, http.StatusUnprocessableEntity, "findings", v)
 	}
@@ -318,7 +318,7 @@ func (w *Web) evidenceUpload(c echo.Context, v *view) error {
 	p := principalOf(c)
 	media, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if err != nil || media != "multipart/form-data" || params["boundary"] == "" {
-		return apperr.E(apperr.Unsupported, "not a form upload")
+		return apperr.E(apperr.Unsupported, "The upload must be sent as a multipart form.")
 	}
 	body := http.MaxBytesReader(c.Response(), req.Body, w.uploadLimit+1<<20)
 	mr := multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"])

@@ -244,6 +244,8 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 	msg := T(v.Lang, fmt.Sprintf("error.%d", status))
 	if errors.Is(err, errCSRF) {
 		msg = T(v.Lang, "error.csrf")
+	} else if detail := errorMessage(v.Lang, err); detail != "" && status < 500 {
+		msg += " " + detail
 	}
 	v.Title = T(v.Lang, "error.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
