@@ -50,6 +50,9 @@ func workflowAccessCases(m matrix) []accessCase {
 		}, want: auditors(201)},
 		{method: "GET", path: fmt.Sprintf("/api/v1/reviews/%d", rev), want: m.all(200)},
 		{method: "GET", path: "/api/v1/reviews/999999", want: m.all(404)},
+		{method: "PATCH", path: fmt.Sprintf("/api/v1/reviews/%d", rev), body: func() string {
+			return fmt.Sprintf(`{"summary":"Ringkasan %d"}`, m.seq.Add(1))
+		}, ifMatch: func() string { return m.versionOf(fmt.Sprintf("/api/v1/reviews/%d", rev)) }, want: auditors(200)},
 
 		{method: "GET", path: "/api/v1/findings", want: m.all(200)},
 		{method: "POST", path: "/api/v1/findings", body: func() string {

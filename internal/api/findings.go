@@ -26,6 +26,16 @@ type reviewRequest struct {
 	Summary       string  `json:"summary"`
 }
 
+type reviewPatchRequest struct {
+	Kind          opt.Field[string] `json:"kind"`
+	Title         opt.Field[string] `json:"title"`
+	ConductedOn   opt.Field[string] `json:"conducted_on"`
+	ApplicationID opt.Field[int64]  `json:"application_id"`
+	AssessmentID  opt.Field[int64]  `json:"assessment_id"`
+	Summary       opt.Field[string] `json:"summary"`
+	Version       *int              `json:"version"`
+}
+
 type reviewResponse struct {
 	ID            int64     `json:"id"`
 	Kind          string    `json:"kind"`
@@ -314,6 +324,21 @@ func (a *API) reviewCreate(c echo.Context) error {
 		return err
 	}
 	return created(c, Prefix+"/reviews/"+strconv.FormatInt(r.ID, 10), a.toReview(r))
+}
+
+func (a *API) reviewPatch(c echo.Context) error {
+	var req reviewPatchRequest
+	id, version, err := bindChange(c, &req, func() *int { return req.Version })
+	if err != nil {
+		return err
+	}
+	r, err := a.findings.UpdateReview(c.Request().Context(), principal(c), id, version, finding.ReviewPatch{Kind: req.Kind,
+		Title: req.Title, ConductedOn: req.ConductedOn, ApplicationID: req.ApplicationID, AssessmentID: req.AssessmentID,
+		Summary: req.Summary})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.toReview(r))
 }
 
 // --- findings ----------------------------------------------------------------

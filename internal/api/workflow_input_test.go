@@ -26,6 +26,7 @@ func TestWorkflowBadInput(t *testing.T) {
 	fp := func(id int64, rest string) string { return fmt.Sprintf("/api/v1/findings/%d%s", id, rest) }
 	ap := func(id int64, rest string) string { return fmt.Sprintf("/api/v1/actions/%d%s", id, rest) }
 	long := strings.Repeat("a", 301)
+	rp := fmt.Sprintf("/api/v1/reviews/%d", rev)
 	var unitsCursor struct {
 		NextCursor *string `json:"next_cursor"`
 	}
@@ -41,6 +42,15 @@ func TestWorkflowBadInput(t *testing.T) {
 		{"review title too long", "POST", "/api/v1/reviews", `{"kind":"ict_audit","title":"` + long + `","conducted_on":"2024-01-01"}`, 422, []string{"title"}, ""},
 		{"review date with time", "POST", "/api/v1/reviews", `{"kind":"ict_audit","title":"x","conducted_on":"2024-01-01T00:00:00Z"}`, 422, []string{"conducted_on"}, ""},
 		{"review unknown", "GET", "/api/v1/reviews/424242", "", 404, nil, ""},
+		{"review patch without version", "PATCH", rp, `{"title":"Baru"}`, 422, []string{"version"}, ""},
+		{"review patch stale", "PATCH", rp, `{"title":"Baru","version":7}`, 409, nil, ""},
+		{"review patch malformed", "PATCH", rp, `{"title":`, 400, nil, ""},
+		{"review patch wrong type", "PATCH", rp, `{"assessment_id":"2024","version":1}`, 422, []string{"assessment_id"}, ""},
+		{"review patch nulls", "PATCH", rp, `{"kind":null,"title":null,"conducted_on":null,"summary":null,"version":1}`,
+			422, []string{"conducted_on", "kind", "summary", "title"}, ""},
+		{"review patch bad values", "PATCH", rp, `{"kind":"audit","title":"` + long + `","conducted_on":"2024-13-01","application_id":999999,"assessment_id":999999,"version":1}`,
+			422, []string{"application_id", "assessment_id", "conducted_on", "kind", "title"}, ""},
+		{"review patch unknown", "PATCH", "/api/v1/reviews/424242", `{"title":"Baru","version":1}`, 404, nil, ""},
 		{"review list bad filter", "GET", "/api/v1/reviews?assessment_id=x", "", 422, []string{"assessment_id"}, ""},
 		{"review list bad kind", "GET", "/api/v1/reviews?kind=audit", "", 422, []string{"kind"}, ""},
 		{"review list bad limit", "GET", "/api/v1/reviews?limit=201", "", 422, []string{"limit"}, ""},
@@ -117,7 +127,7 @@ func TestWorkflowBadInput(t *testing.T) {
 		{"events unknown", "GET", fp(999999, "/events"), "", 404, nil, ""},
 	}
 	count := func() (n int64) {
-		f.db.Raw(`SELECT (SELECT count(*) FROM reviews) + (SELECT count(*) + sum(version) FROM findings)
+		f.db.Raw(`SELECT (SELECT count(*) + sum(version) FROM reviews) + (SELECT count(*) FROM audit_log) + (SELECT count(*) + sum(version) FROM findings)
 			+ (SELECT count(*) + sum(version) FROM actions) + (SELECT count(*) FROM finding_events)
 			+ (SELECT count(*) FROM notifications) + (SELECT coalesce(sum(last), 0) FROM finding_code_counters)`).Scan(&n)
 		return n

@@ -31,6 +31,8 @@ func (a *API) workflowRoutes() []route {
 			body: reviewRequest{}, response: reviewResponse{}, status: 201, handler: a.reviewCreate},
 		{method: http.MethodGet, path: "/reviews/:id", tag: "findings", summary: "Get a review",
 			response: reviewResponse{}, status: 200, handler: a.reviewGet},
+		{method: http.MethodPatch, path: "/reviews/:id", tag: "findings", summary: "Edit a review (auditor); needs version",
+			body: reviewPatchRequest{}, response: reviewResponse{}, status: 200, handler: a.reviewPatch},
 
 		{method: http.MethodGet, path: "/findings", tag: "findings", summary: "List the findings the caller may see, by due date",
 			response: findingSummary{}, list: true, status: 200, handler: a.findingList, query: findingQuery},

@@ -2,11 +2,14 @@ package finding
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 )
 
 // ReviewInput records a review.
@@ -17,6 +20,17 @@ type ReviewInput struct {
 	ApplicationID *int64
 	AssessmentID  *int64
 	Summary       string
+}
+
+// ReviewPatch changes a review: unset fields stay, a null application or
+// assessment detaches the review from it.
+type ReviewPatch struct {
+	Kind          opt.Field[string]
+	Title         opt.Field[string]
+	ConductedOn   opt.Field[string]
+	ApplicationID opt.Field[int64]
+	AssessmentID  opt.Field[int64]
+	Summary       opt.Field[string]
 }
 
 // ReviewFilter narrows a review list.
@@ -85,28 +99,140 @@ func (s *Service) CreateReview(ctx context.Context, p identity.Principal, in Rev
 		return Review{}, err
 	}
 	var v apperr.Validation
-	oneOf(&v, "kind", in.Kind, ReviewKinds)
-	checkLine(&v, "title", in.Title, true, 300)
 	on := parseDate(&v, "conducted_on", in.ConductedOn, true)
-	checkText(&v, "summary", in.Summary, false, 20000)
-	db := s.db.WithContext(ctx)
-	if in.ApplicationID != nil && !exists(db, "applications", *in.ApplicationID) {
-		v.Add("application_id", "no such application")
-	}
-	if in.AssessmentID != nil && !exists(db, "assessments", *in.AssessmentID) {
-		v.Add("assessment_id", "no such assessment")
-	}
-	if err := v.Err(); err != nil {
+	r := Review{Kind: in.Kind, Title: in.Title, ConductedOn: on, ApplicationID: in.ApplicationID,
+		AssessmentID: in.AssessmentID, Summary: in.Summary}
+	var out Review
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := validateReview(tx, &v, 0, r); err != nil {
+			return err
+		}
+		err := tx.Raw(`INSERT INTO reviews (kind, title, conducted_on, application_id, assessment_id, summary, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+reviewColumns,
+			r.Kind, r.Title, r.ConductedOn, r.ApplicationID, r.AssessmentID, r.Summary, p.UserID).Scan(&out).Error
+		if err != nil {
+			return translateRef(err)
+		}
+		return auditlog.Write(tx, &p.UserID, "create", "review", out.ID, auditlog.Created(reviewFields(out)))
+	})
+	return out, err
+}
+
+// UpdateReview changes a review at version. Its findings follow it: the
+// assessment a review belongs to decides which findings count towards that
+// assessment's projected index and reminders, so a review may move to
+// another assessment only if the indicators its findings name are in that
+// assessment's model. Errors: NotFound, Forbidden, Conflict (stale
+// version), Invalid (naming every bad field).
+func (s *Service) UpdateReview(ctx context.Context, p identity.Principal, id int64, version int, in ReviewPatch) (Review, error) {
+	if err := identity.Authorize(p, identity.ReviewUpdate, nil); err != nil {
 		return Review{}, err
 	}
-	var r Review
-	err := db.Raw(`INSERT INTO reviews (kind, title, conducted_on, application_id, assessment_id, summary, created_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+reviewColumns,
-		in.Kind, in.Title, on, in.ApplicationID, in.AssessmentID, in.Summary, p.UserID).Scan(&r).Error
-	if err != nil {
-		return Review{}, translateRef(err)
+	var out Review
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := review(tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return staleVersion(version, cur.Version)
+		}
+		var v apperr.Validation
+		next := cur
+		for field, f := range map[string]opt.Field[string]{"kind": in.Kind, "title": in.Title, "summary": in.Summary} {
+			if f.Null {
+				v.Add(field, "must not be null")
+			}
+		}
+		if in.Kind.Set {
+			next.Kind = in.Kind.Value
+		}
+		if in.Title.Set {
+			next.Title = in.Title.Value
+		}
+		if in.Summary.Set {
+			next.Summary = in.Summary.Value
+		}
+		if in.ConductedOn.Null {
+			v.Add("conducted_on", "is required (a date such as 2024-09-30)")
+		} else if in.ConductedOn.Set {
+			next.ConductedOn = parseDate(&v, "conducted_on", &in.ConductedOn.Value, true)
+		}
+		if in.ApplicationID.Set {
+			next.ApplicationID = in.ApplicationID.Ptr()
+		}
+		if in.AssessmentID.Set {
+			next.AssessmentID = in.AssessmentID.Ptr()
+		}
+		if err := validateReview(tx, &v, id, next); err != nil {
+			return err
+		}
+		before, after := reviewFields(cur), reviewFields(next)
+		pairs := make(map[string][2]any, len(before))
+		for k := range before {
+			pairs[k] = [2]any{before[k], after[k]}
+		}
+		changes := auditlog.Diff(pairs)
+		if len(changes) == 0 {
+			out = cur // nothing to change: the version stays
+			return nil
+		}
+		res := tx.Raw(`UPDATE reviews SET kind = ?, title = ?, conducted_on = ?, application_id = ?, assessment_id = ?,
+				summary = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ? RETURNING `+reviewColumns,
+			next.Kind, next.Title, next.ConductedOn, next.ApplicationID, next.AssessmentID, next.Summary, s.instant(),
+			id, version).Scan(&out)
+		if res.Error != nil {
+			return translateRef(res.Error)
+		}
+		if res.RowsAffected == 0 { // changed since it was read
+			now, err := review(tx, id)
+			if err != nil {
+				return err
+			}
+			return staleVersion(version, now.Version)
+		}
+		return auditlog.Write(tx, &p.UserID, "update", "review", id, changes)
+	})
+	return out, err
+}
+
+// validateReview checks every field of r, a new review when id is 0, and
+// returns the Invalid error naming each bad one.
+func validateReview(tx *gorm.DB, v *apperr.Validation, id int64, r Review) error {
+	oneOf(v, "kind", r.Kind, ReviewKinds)
+	checkLine(v, "title", r.Title, true, 300)
+	checkText(v, "summary", r.Summary, false, 20000)
+	if r.ApplicationID != nil && !exists(tx, "applications", *r.ApplicationID) {
+		v.Add("application_id", "no such application")
 	}
-	return r, nil
+	if r.AssessmentID != nil && !exists(tx, "assessments", *r.AssessmentID) {
+		v.Add("assessment_id", "no such assessment")
+	}
+	if id != 0 && !v.Has("assessment_id") {
+		// The indicators the review's findings name that the model of the
+		// assessment it would belong to (spbe-2020 for none) lacks.
+		var missing []string
+		err := tx.Raw(`SELECT DISTINCT c FROM findings f, unnest(f.indicator_codes) AS c
+			WHERE f.review_id = ? AND c NOT IN (SELECT i.code FROM framework_indicators i
+				WHERE i.framework_id = coalesce((SELECT framework_id FROM assessments WHERE id = ?),
+					(SELECT id FROM frameworks WHERE code = 'spbe-2020')))
+			ORDER BY c`, id, r.AssessmentID).Scan(&missing).Error
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			v.Add("assessment_id", "the review's findings name indicators that are not in this assessment's model: %s",
+				strings.Join(missing, ", "))
+		}
+	}
+	return v.Err()
+}
+
+// reviewFields are what the audit log records of a review.
+func reviewFields(r Review) map[string]any {
+	return map[string]any{"kind": r.Kind, "title": r.Title, "conducted_on": r.ConductedOn,
+		"application_id": r.ApplicationID, "assessment_id": r.AssessmentID, "summary": r.Summary}
 }
 
 // exists reports whether table has a row with id. Tables are named by

@@ -22,6 +22,7 @@ const (
 	AssessmentUpdate  Action = "assessment.update"
 	ReviewRead        Action = "review.read"
 	ReviewCreate      Action = "review.create"
+	ReviewUpdate      Action = "review.update"
 	FindingRead       Action = "finding.read"
 	FindingCreate     Action = "finding.create"
 	FindingUpdate     Action = "finding.update"
@@ -78,6 +79,7 @@ var rules = map[Action]rule{
 	AssessmentUpdate:  {"assessment", []Role{RoleAdmin, RoleAuditor}},
 	ReviewRead:        {"review", everyone},
 	ReviewCreate:      {"review", []Role{RoleAdmin, RoleAuditor}},
+	ReviewUpdate:      {"review", []Role{RoleAdmin, RoleAuditor}},
 	FindingRead:       {"finding", everyone},
 	FindingCreate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
 	FindingUpdate:     {"finding", []Role{RoleAdmin, RoleAuditor}},
