@@ -88,7 +88,17 @@ func formError(v *view, err error) (status int, ok bool) {
 		return 0, false
 	}
 	for _, fe := range errFields(err) {
-		v.FieldError[fe.Field] = fieldMessage(v.Lang, fe)
+		msg := fieldMessage(v.Lang, fe)
+		// An element of a list (indicator_codes[2]) is shown at the list's
+		// one input, with the others'.
+		if list, _, ok := strings.Cut(fe.Field, "["); ok && strings.HasSuffix(fe.Field, "]") && !strings.Contains(fe.Field, "].") {
+			if prev := v.FieldError[list]; prev != "" {
+				msg = prev + "; " + msg
+			}
+			v.FieldError[list] = msg
+			continue
+		}
+		v.FieldError[fe.Field] = msg
 	}
 	return statusOf(err), true
 }

@@ -201,6 +201,8 @@ type detailPage struct {
 	Limit     int64
 	CanEdit   bool
 	Names     map[int64]string
+	// Review is the review that produced the finding.
+	Review finding.Review
 }
 
 type eventRow struct {
@@ -251,6 +253,9 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 		own := p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID
 		pg.CanUpload[a.ID] = mayUpload && own
 		pg.CanComplete[a.ID] = mayComplete && own && a.Status == finding.Todo
+	}
+	if pg.Review, err = w.findings.GetReview(ctx, p, d.ReviewID); err != nil {
+		return err
 	}
 	if pg.Names, err = w.names(c, d, events); err != nil {
 		return err

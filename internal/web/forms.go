@@ -33,30 +33,13 @@ type formPage struct {
 	Units   []option
 	Kinds   []string
 	Levels  []string
-}
-
-func (w *Web) reviewForm(c echo.Context, v *view) error {
-	return w.renderForm(c, v, http.StatusOK, "review", map[string]string{"kind": "spbe_evaluation"})
-}
-
-func (w *Web) reviewCreate(c echo.Context, v *view) error {
-	vals := formValues(c, "kind", "title", "conducted_on", "summary")
-	in := finding.ReviewInput{Kind: vals["kind"], Title: vals["title"], Summary: vals["summary"]}
-	if d := vals["conducted_on"]; d != "" {
-		in.ConductedOn = &d
-	}
-	r, err := w.findings.CreateReview(contextOf(c), principalOf(c), in)
-	if err != nil {
-		if _, ok := formError(v, err); ok {
-			return w.renderForm(c, v, statusOf(err), "review", vals)
-		}
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/baru?reviu=%d", r.ID))
+	// Applications and Assessments are the review form's choices.
+	Applications []option
+	Assessments  []option
 }
 
 func (w *Web) findingForm(c echo.Context, v *view) error {
-	return w.renderForm(c, v, http.StatusOK, "finding", map[string]string{"review_id": c.QueryParam("reviu"), "severity": "medium"})
+	return w.renderForm(c, v, http.StatusOK, map[string]string{"review_id": c.QueryParam("reviu"), "severity": "medium"})
 }
 
 func (w *Web) findingCreate(c echo.Context, v *view) error {
@@ -75,20 +58,20 @@ func (w *Web) findingCreate(c echo.Context, v *view) error {
 	d, err := w.findings.CreateFinding(contextOf(c), principalOf(c), in)
 	if err != nil {
 		if _, ok := formError(v, err); ok {
-			return w.renderForm(c, v, statusOf(err), "finding", vals)
+			return w.renderForm(c, v, statusOf(err), vals)
 		}
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d", d.ID))
 }
 
-// renderForm shows the review or the finding form.
-func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals map[string]string) error {
+// renderForm shows the finding form (the review form is renderReviewForm).
+func (w *Web) renderForm(c echo.Context, v *view, status int, vals map[string]string) error {
 	p := principalOf(c)
 	if err := identity.Authorize(p, identity.FindingCreate, nil); err != nil {
 		return err
 	}
-	pg := &formPage{Kind: kind, Values: vals, Kinds: finding.ReviewKinds, Action: "/temuan/baru"}
+	pg := &formPage{Kind: "finding", Values: vals, Kinds: finding.ReviewKinds, Action: "/temuan/baru"}
 	if v.Values != nil { // editing: where and which version
 		pg.Action, pg.Version = v.Values["action"], atoi(v.Values["version"])
 	}
@@ -96,21 +79,17 @@ func (w *Web) renderForm(c echo.Context, v *view, status int, kind string, vals 
 		pg.Levels = append(pg.Levels, string(s))
 	}
 	ctx := contextOf(c)
-	if kind == "finding" {
-		reviews, err := w.findings.ListReviews(ctx, p, finding.ReviewFilter{}, finding.Page{Limit: 200})
-		if err != nil {
-			return err
-		}
-		for _, r := range reviews {
-			pg.Reviews = append(pg.Reviews, option{strconv.FormatInt(r.ID, 10), r.Title})
-		}
-		pg.Units = w.unitOptions(c)
-		v.Title = T(v.Lang, "form.finding")
-		if pg.Version > 0 {
-			v.Title = T(v.Lang, "form.edit")
-		}
-	} else {
-		v.Title = T(v.Lang, "form.review")
+	reviews, err := w.findings.ListReviews(ctx, p, finding.ReviewFilter{}, finding.Page{Limit: 200})
+	if err != nil {
+		return err
+	}
+	for _, r := range reviews {
+		pg.Reviews = append(pg.Reviews, option{strconv.FormatInt(r.ID, 10), r.Title})
+	}
+	pg.Units = w.unitOptions(c)
+	v.Title = T(v.Lang, "form.finding")
+	if pg.Version > 0 {
+		v.Title = T(v.Lang, "form.edit")
 	}
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "findings.title"), "/temuan"}, {v.Title, ""}}
 	v.Page = pg
@@ -221,7 +200,7 @@ func (w *Web) findingEdit(c echo.Context, v *view) error {
 
 func (w *Web) renderEdit(c echo.Context, v *view, status int, id int64, version int, vals map[string]string) error {
 	v.Values = map[string]string{"action": fmt.Sprintf("/temuan/%d/ubah", id), "version": strconv.Itoa(version)}
-	return w.renderForm(c, v, status, "finding", vals)
+	return w.renderForm(c, v, status, vals)
 }
 
 // indicatorList reads indicator codes typed as "I21, i38".

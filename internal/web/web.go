@@ -76,7 +76,7 @@ type Web struct {
 }
 
 // pageNames are the pages; each is parsed with layout.html.
-var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error",
+var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
 	"assessments", "assessment", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox"}
 
 // New parses every page: a missing or broken template fails the start.
@@ -151,8 +151,11 @@ func (w *Web) Register(e *echo.Echo) {
 	g.GET("/temuan/:id/ubah", w.page(w.findingEditForm))
 	g.POST("/temuan/:id/ubah", w.page(w.findingEdit))
 	g.POST("/temuan/baru", w.page(w.findingCreate))
+	g.GET("/reviu", w.page(w.reviewList))
 	g.GET("/reviu/baru", w.page(w.reviewForm))
 	g.POST("/reviu/baru", w.page(w.reviewCreate))
+	g.GET("/reviu/:id/ubah", w.page(w.reviewEditForm))
+	g.POST("/reviu/:id/ubah", w.page(w.reviewEdit))
 	g.POST("/temuan/:id/tindak-lanjut", w.page(w.actionAssign))
 	g.POST("/tindak-lanjut/:id/selesai", w.page(w.actionComplete))
 	g.POST("/tindak-lanjut/:id/ubah", w.page(w.actionEdit))
