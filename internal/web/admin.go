@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,9 +17,75 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 )
 
-// adminListLimit bounds the administration lists: a province has some
-// dozens of units and some hundreds of users and applications.
+// adminListLimit bounds the units read for a form's choices and names: a
+// province has some dozens of units.
 const adminListLimit = 1000
+
+// adminPageSize is the rows per page of an administration list; the lists
+// are kept by id and paged with ?setelah=ID.
+const adminPageSize = 100
+
+// pager links the pages of an administration list.
+type pager struct{ Next, First string }
+
+// listAfter reads an administration list's position (?setelah=ID); a
+// malformed one is the 400 page.
+func listAfter(c echo.Context) (int64, error) {
+	s := c.QueryParam("setelah")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, apperr.E(apperr.Malformed, "The page link is not valid.")
+	}
+	return n, nil
+}
+
+// cutPage cuts rows, read with a limit of adminPageSize+1 after the id
+// after, to one page, and links the next page and the first, keeping the
+// URL's filters.
+func cutPage[T any](c echo.Context, rows []T, after int64, id func(T) int64) ([]T, pager) {
+	var pg pager
+	q := c.QueryParams()
+	link := func(pos int64) string {
+		u := url.Values{}
+		for k, vals := range q {
+			if k != "setelah" && k != "ok" {
+				u[k] = vals
+			}
+		}
+		if pos > 0 {
+			u.Set("setelah", strconv.FormatInt(pos, 10))
+		}
+		if len(u) == 0 {
+			return c.Request().URL.Path
+		}
+		return c.Request().URL.Path + "?" + u.Encode()
+	}
+	if len(rows) > adminPageSize {
+		rows = rows[:adminPageSize]
+		pg.Next = link(id(rows[len(rows)-1]))
+	}
+	if after > 0 {
+		pg.First = link(0)
+	}
+	return rows, pg
+}
+
+// queryID reads an optional id filter of the URL; a malformed one is the
+// 400 page.
+func queryID(c echo.Context, name string) (*int64, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return nil, apperr.E(apperr.Malformed, "The page link is not valid.")
+	}
+	return &n, nil
+}
 
 // outboxPageSize is the notifications per outbox page.
 const outboxPageSize = 50
@@ -160,6 +228,7 @@ type unitsPage struct {
 	Names map[int64]string
 	Form  unitForm
 	Edit  bool
+	Pager pager
 }
 
 func (w *Web) unitList(c echo.Context, v *view) error {
@@ -167,11 +236,23 @@ func (w *Web) unitList(c echo.Context, v *view) error {
 }
 
 func (w *Web) showUnits(c echo.Context, v *view, status int, form unitForm) error {
-	units, err := w.identity.ListUnits(contextOf(c), principalOf(c), identity.Page{Limit: adminListLimit})
+	ctx, p := contextOf(c), principalOf(c)
+	units, err := w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit})
 	if err != nil {
 		return err
 	}
-	pg := &unitsPage{Items: units, Names: unitCodes(units), Form: form, Edit: form.ID != 0}
+	pg := &unitsPage{Names: unitCodes(units), Form: form, Edit: form.ID != 0}
+	if !pg.Edit {
+		after, err := listAfter(c)
+		if err != nil {
+			return err
+		}
+		rows, err := w.identity.ListUnits(ctx, p, identity.Page{AfterID: after, Limit: adminPageSize + 1})
+		if err != nil {
+			return err
+		}
+		pg.Items, pg.Pager = cutPage(c, rows, after, func(u identity.Unit) int64 { return u.ID })
+	}
 	return w.adminPage(c, v, status, adminSection{"admin_units", "admin.units", "/admin/unit", "admin.unit.edit"}, form.Code, pg.Edit, pg)
 }
 
@@ -187,7 +268,7 @@ func parentOf(v *view, s string) *int64 {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 {
-		v.FieldError["parent_id"] = "no such unit"
+		v.FieldError["parent_id"] = fieldMessage(v.Lang, apperr.FieldError{Field: "parent_id", Message: "no such unit"})
 		n = -1
 	}
 	return &n
@@ -284,6 +365,9 @@ type usersPage struct {
 	Roles []identity.Role
 	Form  userForm
 	Edit  bool
+	Pager pager
+	// Unit, Role and Active are the list's filters as the URL has them.
+	Unit, Role, Active string
 }
 
 func (w *Web) userList(c echo.Context, v *view) error {
@@ -295,9 +379,34 @@ func (w *Web) showUsers(c echo.Context, v *view, status int, form userForm) erro
 	pg := &usersPage{Roles: identity.Roles, Form: form, Edit: form.ID != 0}
 	var err error
 	if !pg.Edit {
-		if pg.Items, err = w.identity.ListUsers(ctx, p, identity.UserFilter{}, identity.Page{Limit: adminListLimit}); err != nil {
+		var f identity.UserFilter
+		if f.UnitID, err = queryID(c, "unit"); err != nil {
 			return err
 		}
+		pg.Unit, pg.Role, pg.Active = c.QueryParam("unit"), c.QueryParam("peran"), c.QueryParam("aktif")
+		if pg.Role != "" {
+			role := identity.Role(pg.Role)
+			if !slices.Contains(identity.Roles, role) {
+				return apperr.E(apperr.Malformed, "The page link is not valid.")
+			}
+			f.Role = &role
+		}
+		switch pg.Active {
+		case "":
+		case "1", "0":
+			f.Active = new(pg.Active == "1")
+		default:
+			return apperr.E(apperr.Malformed, "The page link is not valid.")
+		}
+		after, err := listAfter(c)
+		if err != nil {
+			return err
+		}
+		rows, err := w.identity.ListUsers(ctx, p, f, identity.Page{AfterID: after, Limit: adminPageSize + 1})
+		if err != nil {
+			return err
+		}
+		pg.Items, pg.Pager = cutPage(c, rows, after, func(u identity.User) int64 { return u.ID })
 	}
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err
@@ -395,6 +504,9 @@ type appsPage struct {
 	Statuses []string
 	Form     appForm
 	Edit     bool
+	Pager    pager
+	// Unit and Status are the list's filters as the URL has them.
+	Unit, Status string
 }
 
 func (w *Web) appList(c echo.Context, v *view) error {
@@ -407,9 +519,26 @@ func (w *Web) showApps(c echo.Context, v *view, status int, form appForm) error 
 		Form: form, Edit: form.ID != 0}
 	var err error
 	if !pg.Edit {
-		if pg.Items, err = w.findings.ListApplications(ctx, p, finding.ApplicationFilter{}, finding.Page{Limit: adminListLimit}); err != nil {
+		var f finding.ApplicationFilter
+		if f.UnitID, err = queryID(c, "unit"); err != nil {
 			return err
 		}
+		pg.Unit, pg.Status = c.QueryParam("unit"), c.QueryParam("status")
+		if pg.Status != "" {
+			if !slices.Contains(finding.ApplicationStatuses, pg.Status) {
+				return apperr.E(apperr.Malformed, "The page link is not valid.")
+			}
+			f.Status = &pg.Status
+		}
+		after, err := listAfter(c)
+		if err != nil {
+			return err
+		}
+		rows, err := w.findings.ListApplications(ctx, p, f, finding.Page{AfterID: after, Limit: adminPageSize + 1})
+		if err != nil {
+			return err
+		}
+		pg.Items, pg.Pager = cutPage(c, rows, after, func(a finding.Application) int64 { return a.ID })
 	}
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -348,5 +349,71 @@ func TestOutboxShowsBodiesAndRetriesFailed(t *testing.T) {
 	}
 	if status, _, _ := b.post("/admin/notifikasi/999999/kirim-ulang", url.Values{"csrf": {tok}}); status != http.StatusNotFound {
 		t.Errorf("retry of none: %d", status)
+	}
+}
+
+// TestAdminListsPageAndFilter: the user list shows a hundred users a
+// page, keeps its filters on the next page, and refuses a tampered link;
+// the application list filters by status.
+func TestAdminListsPageAndFilter(t *testing.T) {
+	s := newFullSite(t)
+	ctx := context.Background()
+	for i := range 150 {
+		role := identity.RoleOfficer
+		if i%3 == 0 {
+			role = identity.RoleViewer
+		}
+		if _, err := s.ids.CreateUser(ctx, &s.admin, identity.UserInput{Email: fmt.Sprintf("staf%03d@kalselprov.go.id", i),
+			Name: fmt.Sprintf("Staf %03d", i), Role: role, UnitID: s.unitA, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := s.browser()
+	admin.signIn("admin")
+	rows := regexp.MustCompile(`<tr><td><a href="/admin/pengguna/\d+">`)
+	next := regexp.MustCompile(`href="([^"]+)" rel="next"`)
+	_, page, _ := admin.get("/admin/pengguna")
+	if n := len(rows.FindAllString(page, -1)); n != 100 {
+		t.Errorf("first page: %d users", n)
+	}
+	link := next.FindStringSubmatch(page)
+	if link == nil {
+		t.Fatal("no next page")
+	}
+	_, page, _ = admin.get(html.UnescapeString(link[1]))
+	// 4 people of the story and the admin, then 150: 54 on page two.
+	if n := len(rows.FindAllString(page, -1)); n != 54 || next.MatchString(page) || !strings.Contains(page, "staf149@") {
+		t.Errorf("second page: %d users", n)
+	}
+
+	_, page, _ = admin.get("/admin/pengguna?peran=viewer&aktif=1")
+	if n := len(rows.FindAllString(page, -1)); n != 50 || next.MatchString(page) || strings.Contains(page, "staf001@") {
+		t.Errorf("viewers: %d", n)
+	}
+	_, page, _ = admin.get(fmt.Sprintf("/admin/pengguna?unit=%d&peran=officer", s.unitA))
+	link = next.FindStringSubmatch(page)
+	if link == nil || !strings.Contains(link[1], "peran=officer") || !strings.Contains(link[1], fmt.Sprintf("unit=%d", s.unitA)) {
+		t.Fatalf("the next page loses the filters: %v", link)
+	}
+	_, page, _ = admin.get(html.UnescapeString(link[1]))
+	if n := len(rows.FindAllString(page, -1)); n != 1 || strings.Contains(page, "staf000@") || !strings.Contains(page, "Halaman pertama") {
+		t.Errorf("officers, page two: %d", n)
+	}
+	for _, bad := range []string{"/admin/pengguna?setelah=abc", "/admin/pengguna?setelah=-1", "/admin/pengguna?peran=raja",
+		"/admin/pengguna?aktif=ya", "/admin/pengguna?unit=x", "/admin/aplikasi?status=hilang", "/admin/unit?setelah=1e3"} {
+		if status, page, _ := admin.get(bad); status != http.StatusBadRequest || !strings.Contains(page, "tautan halaman") {
+			t.Errorf("%s: %d", bad, status)
+		}
+	}
+
+	for _, a := range []struct{ name, status string }{{"SIMPEG", "active"}, {"SIPD Lama", "retired"}} {
+		if _, err := s.findings.CreateApplication(ctx, s.people["auditor"], finding.ApplicationInput{Name: a.name, UnitID: s.unitA,
+			Kind: "administrasi", Status: a.status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, page, _ = admin.get("/admin/aplikasi?status=retired")
+	if !strings.Contains(page, "SIPD Lama") || strings.Contains(page, ">SIMPEG<") {
+		t.Errorf("retired applications:\n%s", page)
 	}
 }

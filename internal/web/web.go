@@ -124,6 +124,13 @@ var funcs = template.FuncMap{
 	"list": func(s ...string) []string { return s },
 	"in":   func(list []string, s string) bool { return slices.Contains(list, s) },
 	"size": evidence.FormatSize,
+	// paging is the data of the "pager" template: a list's page links.
+	"paging": func(lang Lang, p pager) any {
+		return struct {
+			Lang        Lang
+			First, Next string
+		}{lang, p.First, p.Next}
+	},
 	"has": func(verbs []finding.Verb, v string) bool {
 		for _, x := range verbs {
 			if string(x) == v {
