@@ -336,6 +336,27 @@ func (s *Service) Events(ctx context.Context, p identity.Principal, findingID in
 	if err := identity.Authorize(p, identity.FindingRead, nil); err != nil {
 		return nil, err
 	}
+	return events(db, findingID, after, limit)
+}
+
+// FindingWithHistory is GetFinding with the first limit events of the
+// finding's history, for a page that shows both: the finding is read, and
+// its visibility checked, once.
+func (s *Service) FindingWithHistory(ctx context.Context, p identity.Principal, id int64, limit int) (Detail, []Event, error) {
+	db := s.db.WithContext(ctx)
+	f, err := s.load(db, p, id, false)
+	if err != nil {
+		return Detail{}, nil, err
+	}
+	d, err := s.detail(db, f)
+	if err != nil {
+		return Detail{}, nil, err
+	}
+	evs, err := events(db, id, 0, limit)
+	return d, evs, err
+}
+
+func events(db *gorm.DB, findingID int64, after, limit int) ([]Event, error) {
 	var out []Event
 	err := db.Raw(`SELECT `+eventColumns+` FROM finding_events WHERE finding_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		findingID, after, limit).Scan(&out).Error

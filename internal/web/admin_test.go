@@ -302,7 +302,7 @@ func TestUserAndApplicationForms(t *testing.T) {
 func TestOutboxShowsBodiesAndRetriesFailed(t *testing.T) {
 	s := newFullSite(t)
 	failed := s.notification("failed", "Tenggat tindak lanjut", "Yth. Bapak,\n<script>alert('surel')</script>\nSalam")
-	sent := s.notification("sent", "Ringkasan mingguan", "terkirim")
+	sent := s.notification("sent", "Laporan pekan ini", "terkirim")
 	kept := s.notification("kept", "Disimpan", "Isi surel yang disimpan")
 	b := s.browser()
 	b.signIn("admin")
@@ -323,7 +323,7 @@ func TestOutboxShowsBodiesAndRetriesFailed(t *testing.T) {
 	}
 	// The status filter.
 	_, page, _ = b.get("/admin/notifikasi?status=kept")
-	if !strings.Contains(page, "Disimpan") || strings.Contains(page, "Ringkasan mingguan") {
+	if !strings.Contains(page, "Disimpan") || strings.Contains(page, "Laporan pekan ini") {
 		t.Errorf("the status filter does not filter")
 	}
 	if status, page, _ := b.get("/admin/notifikasi?status=rusak"); status != http.StatusUnprocessableEntity || !strings.Contains(page, "field-error") {

@@ -247,7 +247,8 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	state("Selesai")
 	timeline := text("timeline", `#riwayat`)
 	run("screenshot", shot("finding-closed"))
-	for _, want := range []string{"issue", "action_assigned", "artifact_added", "action_completed", "submit", "reject", "close",
+	for _, want := range []string{"Diterbitkan", "Tindak lanjut ditugaskan", "Bukti dukung diunggah", "Tindak lanjut selesai",
+		"Diajukan untuk verifikasi", "Ditolak", "Ditutup (sesuai)",
 		"Lampirkan salinan SK"} {
 		if !strings.Contains(timeline, want) {
 			t.Errorf("the timeline lacks %q:\n%s", want, timeline)

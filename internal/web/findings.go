@@ -203,7 +203,13 @@ type detailPage struct {
 	Names     map[int64]string
 	// Review is the review that produced the finding.
 	Review finding.Review
+	// MoreEvents says the history holds more than the page shows.
+	MoreEvents bool
 }
+
+// maxEvents bounds the history a finding's page shows; the API pages the
+// rest.
+const maxEvents = 500
 
 type eventRow struct {
 	When   string
@@ -225,16 +231,16 @@ func (w *Web) findingPage(c echo.Context, v *view) error {
 func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 	ctx := contextOf(c)
 	p := principalOf(c)
-	d, err := w.findings.GetFinding(ctx, p, id)
+	d, events, err := w.findings.FindingWithHistory(ctx, p, id, maxEvents+1)
 	if err != nil {
 		return err
 	}
-	events, err := w.findings.Events(ctx, p, id, 0, 200)
-	if err != nil {
-		return err
+	more := len(events) > maxEvents
+	if more {
+		events = events[:maxEvents]
 	}
 	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
-		NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
+		MoreEvents: more, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
@@ -281,8 +287,8 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 	}
 	v.Title = d.Code + " — " + d.Title
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "findings.title"), "/temuan"}, {d.Code, ""}}
-	if c.QueryParam("ok") != "" {
-		v.Flash = T(v.Lang, "done."+c.QueryParam("ok"))
+	if ok := c.QueryParam("ok"); ok != "" && Has("done."+ok) {
+		v.Flash = T(v.Lang, "done."+ok)
 	}
 	v.Page = pg
 	return w.render(c, status, "finding", v)

@@ -394,7 +394,7 @@ func TestTransitionsAndUploadThroughForms(t *testing.T) {
 		t.Errorf("reject: %d", status)
 	}
 	_, page, _ = auditor.get(fmt.Sprintf("/temuan/%d", id))
-	if !strings.Contains(page, "Lampirkan SK yang sudah ditandatangani") || !strings.Contains(page, "artifact_added · Pak officer") {
+	if !strings.Contains(page, "Lampirkan SK yang sudah ditandatangani") || !strings.Contains(page, "Bukti dukung diunggah · Pak officer") {
 		t.Errorf("the timeline does not show the reason")
 	}
 }
