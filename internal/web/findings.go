@@ -205,6 +205,10 @@ type detailPage struct {
 	Review finding.Review
 	// MoreEvents says the history holds more than the page shows.
 	MoreEvents bool
+	// CanComment is whether this user may comment; CanRemove whether
+	// they may take documents off each action.
+	CanComment bool
+	CanRemove  map[int64]bool
 }
 
 // maxEvents bounds the history a finding's page shows; the API pages the
@@ -240,11 +244,12 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 		events = events[:maxEvents]
 	}
 	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
-		MoreEvents: more, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
+		MoreEvents: more, CanRemove: map[int64]bool{}, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
 	}
+	pg.CanComment = identity.Authorize(p, identity.FindingComment, nil) == nil
 	pg.CanEdit = identity.Authorize(p, identity.FindingUpdate, nil) == nil &&
 		(d.State == finding.Draft || d.State == finding.Open || d.State == finding.InProgress)
 	for _, verb := range pg.Verbs {
@@ -259,6 +264,7 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 		own := p.Role != identity.RoleOfficer || a.AssigneeID == p.UserID
 		pg.CanUpload[a.ID] = mayUpload && own
 		pg.CanComplete[a.ID] = mayComplete && own && a.Status == finding.Todo
+		pg.CanRemove[a.ID] = pg.CanUpload[a.ID] && a.Status == finding.Todo
 	}
 	if pg.Review, err = w.findings.GetReview(ctx, p, d.ReviewID); err != nil {
 		return err
@@ -403,6 +409,43 @@ func errFields(err error) []apperr.FieldError {
 		return ae.Fields
 	}
 	return nil
+}
+
+// findingComment adds a comment to a finding's history.
+func (w *Web) findingComment(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	body := c.FormValue("body")
+	if _, err := w.findings.Comment(contextOf(c), principalOf(c), id, body); err != nil {
+		if status, ok := formError(v, err); ok {
+			v.Values = map[string]string{"body": body}
+			return w.showFinding(c, v, id, status)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=comment#riwayat", id))
+}
+
+// evidenceRemove takes a document off an action that is still to do (it
+// stays in the history and the store).
+func (w *Web) evidenceRemove(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx, p := contextOf(c), principalOf(c)
+	art, err := w.findings.GetArtifact(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	findingID, err := w.findings.FindingOfAction(ctx, p, art.ActionID)
+	if err != nil {
+		return err
+	}
+	err = w.findings.RemoveArtifact(ctx, p, id)
+	return w.actionOutcome(c, v, err, art.ActionID, findingID, "removed")
 }
 
 // evidenceDownload serves a document to whoever may see its finding.

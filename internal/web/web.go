@@ -170,6 +170,8 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/temuan/:id/transisi", w.page(w.findingTransition))
 	g.POST("/tindak-lanjut/:id/bukti", w.page(w.evidenceUpload))
 	g.GET("/bukti/:id", w.page(w.evidenceDownload))
+	g.POST("/bukti/:id/hapus", w.page(w.evidenceRemove))
+	g.POST("/temuan/:id/komentar", w.page(w.findingComment))
 	w.registerAssessments(g)
 	w.registerAdmin(g)
 }
