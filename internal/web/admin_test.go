@@ -401,7 +401,7 @@ func TestAdminListsPageAndFilter(t *testing.T) {
 	}
 	for _, bad := range []string{"/admin/pengguna?setelah=abc", "/admin/pengguna?setelah=-1", "/admin/pengguna?peran=raja",
 		"/admin/pengguna?aktif=ya", "/admin/pengguna?unit=x", "/admin/aplikasi?status=hilang", "/admin/unit?setelah=1e3"} {
-		if status, page, _ := admin.get(bad); status != http.StatusBadRequest || !strings.Contains(page, "tautan halaman") {
+		if status, page, _ := admin.get(bad); status != http.StatusBadRequest || !strings.Contains(page, "Tautan halaman tidak valid") {
 			t.Errorf("%s: %d", bad, status)
 		}
 	}
