@@ -21,6 +21,10 @@ func (w *Web) registerAssessments(g router) {
 		return
 	}
 	g.GET("/penilaian", w.page(w.assessmentList))
+	g.GET("/penilaian/baru", w.page(w.assessmentNewForm))
+	g.POST("/penilaian/baru", w.page(w.assessmentCreate))
+	g.GET("/penilaian/:id/ubah", w.page(w.assessmentEditForm))
+	g.POST("/penilaian/:id/ubah", w.page(w.assessmentEdit))
 	g.GET("/penilaian/:id", w.page(w.assessmentPage))
 	g.POST("/penilaian/:id/tingkat", w.page(w.assessmentLevels))
 }
@@ -34,17 +38,20 @@ const maxOpenFindings = 2000
 // assessmentsPage is the assessment list's data.
 type assessmentsPage struct {
 	Items []framework.Assessment
+	// CanCreate is whether this user may create assessments.
+	CanCreate bool
 }
 
 // assessmentList lists the evaluation cycles.
 func (w *Web) assessmentList(c echo.Context, v *view) error {
-	list, err := w.assessments.List(contextOf(c), principalOf(c), framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+	p := principalOf(c)
+	list, err := w.assessments.List(contextOf(c), p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
 	if err != nil {
 		return err
 	}
 	v.Title = T(v.Lang, "assessments.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
-	v.Page = &assessmentsPage{Items: list}
+	v.Page = &assessmentsPage{Items: list, CanCreate: identity.Authorize(p, identity.AssessmentCreate, nil) == nil}
 	return w.render(c, http.StatusOK, "assessments", v)
 }
 
@@ -55,7 +62,8 @@ type assessmentPage struct {
 	A       framework.Assessment
 	Domains []domainRows
 	Index   framework.IndexReport
-	// CanEdit is whether this user may set levels.
+	// CanEdit is whether this user may set levels and edit the
+	// assessment.
 	CanEdit bool
 	Levels  []int
 }
@@ -158,12 +166,17 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	}
 	v.Title = a.Name
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "assessments.title"), "/penilaian"}, {a.Name, ""}}
-	if c.QueryParam("ok") == "levels" {
-		v.Flash = T(v.Lang, "done.levels")
+	if key, ok := assessmentFlashes[c.QueryParam("ok")]; ok {
+		v.Flash = T(v.Lang, key)
 	}
 	v.Page = pg
 	return w.render(c, status, "assessment", v)
 }
+
+// assessmentFlashes are the messages of an assessment's page after a
+// change, by the ok parameter the change redirects with.
+var assessmentFlashes = map[string]string{"levels": "done.levels", "created": "done.assessmentcreated",
+	"edited": "done.assessmentedited"}
 
 // assessmentLevels saves the levels form: every indicator's current and
 // target level (both, or neither). The whole form is checked before any

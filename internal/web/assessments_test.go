@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 )
 
 // assessment creates the 2024 evaluation with two milestones.
@@ -170,5 +171,293 @@ func TestAssessmentLevelsForm(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not show the index %s", want)
 		}
+	}
+}
+
+// assessmentRows is every assessment and milestone as stored, with their
+// counts: equal before and after a refused form when it wrote nothing.
+func (s *fullSite) assessmentRows() string {
+	s.t.Helper()
+	var as, ms []string
+	if err := s.db.Raw(`SELECT concat_ws('|', id, year, name, framework_id, version) FROM assessments ORDER BY id`).Scan(&as).Error; err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.db.Raw(`SELECT concat_ws('|', id, assessment_id, name, on_date) FROM assessment_milestones ORDER BY id`).Scan(&ms).Error; err != nil {
+		s.t.Fatal(err)
+	}
+	return fmt.Sprintf("%d assessments, %d milestones\n%s\n%s", len(as), len(ms), strings.Join(as, "\n"), strings.Join(ms, "\n"))
+}
+
+// fieldErrorAt reports whether page shows a message for field right after
+// its input (or select), before any other input.
+func fieldErrorAt(page, field string) bool {
+	in := strings.Index(page, `name="`+field+`"`)
+	msg := strings.Index(page, `<span class="field-error" id="`+field+`-error">`)
+	return in >= 0 && msg > in && !strings.Contains(page[in+len(field)+7:msg], `name="`)
+}
+
+// with is form with the fields of change set (an empty value stays, as a
+// browser sends an empty input).
+func with(form url.Values, change url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range form {
+		out[k] = v
+	}
+	for k, v := range change {
+		out[k] = v
+	}
+	return out
+}
+
+var versionRE = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+func TestAssessmentCreateAndEditForms(t *testing.T) {
+	s := newFullSite(t)
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, list, _ := auditor.get("/penilaian")
+	if !strings.Contains(list, `href="/penilaian/baru"`) {
+		t.Errorf("the list has no link to a new assessment")
+	}
+	status, page, _ := auditor.get("/penilaian/baru")
+	if status != http.StatusOK {
+		t.Fatalf("the form: %d", status)
+	}
+	for _, want := range []string{"<h1>Penilaian baru</h1>", `aria-label="breadcrumb"`, `<a href="/penilaian">Penilaian SPBE</a>`,
+		`<option value="spbe-2020" selected>`, `name="milestone_name_2"`, `name="milestone_date_2"`, "Model evaluasi", "Tahapan"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the new form lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `name="milestone_name_3"`) || strings.Contains(page, `name="version"`) {
+		t.Errorf("the new form has more than 3 empty rows, or a version")
+	}
+
+	// Three milestones, one row left empty between them.
+	tok := token(t, page)
+	status, _, h := auditor.post("/penilaian/baru", url.Values{"csrf": {tok}, "year": {" 2025 "}, "name": {"Evaluasi SPBE 2025"},
+		"framework_code": {"spbe-2020"}, "milestone_name_0": {"Penilaian mandiri"}, "milestone_date_0": {"2025-06-30"},
+		"milestone_name_1": {""}, "milestone_date_1": {""}, "milestone_name_2": {"Wawancara"}, "milestone_date_2": {"2025-08-15"},
+		"milestone_name_3": {"Pengumuman"}, "milestone_date_3": {"2025-11-30"}})
+	loc := h.Get("Location")
+	var id int64
+	if _, err := fmt.Sscanf(loc, "/penilaian/%d?ok=created", &id); status != http.StatusSeeOther || err != nil {
+		t.Fatalf("create: %d %q", status, loc)
+	}
+	a, err := s.assessments.Get(context.Background(), s.people["auditor"], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := milestoneList(a), "Penilaian mandiri 2025-06-30; Wawancara 2025-08-15; Pengumuman 2025-11-30"; a.Year != 2025 ||
+		a.Name != "Evaluasi SPBE 2025" || a.FrameworkCode != "spbe-2020" || got != want {
+		t.Errorf("created %d %q %s, milestones %q; want %q", a.Year, a.Name, a.FrameworkCode, got, want)
+	}
+	_, page, _ = auditor.get(loc)
+	if !strings.Contains(page, "Penilaian dibuat.") || !strings.Contains(page, fmt.Sprintf(`href="/penilaian/%d/ubah"`, id)) {
+		t.Errorf("no flash or no edit link after creating")
+	}
+
+	// The edit form holds the assessment as it is, the model as text.
+	edit := fmt.Sprintf("/penilaian/%d/ubah", id)
+	status, page, _ = auditor.get(edit)
+	if status != http.StatusOK {
+		t.Fatalf("the edit form: %d", status)
+	}
+	for _, want := range []string{"<h1>Ubah penilaian</h1>", fmt.Sprintf(`<a href="/penilaian/%d">Evaluasi SPBE 2025</a>`, id),
+		`value="2025"`, `value="Evaluasi SPBE 2025"`, `name="milestone_name_1" type="text" maxlength="200" value="Wawancara"`,
+		`name="milestone_date_1" type="date" value="2025-08-15"`, "PermenPANRB No. 59 Tahun 2020", `name="milestone_name_5"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the edit form lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `name="framework_code"`) || strings.Contains(page, `name="milestone_name_6"`) {
+		t.Errorf("the edit form sends the model, or has more than 3 empty rows")
+	}
+	m := versionRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no version on the edit form")
+	}
+	// Rename the first milestone, move the second, empty the third.
+	form := url.Values{"csrf": {tok}, "version": {m[1]}, "year": {"2026"}, "name": {"Evaluasi SPBE 2026"},
+		"framework_code":   {"spbe-1999"}, // not on the form; ignored
+		"milestone_name_0": {"Penilaian mandiri instansi"}, "milestone_date_0": {"2025-06-30"},
+		"milestone_name_1": {"Wawancara"}, "milestone_date_1": {"2025-09-01"},
+		"milestone_name_2": {""}, "milestone_date_2": {""}, "milestone_name_3": {""}, "milestone_date_3": {""}}
+	status, _, h = auditor.post(edit, form)
+	if status != http.StatusSeeOther || h.Get("Location") != fmt.Sprintf("/penilaian/%d?ok=edited", id) {
+		t.Fatalf("edit: %d %q", status, h.Get("Location"))
+	}
+	b, err := s.assessments.Get(context.Background(), s.people["auditor"], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := milestoneList(b), "Penilaian mandiri instansi 2025-06-30; Wawancara 2025-09-01"; b.Year != 2026 ||
+		b.Name != "Evaluasi SPBE 2026" || b.FrameworkCode != "spbe-2020" || got != want {
+		t.Errorf("edited %d %q %s, milestones %q; want %q", b.Year, b.Name, b.FrameworkCode, got, want)
+	}
+	if b.Milestones[1].ID != a.Milestones[1].ID {
+		t.Errorf("the re-dated milestone has a new id (%d, was %d): its reminders would be planned again", b.Milestones[1].ID, a.Milestones[1].ID)
+	}
+	_, page, _ = auditor.get(h.Get("Location"))
+	if !strings.Contains(page, "Penilaian disimpan.") || !strings.Contains(page, "Penilaian mandiri instansi") {
+		t.Errorf("no flash or the old milestones after editing")
+	}
+
+	// The same form again is stale: a page-level message, the input kept,
+	// nothing written.
+	before := s.assessmentRows()
+	status, page, _ = auditor.post(edit, with(form, url.Values{"name": {"Evaluasi SPBE basi"}}))
+	if status != http.StatusConflict || !strings.Contains(page, `<p class="error" role="alert">`) ||
+		!strings.Contains(page, `value="Evaluasi SPBE basi"`) || !strings.Contains(page, `value="Penilaian mandiri instansi"`) {
+		t.Errorf("a stale edit: %d\n%s", status, page)
+	}
+	if after := s.assessmentRows(); after != before {
+		t.Errorf("a stale edit wrote:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// milestoneList writes a's milestones as "name date; …".
+func milestoneList(a framework.Assessment) string {
+	var out []string
+	for _, m := range a.Milestones {
+		out = append(out, m.Name+" "+m.Date.String())
+	}
+	return strings.Join(out, "; ")
+}
+
+func TestAssessmentFormBadInput(t *testing.T) {
+	s := newFullSite(t)
+	taken := s.assessment() // "Evaluasi SPBE 2024"
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, page, _ := auditor.get("/penilaian/baru")
+	tok := token(t, page)
+	good := url.Values{"csrf": {tok}, "year": {"2025"}, "name": {"Evaluasi SPBE 2025"}, "framework_code": {"spbe-2020"},
+		"milestone_name_0": {"Penilaian mandiri"}, "milestone_date_0": {"2025-06-30"},
+		"milestone_name_1": {"Wawancara"}, "milestone_date_1": {"2025-08-15"},
+		"milestone_name_2": {""}, "milestone_date_2": {""}, "milestone_name_3": {""}, "milestone_date_3": {""}}
+	_, page, _ = auditor.get(fmt.Sprintf("/penilaian/%d/ubah", taken.ID))
+	edit := with(good, url.Values{"version": {versionRE.FindStringSubmatch(page)[1]}, "name": {"Evaluasi SPBE 2024"}})
+	delete(edit, "framework_code")
+
+	tests := []struct {
+		name   string
+		edit   bool // post to the edit form of taken, else the new form
+		change url.Values
+		status int
+		field  string // where the message is; "" for the page's
+		kept   string // typed input shown again
+		says   string // in the message, if set
+	}{
+		{"year not a number", false, url.Values{"year": {"abc"}}, 422, "year", `value="abc"`, "Tulis tahun dengan angka"},
+		{"year 1999", false, url.Values{"year": {"1999"}}, 422, "year", `value="1999"`, ""},
+		{"no name", false, url.Values{"name": {"  "}}, 422, "name", `value="Wawancara"`, ""},
+		{"the name of another assessment", false, url.Values{"name": {"evaluasi spbe 2024"}}, 409, "name", `value="evaluasi spbe 2024"`, ""},
+		// After an empty row: the service's milestones[2] is row 3.
+		{"two milestones of one name", false, url.Values{"milestone_name_3": {"wawancara"}, "milestone_date_3": {"2025-09-01"}},
+			422, "milestone_name_3", `value="wawancara"`, "Namanya sama dengan tahapan 2;"},
+		{"a bad date", false, url.Values{"milestone_name_3": {"Pengumuman"}, "milestone_date_3": {"30-11-2025"}},
+			422, "milestone_date_3", `value="30-11-2025"`, ""},
+		{"a date without a name", false, url.Values{"milestone_date_3": {"2025-11-30"}}, 422, "milestone_name_3", `value="2025-11-30"`, ""},
+		{"an unknown model", false, url.Values{"framework_code": {"spbe-1999"}}, 422, "framework_code", `<option value="spbe-1999" selected>`, ""},
+		{"edit: year not a number", true, url.Values{"year": {"dua ribu"}}, 422, "year", `value="dua ribu"`, ""},
+		{"edit: a bad date", true, url.Values{"milestone_date_0": {"2025-02-30"}}, 422, "milestone_date_0", `value="2025-02-30"`, ""},
+		{"edit: a stale version", true, url.Values{"version": {"7"}, "name": {"Evaluasi SPBE 2024 (ubah)"}}, 409, "",
+			`value="Evaluasi SPBE 2024 (ubah)"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, form := "/penilaian/baru", with(good, tt.change)
+			if tt.edit {
+				path, form = fmt.Sprintf("/penilaian/%d/ubah", taken.ID), with(edit, tt.change)
+			}
+			before := s.assessmentRows()
+			status, page, _ := auditor.post(path, form)
+			if status != tt.status {
+				t.Errorf("status %d, want %d", status, tt.status)
+			}
+			if !strings.Contains(page, `<p class="error" role="alert">`) {
+				t.Errorf("no message at the top")
+			}
+			wantErrors := 1
+			if tt.field == "" {
+				wantErrors = 0
+			} else if !fieldErrorAt(page, tt.field) {
+				t.Errorf("no message next to %s", tt.field)
+			}
+			if n := strings.Count(page, `class="field-error"`); n != wantErrors {
+				t.Errorf("%d field messages, want %d", n, wantErrors)
+			}
+			if !strings.Contains(page, tt.says) {
+				t.Errorf("the message does not say %q", tt.says)
+			}
+			if !strings.Contains(page, tt.kept) {
+				t.Errorf("the input %s is not kept", tt.kept)
+			}
+			if after := s.assessmentRows(); after != before {
+				t.Errorf("a refused form wrote:\n%s\nwas\n%s", after, before)
+			}
+		})
+	}
+}
+
+func TestAssessmentFormsNeedTokenAndRole(t *testing.T) {
+	s := newFullSite(t)
+	a := s.assessment()
+	ctx := context.Background()
+	if _, err := s.ids.CreateUser(ctx, &s.admin, identity.UserInput{Email: "viewer@kalselprov.go.id", Name: "Bu viewer",
+		Role: identity.RoleViewer, UnitID: s.unitA, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	edit := fmt.Sprintf("/penilaian/%d/ubah", a.ID)
+	form := url.Values{"version": {"1"}, "year": {"2025"}, "name": {"Evaluasi SPBE 2025"}, "framework_code": {"spbe-2020"},
+		"milestone_name_0": {"Penilaian mandiri"}, "milestone_date_0": {"2025-06-30"}}
+	before := s.assessmentRows()
+
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, page, _ := auditor.get("/penilaian/baru")
+	tok := token(t, page)
+	for _, path := range []string{"/penilaian/baru", edit} {
+		for name, csrf := range map[string][]string{"missing": nil, "wrong": {tok + "x"}} {
+			if status, _, _ := auditor.post(path, with(form, url.Values{"csrf": csrf})); status != http.StatusForbidden {
+				t.Errorf("%s, %s token: %d", path, name, status)
+			}
+		}
+	}
+
+	admin := s.browser()
+	admin.signIn("admin")
+	_, list, _ := admin.get("/penilaian")
+	_, page, _ = admin.get(fmt.Sprintf("/penilaian/%d", a.ID))
+	if !strings.Contains(list, `href="/penilaian/baru"`) || !strings.Contains(page, `href="`+edit+`"`) {
+		t.Errorf("an admin is not offered the forms")
+	}
+	for _, path := range []string{"/penilaian/baru", edit} {
+		if status, _, _ := admin.get(path); status != http.StatusOK {
+			t.Errorf("an admin opens %s: %d", path, status)
+		}
+	}
+
+	for _, who := range []string{"officer", "manager", "viewer"} {
+		b := s.browser()
+		b.signIn(who)
+		_, list, _ := b.get("/penilaian")
+		_, page, _ := b.get(fmt.Sprintf("/penilaian/%d", a.ID))
+		if strings.Contains(list, `href="/penilaian/baru"`) || strings.Contains(page, `href="`+edit+`"`) {
+			t.Errorf("%s is offered a form they may not send", who)
+		}
+		for _, path := range []string{"/penilaian/baru", edit} {
+			status, page, _ := b.get(path)
+			if status != http.StatusForbidden || !strings.Contains(page, `aria-label="breadcrumb"`) {
+				t.Errorf("%s opens %s: %d", who, path, status)
+			}
+			if status, _, _ := b.post(path, with(form, url.Values{"csrf": {token(t, list)}})); status != http.StatusForbidden {
+				t.Errorf("%s posts %s: %d", who, path, status)
+			}
+		}
+	}
+	if after := s.assessmentRows(); after != before {
+		t.Errorf("refused forms wrote:\n%s\nwas\n%s", after, before)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 )
 
-var versionRE = regexp.MustCompile(`name="version" value="(\d+)"`)
-
 // reviewState is what the database holds of review id: every field, its
 // version, and the audit log's rows of it.
 func (s *fullSite) reviewState(id int64) string {
