@@ -303,6 +303,33 @@ func TestFindingPagesEscapeAndScope(t *testing.T) {
 	}
 }
 
+// upload sends an SK through an action card's upload form, the token
+// first, and returns where it was sent on.
+func (b *browser) upload(action int64, csrf, fileName string, content []byte) string {
+	t := b.s.t
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", csrf)
+	mw.WriteField("kind", "sk")
+	mw.WriteField("title", "SK Gubernur tentang Tim Manajemen Risiko SPBE")
+	mw.WriteField("doc_number", "188.44/0123/KUM/2024")
+	mw.WriteField("doc_date", "2024-08-20")
+	mw.WriteField("signer", "Gubernur Kalimantan Selatan")
+	fw, _ := mw.CreateFormFile("file", fileName)
+	fw.Write(content)
+	mw.Close()
+	resp, err := b.c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", b.s.srv.URL, action), mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
 func TestTransitionsAndUploadThroughForms(t *testing.T) {
 	s := newSite(t)
 	id, action := s.issued("SK tim manajemen risiko belum ditetapkan", s.unitA, "officer")
@@ -313,27 +340,8 @@ func TestTransitionsAndUploadThroughForms(t *testing.T) {
 		t.Errorf("an officer is offered a transition")
 	}
 	// Upload an SK through the form: the token is its first part.
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("csrf", token(t, page))
-	mw.WriteField("kind", "sk")
-	mw.WriteField("title", "SK Gubernur tentang Tim Manajemen Risiko SPBE")
-	mw.WriteField("doc_number", "188.44/0123/KUM/2024")
-	mw.WriteField("doc_date", "2024-08-20")
-	mw.WriteField("signer", "Gubernur Kalimantan Selatan")
-	fw, _ := mw.CreateFormFile("file", "SK Gubernur.pdf")
 	pdf := evidencetest.PDF("SK", 4000)
-	fw.Write(pdf)
-	mw.Close()
-	resp, err := officer.c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", s.srv.URL, action), mw.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("upload: %d", resp.StatusCode)
-	}
-	_, page, _ = officer.get(resp.Header.Get("Location"))
+	_, page, _ = officer.get(officer.upload(action, token(t, page), "SK Gubernur.pdf", pdf))
 	if !strings.Contains(page, "Bukti dukung diunggah.") || !strings.Contains(page, "SK Gubernur.pdf") {
 		t.Errorf("the page does not show the upload")
 	}
@@ -346,11 +354,11 @@ func TestTransitionsAndUploadThroughForms(t *testing.T) {
 		t.Errorf("download: %d bytes, %s", len(got), h.Get("Content-Type"))
 	}
 	// Without the token first, nothing is received.
-	body.Reset()
-	mw = multipart.NewWriter(&body)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
 	mw.WriteField("kind", "sk")
 	mw.Close()
-	resp, _ = officer.c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", s.srv.URL, action), mw.FormDataContentType(), &body)
+	resp, _ := officer.c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", s.srv.URL, action), mw.FormDataContentType(), &body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("upload without token: %d", resp.StatusCode)
