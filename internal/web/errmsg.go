@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 )
 
 // The services word their errors in English, for the API's clients and
@@ -34,7 +36,24 @@ func localized(lang Lang, key string, args []any, english string) string {
 		return english
 	}
 	if f, ok := serviceMessagesID[key]; ok {
-		return fmt.Sprintf(f, args...)
+		return fmt.Sprintf(f, localArgs(lang, args)...)
 	}
 	return english
+}
+
+// localArgs are args with the states and roles they name in lang: "Temuan
+// berstatus Selesai …", not "… berstatus closed …".
+func localArgs(lang Lang, args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch x := a.(type) {
+		case finding.State:
+			out[i] = T(lang, "state."+string(x))
+		case identity.Role:
+			out[i] = T(lang, "role."+string(x))
+		default:
+			out[i] = a
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 )
 
 // serviceMessages reads the English messages the services can raise from
@@ -157,6 +158,10 @@ func TestMessagesInTheUsersLanguage(t *testing.T) {
 	stale := apperr.E(apperr.Conflict, "The object was changed by someone else (you sent version %d, it is now at version %d). Reload it and apply your change again.", 2, 3)
 	if got := errorMessage(ID, stale); !strings.Contains(got, "versi 2") || !strings.Contains(got, "versi 3") {
 		t.Errorf("Indonesian conflict: %q", got)
+	}
+	closed := apperr.E(apperr.Conflict, "A finding that is %s can no longer be edited; reopen it first.", finding.Closed)
+	if got := errorMessage(ID, closed); !strings.HasPrefix(got, "Temuan berstatus Selesai ") {
+		t.Errorf("a state named in Indonesian: %q", got)
 	}
 	if got := fieldMessage(ID, apperr.FieldError{Field: "x", Message: "a message nobody translated"}); got != "a message nobody translated" {
 		t.Errorf("untranslated falls back to English: %q", got)
