@@ -167,12 +167,27 @@ func TestKalselStoryInBrowser(t *testing.T) {
 		run(verb, actions...)
 	}
 
-	// The auditor records the review and the finding, and issues it.
+	// The auditor records the year's SPBE assessment, the review of it,
+	// and the finding, and issues it.
 	signIn("auditor")
+	run("record the assessment", chromedp.Navigate(base+"/penilaian/baru"),
+		chromedp.SendKeys(chromedp.CSS(`#year`), "2024"),
+		chromedp.SendKeys(chromedp.CSS(`#name`), "Evaluasi SPBE 2024"),
+		chromedp.SendKeys(chromedp.CSS(`#milestone_name_0`), "Penilaian eksternal"),
+		chromedp.SetValue(chromedp.CSS(`#milestone_date_0`), "2024-09-16"),
+		shot("assessment-form"),
+		chromedp.Click(chromedp.CSS(`form[action="/penilaian/baru"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	assessmentURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assessmentID := assessmentURL[strings.LastIndex(assessmentURL, "/")+1 : strings.Index(assessmentURL, "?")]
 	run("record a review", chromedp.Navigate(base+"/reviu/baru"),
 		chromedp.SetValue(chromedp.CSS(`#kind`), "spbe_evaluation"),
 		chromedp.SendKeys(chromedp.CSS(`#title`), "Evaluasi SPBE Provinsi Kalimantan Selatan 2024"),
 		chromedp.SetValue(chromedp.CSS(`#conducted_on`), "2024-09-16"),
+		chromedp.SetValue(chromedp.CSS(`#assessment_id`), assessmentID),
 		shot("review-form"),
 		chromedp.Click(chromedp.CSS(`form[action="/reviu/baru"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#review_id`)))
@@ -254,6 +269,22 @@ func TestKalselStoryInBrowser(t *testing.T) {
 			t.Errorf("the timeline lacks %q:\n%s", want, timeline)
 		}
 	}
-	// The same page at a phone's width.
-	run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), shot("finding-360px"))
+	// The reviews and the assessment, where the closed finding no longer
+	// counts as open.
+	run("reviews", chromedp.Navigate(base+"/reviu"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("reviews"))
+	if got := text("the review's assessment", `table.list tbody`); !strings.Contains(got, "Evaluasi SPBE 2024 (2024)") {
+		t.Errorf("the review list does not name the assessment:\n%s", got)
+	}
+	// The auditor scores the indicators the findings named.
+	levels := []step{chromedp.Navigate(base + "/penilaian/" + assessmentID), chromedp.WaitVisible(chromedp.CSS(`#I21`))}
+	for code, lv := range map[string][2]string{"I21": {"3", "3"}, "I38": {"1", "3"}, "I01": {"2", "3"}, "I10": {"2", "2"}} {
+		levels = append(levels, chromedp.SetValue(chromedp.CSS("#level_"+code), lv[0]), chromedp.SetValue(chromedp.CSS("#target_"+code), lv[1]))
+	}
+	levels = append(levels, chromedp.Click(chromedp.CSS(`form[action$="/tingkat"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)), shot("assessment"))
+	run("assessment levels", levels...)
+	run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`main`)), shot("dashboard"))
+	// The same pages at a phone's width.
+	run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), shot("finding-360px"),
+		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("findings-360px"))
 }

@@ -97,12 +97,14 @@ type chartTick struct {
 	Label string
 }
 
-// Chart geometry, in the SVG's user units (it scales to the page's width).
+// Chart geometry. Across, in percent of the chart's width, so that the
+// chart fills a phone or a desk's screen while its text keeps the page's
+// size (a viewBox would scale the text with the width); down, in pixels.
 const (
-	chartLeft  = 4
-	chartWidth = 260 // the bars' full scale (level 5)
-	rowHeight  = 52
-	barHeight  = 14
+	chartLeft  = 1  // %
+	chartWidth = 86 // %: the bars' full scale (level 5), leaving room for the value
+	rowHeight  = 52 // px
+	barHeight  = 14 // px
 )
 
 // dashboard is the home page.
@@ -246,7 +248,7 @@ func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
 		y := 16 + len(iv.Chart.Rows)*rowHeight
 		r := chartRow{Label: label, Y: y, NowW: scale(now), ProjW: scale(proj), NowV: number(lang, now), ProjV: number(lang, proj),
 			NowY: y + 6, ProjY: y + 6 + barHeight + 2}
-		r.NowX, r.ProjX = chartLeft+r.NowW+4, chartLeft+r.ProjW+4
+		r.NowX, r.ProjX = chartLeft+r.NowW+1, chartLeft+r.ProjW+1
 		iv.Chart.Rows = append(iv.Chart.Rows, r)
 		said = append(said, T(lang, "dash.chart.row", label, r.NowV, r.ProjV))
 	}
