@@ -284,7 +284,46 @@ func TestKalselStoryInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)), shot("assessment"))
 	run("assessment levels", levels...)
 	run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`main`)), shot("dashboard"))
+	// Every control of the main pages has a label, and the page a title
+	// and a single h1 (keyboard and screen-reader users find their way).
+	for _, path := range []string{"/", "/temuan", "/reviu", "/reviu/baru", "/temuan/baru", "/penilaian/baru",
+		"/penilaian/" + assessmentID, findingURL[len(base):]} {
+		run("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](unlabeledJS))
+		if err != nil {
+			fail("accessibility of "+path, err)
+		}
+		if len(problems) > 0 {
+			t.Errorf("%s: %s", path, strings.Join(problems, "; "))
+		}
+	}
 	// The same pages at a phone's width.
 	run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), shot("finding-360px"),
 		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("findings-360px"))
 }
+
+// unlabeledJS lists what a page lacks for keyboard and screen-reader
+// users: form controls without a label, images and charts without a text,
+// and a page without exactly one h1 or a title.
+const unlabeledJS = `(() => {
+	const out = [];
+	for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+		if (el.labels.length === 0 && !el.getAttribute("aria-label") && !el.closest("label")) {
+			out.push("unlabelled " + el.tagName.toLowerCase() + " " + (el.name || el.id));
+		}
+	}
+	for (const el of document.querySelectorAll("img:not([alt]), svg:not([aria-hidden=true])")) {
+		if (!el.getAttribute("aria-label") && !el.querySelector("title")) {
+			out.push("a picture without a text");
+		}
+	}
+	for (const el of document.querySelectorAll("button")) {
+		if (!el.textContent.trim() && !el.getAttribute("aria-label")) {
+			out.push("a button without a text");
+		}
+	}
+	const h1 = document.querySelectorAll("h1").length;
+	if (h1 !== 1) out.push(h1 + " h1 headings");
+	if (!document.title.trim()) out.push("no title");
+	return out;
+})()`
