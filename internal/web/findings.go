@@ -43,6 +43,9 @@ type listPage struct {
 	Values     map[string]string
 	Units      []option
 	Severities []string
+	// Scope names the review or assessment the list is narrowed to (the
+	// filters the form has no field for), with a link that drops it.
+	Scope, Unscoped string
 }
 
 // unitOptions are the units to filter by (none if they cannot be read).
@@ -90,6 +93,36 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 	return report.Serve(c.Response(), m, format)
 }
 
+// listScope names the review or assessment f narrows the list to, and
+// the list's URL without it; "" when neither (or when it is not there).
+func (w *Web) listScope(c echo.Context, f finding.Filter) (scope, unscoped string) {
+	ctx, p, lang := contextOf(c), principalOf(c), langOf(c)
+	switch {
+	case f.ReviewID != nil:
+		if r, err := w.findings.GetReview(ctx, p, *f.ReviewID); err == nil {
+			scope = T(lang, "findings.ofreview", r.Title)
+		}
+	case f.AssessmentID != nil && w.assessments != nil:
+		if a, err := w.assessments.Get(ctx, p, *f.AssessmentID); err == nil {
+			scope = T(lang, "findings.ofassessment", a.Name)
+		}
+	}
+	if scope == "" {
+		return "", ""
+	}
+	q := url.Values{}
+	for k, vals := range c.QueryParams() {
+		if k != "review_id" && k != "assessment_id" && k != "c" {
+			q[k] = vals
+		}
+	}
+	unscoped = "/temuan"
+	if len(q) > 0 {
+		unscoped += "?" + q.Encode()
+	}
+	return scope, unscoped
+}
+
 type listRow struct {
 	ID       int64
 	Code     string
@@ -109,6 +142,9 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 		pg.States = append(pg.States, string(s))
 	}
 	f, ferr := listFilter(q)
+	if ferr == nil {
+		pg.Scope, pg.Unscoped = w.listScope(c, f)
+	}
 	pg.Units = w.unitOptions(c)
 	for _, s := range finding.Severities {
 		pg.Severities = append(pg.Severities, string(s))

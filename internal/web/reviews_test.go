@@ -120,6 +120,16 @@ func TestReviewListAndEditForm(t *testing.T) {
 	if !strings.Contains(page, fmt.Sprintf(`<a href="/temuan?review_id=%d">Evaluasi SPBE 2024 (mandiri)</a>`, s.review)) {
 		t.Errorf("the finding's page does not name its review:\n%s", page)
 	}
+	// Its link is the list of that review's findings, which says so.
+	_, page, _ = auditor.get(fmt.Sprintf("/temuan?review_id=%d&state=in_progress", s.review))
+	if !strings.Contains(page, "Temuan dari reviu “Evaluasi SPBE 2024 (mandiri)”") || !strings.Contains(page, `href="/temuan?state=in_progress"`) ||
+		!strings.Contains(page, fmt.Sprintf(`href="/temuan/%d"`, id)) {
+		t.Errorf("the review's findings:\n%s", page)
+	}
+	_, page, _ = auditor.get(fmt.Sprintf("/temuan?assessment_id=%d", asm.ID))
+	if !strings.Contains(page, "Temuan dari reviu penilaian “Evaluasi SPBE 2024”") || !strings.Contains(page, fmt.Sprintf(`href="/temuan/%d"`, id)) {
+		t.Errorf("the assessment's findings:\n%s", page)
+	}
 	if status, _, _ := auditor.get("/reviu/424242/ubah"); status != http.StatusNotFound {
 		t.Errorf("an unknown review: %d", status)
 	}
