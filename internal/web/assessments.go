@@ -62,6 +62,9 @@ type assessmentPage struct {
 	A       framework.Assessment
 	Domains []domainRows
 	Index   framework.IndexReport
+	// Partial says the open findings shown are the first maxOpenFindings
+	// of more.
+	Partial bool
 	// CanEdit is whether this user may set levels and edit the
 	// assessment.
 	CanEdit bool
@@ -121,9 +124,13 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	// The open findings of every indicator, in one list read: the user
 	// sees only those the finding service lets them see.
 	open, err := w.findings.ListFindings(ctx, p, finding.Filter{States: []finding.State{finding.Open, finding.InProgress, finding.Submitted}},
-		nil, maxOpenFindings)
+		nil, maxOpenFindings+1)
 	if err != nil {
 		return err
+	}
+	partial := len(open) > maxOpenFindings
+	if partial {
+		open = open[:maxOpenFindings]
 	}
 	byIndicator := map[string][]finding.ListItem{}
 	for _, f := range open {
@@ -135,7 +142,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	for _, s := range a.Scores {
 		scores[s.IndicatorCode] = s
 	}
-	pg := &assessmentPage{A: a, Index: idx, Levels: []int{1, 2, 3, 4, 5},
+	pg := &assessmentPage{A: a, Index: idx, Levels: []int{1, 2, 3, 4, 5}, Partial: partial,
 		CanEdit: identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}) == nil}
 	for _, d := range fw.Domains {
 		dr := domainRows{Name: d.Name}
