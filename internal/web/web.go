@@ -84,7 +84,8 @@ func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
-		summaries: newMemo[report.Summary](dashboardFreshness), indexes: newMemo[framework.IndexReport](dashboardFreshness)}
+		summaries: newMemo[report.Summary](dashboardFreshness, dashboardStaleness),
+		indexes: newMemo[framework.IndexReport](dashboardFreshness, dashboardStaleness)}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
