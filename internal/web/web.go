@@ -85,7 +85,7 @@ func New(opts Options) (*Web, error) {
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
 		summaries: newMemo[report.Summary](dashboardFreshness, dashboardStaleness),
-		indexes: newMemo[framework.IndexReport](dashboardFreshness, dashboardStaleness)}
+		indexes:   newMemo[framework.IndexReport](dashboardFreshness, dashboardStaleness)}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
