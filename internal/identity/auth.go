@@ -160,10 +160,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, Us
 	// reflection.
 	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
 		return conn.QueryRow(ctx, `SELECT t.id, t.last_used_at,
-				u.id, u.email, u.name, u.nip, u.role, u.unit_id, u.active, u.version, u.created_at, u.updated_at
+				u.id, u.email, u.name, u.nip, u.role, u.unit_id, u.active, u.lang, u.version, u.created_at, u.updated_at
 			FROM auth_tokens t JOIN users u ON u.id = t.user_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active`, sum[:], now).
-			Scan(&tokenID, &lastUsed, &u.ID, &u.Email, &u.Name, &u.NIP, &u.Role, &u.UnitID, &u.Active, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+			Scan(&tokenID, &lastUsed, &u.ID, &u.Email, &u.Name, &u.NIP, &u.Role, &u.UnitID, &u.Active, &u.Lang, &u.Version, &u.CreatedAt, &u.UpdatedAt)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, User{}, apperr.E(apperr.Unauthenticated, "The token is not valid, has expired or was revoked. Sign in again.")

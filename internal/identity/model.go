@@ -41,13 +41,16 @@ type Unit struct {
 
 // User is a person who signs in.
 type User struct {
-	ID           int64
-	Email        string
-	Name         string
-	NIP          *string
-	Role         Role
-	UnitID       int64
-	Active       bool
+	ID     int64
+	Email  string
+	Name   string
+	NIP    *string
+	Role   Role
+	UnitID int64
+	Active bool
+	// Lang is the language the user chose for the web interface: "id"
+	// (the default) or "en".
+	Lang         string
 	PasswordHash string `gorm:"column:password_hash"`
 	Version      int
 	CreatedAt    time.Time

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -43,7 +44,7 @@ type UserFilter struct {
 	Active *bool
 }
 
-const userColumns = "id, email, name, nip, role, unit_id, active, version, created_at, updated_at"
+const userColumns = "id, email, name, nip, role, unit_id, active, lang, version, created_at, updated_at"
 
 func validateUser(v *apperr.Validation, email, name string, nip *string, role Role) {
 	checkEmail(v, "email", email)
@@ -259,4 +260,19 @@ func translateUser(err error, email string) error {
 		return e
 	}
 	return err
+}
+
+// Languages are the languages of the web interface a user may choose.
+var Languages = []string{"id", "en"}
+
+// SetLanguage records the language p chose for the web interface. It is
+// the user's own preference: it needs no version and is not audited.
+// Errors: Invalid for a language not offered.
+func (s *Service) SetLanguage(ctx context.Context, p Principal, lang string) error {
+	if !slices.Contains(Languages, lang) {
+		var v apperr.Validation
+		v.Add("lang", "must be one of id, en")
+		return v.Err()
+	}
+	return s.db.WithContext(ctx).Exec(`UPDATE users SET lang = ? WHERE id = ?`, lang, p.UserID).Error
 }

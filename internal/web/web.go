@@ -152,6 +152,7 @@ func (w *Web) Register(e *echo.Echo) {
 	// page instead of a 404.
 	g := signedIn{e: e, session: w.session}
 	g.POST("/keluar", w.page(w.signout))
+	g.POST("/bahasa", w.page(w.chooseLang))
 	g.GET("/", w.page(w.dashboard))
 	g.GET("/temuan", w.page(w.findingList))
 	g.GET("/laporan/matriks", w.page(w.matrixDownload))
@@ -259,6 +260,11 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 		msg = T(v.Lang, "error.csrf")
 	} else if detail := errorMessage(v.Lang, err); detail != "" && status < 500 {
 		msg += " " + detail
+		// A form that has no place for a field's message (a hidden field
+		// tampered with) shows it here.
+		for _, fe := range errFields(err) {
+			msg += " " + fe.Field + ": " + fieldMessage(v.Lang, fe) + "."
+		}
 	}
 	v.Title = T(v.Lang, "error.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
@@ -280,23 +286,45 @@ func (w *Web) render(c echo.Context, status int, name string, v *view) error {
 
 const langCookie = "tl_lang"
 
+// langOf is the language of the page: the browser's choice (a cookie),
+// else the signed-in user's, else Bahasa Indonesia.
 func langOf(c echo.Context) Lang {
-	if ck, err := c.Cookie(langCookie); err == nil && ck.Value == string(EN) {
+	if ck, err := c.Cookie(langCookie); err == nil && (ck.Value == string(EN) || ck.Value == string(ID)) {
+		return Lang(ck.Value)
+	}
+	if u, ok := c.Get("user").(identity.User); ok && u.Lang == string(EN) {
 		return EN
 	}
 	return ID
 }
 
-// switchLang sets the language cookie and goes back where the user was.
-// It changes nothing but the user's own preference, so a GET is fine.
+// setLangCookie makes lang this browser's language.
+func setLangCookie(c echo.Context, lang Lang) {
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c)})
+}
+
+// switchLang sets the language of a browser before sign-in (the sign-in
+// page's link) and goes back where the user was. It changes nothing but
+// the browser's cookie, so a GET is fine.
 func (w *Web) switchLang(c echo.Context, v *view) error {
 	lang := ID
 	if c.QueryParam("ke") == string(EN) {
 		lang = EN
 	}
-	c.SetCookie(&http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c)})
+	setLangCookie(c, lang)
 	return c.Redirect(http.StatusSeeOther, safeReturn(c.QueryParam("kembali"), "/temuan"))
+}
+
+// chooseLang records a signed-in user's language, for this browser and
+// every one they sign in from later, and goes back where they were.
+func (w *Web) chooseLang(c echo.Context, v *view) error {
+	lang := Lang(c.FormValue("ke"))
+	if err := w.identity.SetLanguage(contextOf(c), principalOf(c), string(lang)); err != nil {
+		return err
+	}
+	setLangCookie(c, lang)
+	return c.Redirect(http.StatusSeeOther, safeReturn(c.FormValue("kembali"), "/"))
 }
 
 // safeReturn is target if it is a path on this site, else fallback: no
