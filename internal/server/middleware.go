@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,9 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 type ctxKey int
@@ -118,4 +121,21 @@ func recoverPanic(log *slog.Logger) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// compress gzips what is worth it: pages, JSON and CSV of a kilobyte or
+// more, for the provincial connections that are slow. Not the documents
+// (evidence is served byte-exact, with Range and a Content-Length; a PDF
+// or DOCX is compressed already), not XLSX (a zip), and not /metrics
+// (Prometheus's handler compresses its own).
+func compress() echo.MiddlewareFunc {
+	return middleware.GzipWithConfig(middleware.GzipConfig{
+		Level:     gzip.BestSpeed,
+		MinLength: 1024,
+		Skipper: func(c echo.Context) bool {
+			path, format := c.Request().URL.Path, c.QueryParam("format")
+			return strings.HasPrefix(path, "/bukti/") || strings.HasSuffix(path, "/content") || path == "/metrics" ||
+				format == "xlsx" || path == "/laporan/matriks" && format == "" // the page's default is XLSX
+		},
+	})
 }

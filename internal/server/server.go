@@ -56,6 +56,7 @@ func New(opts Options) *Server {
 	// The request id comes first so that everything after it can log it;
 	// recovery is innermost so that a panic still gets its log line.
 	e.Use(requestID(), observe(opts.Logger, newHTTPMetrics(opts.Registry)), recoverPanic(opts.Logger))
+	e.Use(compress())
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

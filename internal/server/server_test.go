@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -97,5 +99,52 @@ func TestMethodNotAllowedIsProblem(t *testing.T) {
 	s.Echo().ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/healthz", nil))
 	if rec.Code != 405 || rec.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("DELETE /healthz = %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// TestCompression: a page of a kilobyte or more goes gzipped to a client
+// that takes it, and decodes to the same bytes; a short answer, a client
+// that does not take gzip, a document and an XLSX go as they are.
+func TestCompression(t *testing.T) {
+	var logs strings.Builder
+	s := newServer(t, nil, &logs)
+	page := strings.Repeat("<tr><td>TL-2024-0001</td><td>Belum ada SK</td></tr>\n", 100)
+	for _, path := range []string{"/temuan", "/bukti/1", "/api/v1/artifacts/1/content", "/laporan/matriks"} {
+		s.Echo().GET(path, func(c echo.Context) error { return c.HTML(http.StatusOK, page) })
+	}
+	s.Echo().GET("/pendek", func(c echo.Context) error { return c.HTML(http.StatusOK, "<p>ok</p>") })
+	get := func(path string, gz bool) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		s.Echo().ServeHTTP(rec, req)
+		return rec
+	}
+	rec := get("/temuan", true)
+	if rec.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") ||
+		rec.Body.Len() > len(page)/4 {
+		t.Fatalf("a page: encoding %q, vary %q, %d bytes of %d", rec.Header().Get("Content-Encoding"), rec.Header().Get("Vary"), rec.Body.Len(), len(page))
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); string(got) != page {
+		t.Errorf("the page does not decode to itself")
+	}
+	for _, c := range []struct {
+		path string
+		gz   bool
+	}{{"/temuan", false}, {"/pendek", true}, {"/bukti/1", true}, {"/api/v1/artifacts/1/content", true}, {"/laporan/matriks?format=xlsx", true}} {
+		rec := get(c.path, c.gz)
+		want := page
+		if c.path == "/pendek" {
+			want = "<p>ok</p>"
+		}
+		if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != want {
+			t.Errorf("%s (gzip accepted: %v): encoding %q", c.path, c.gz, rec.Header().Get("Content-Encoding"))
+		}
 	}
 }
