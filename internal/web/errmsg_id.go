@@ -42,6 +42,7 @@ var serviceMessagesID = map[string]string{
 	"The email or password is not correct.":                                                                       "Surel atau kata sandi salah.",
 	"The file is not valid JSON: %v":                                                                              "Berkas ini bukan JSON yang valid: %v",
 	"The finding is closed: its evidence can no longer change.":                                                   "Temuan sudah ditutup; bukti dukungnya tidak dapat diubah lagi.",
+	"The form has an action that is not one.":                                                                     "Formulir memuat tindak lanjut yang tidak valid.",
 	"The form has no valid version; reload the page.":                                                             "Formulir tidak memuat versi yang valid; muat ulang halaman.",
 	"The form's security token is missing or wrong.":                                                              "Token keamanan formulir tidak ada atau tidak sesuai.",
 	"The multipart body cannot be read (%v).":                                                                     "Isi permintaan multipart tidak dapat dibaca (%v).",

@@ -346,8 +346,16 @@ func (w *Web) findingTransition(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.findings.Transition(contextOf(c), principalOf(c), id, finding.TransitionInput{
-		Verb: finding.Verb(c.FormValue("verb")), Reason: c.FormValue("reason"), Version: version})
+	in := finding.TransitionInput{Verb: finding.Verb(c.FormValue("verb")), Reason: c.FormValue("reason"), Version: version}
+	// A rejection may send some done actions back to the officer.
+	for _, s := range c.Request().Form["reopen_action_ids"] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return apperr.E(apperr.Malformed, "The form has an action that is not one.")
+		}
+		in.ReopenActionIDs = append(in.ReopenActionIDs, n)
+	}
+	_, err = w.findings.Transition(contextOf(c), principalOf(c), id, in)
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/temuan/%d?ok=transition", id))
 	}

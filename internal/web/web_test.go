@@ -396,10 +396,28 @@ func TestTransitionsAndUploadThroughForms(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "field-error") {
 		t.Errorf("reject without reason: %d", status)
 	}
+	// The reject form offers the done action back to its assignee; a
+	// tampered or foreign action is refused and changes nothing.
+	if !strings.Contains(page, fmt.Sprintf(`name="reopen_action_ids" value="%d"`, action)) {
+		t.Errorf("the reject form does not offer the done action")
+	}
+	if status, _, _ := auditor.post(fmt.Sprintf("/temuan/%d/transisi", id), url.Values{"csrf": {token(t, page)}, "verb": {"reject"},
+		"version": {version}, "reason": {"x"}, "reopen_action_ids": {"abc"}}); status != http.StatusBadRequest {
+		t.Errorf("a tampered action: %d", status)
+	}
+	status, page2, _ := auditor.post(fmt.Sprintf("/temuan/%d/transisi", id), url.Values{"csrf": {token(t, page)}, "verb": {"reject"},
+		"version": {version}, "reason": {"x"}, "reopen_action_ids": {"999999"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page2, "bukan bagian dari temuan ini") {
+		t.Errorf("a foreign action: %d", status)
+	}
 	status, _, _ = auditor.post(fmt.Sprintf("/temuan/%d/transisi", id), url.Values{"csrf": {token(t, page)}, "verb": {"reject"},
-		"version": {version}, "reason": {"Lampirkan SK yang sudah ditandatangani"}})
+		"version": {version}, "reason": {"Lampirkan SK yang sudah ditandatangani"}, "reopen_action_ids": {fmt.Sprint(action)}})
 	if status != http.StatusSeeOther {
 		t.Errorf("reject: %d", status)
+	}
+	if _, officerPage, _ := officer.get(fmt.Sprintf("/temuan/%d", id)); !strings.Contains(officerPage, "Belum selesai") ||
+		!strings.Contains(officerPage, fmt.Sprintf(`/tindak-lanjut/%d/selesai`, action)) {
+		t.Errorf("the reopened action is not the officer's to do again")
 	}
 	_, page, _ = auditor.get(fmt.Sprintf("/temuan/%d", id))
 	if !strings.Contains(page, "Lampirkan SK yang sudah ditandatangani") || !strings.Contains(page, "Bukti dukung diunggah · Pak officer") {
