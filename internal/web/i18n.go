@@ -1,6 +1,10 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Lang is a language of the interface: Bahasa Indonesia first, English
 // available per user (a cookie set from the language switch).
@@ -625,4 +629,24 @@ func T(lang Lang, key string, args ...any) string {
 func Has(key string) bool {
 	_, ok := messages[ID][key]
 	return ok
+}
+
+// FormatSize writes a document's size for people: bytes below a kilobyte,
+// else kilobytes or megabytes (of 1,024) with one decimal, dropped when
+// it is zero, and a decimal comma in Indonesian: "20,0 KB" is "20 KB",
+// "1,5 MB".
+func FormatSize(lang Lang, n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	x, unit := float64(n)/1024, "KB"
+	if n >= 1024*1024 {
+		x, unit = float64(n)/(1024*1024), "MB"
+	}
+	s := strconv.FormatFloat(x, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	if lang == ID {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + unit
 }

@@ -96,3 +96,16 @@ func strs[S ~[]E, E ~string](s S) []string {
 	}
 	return out
 }
+
+func TestFormatSize(t *testing.T) {
+	for _, c := range []struct {
+		lang Lang
+		n    int64
+		want string
+	}{{ID, 0, "0 B"}, {ID, 1023, "1023 B"}, {ID, 1024, "1 KB"}, {ID, 20465, "20 KB"}, {ID, 1536, "1,5 KB"}, {EN, 1536, "1.5 KB"},
+		{ID, 25 << 20, "25 MB"}, {ID, 3*1024*1024 + 300*1024, "3,3 MB"}} {
+		if got := FormatSize(c.lang, c.n); got != c.want {
+			t.Errorf("FormatSize(%s, %d) = %q; want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}

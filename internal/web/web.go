@@ -124,7 +124,7 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	"list": func(s ...string) []string { return s },
 	"in":   func(list []string, s string) bool { return slices.Contains(list, s) },
-	"size": evidence.FormatSize,
+	"size": FormatSize,
 	// paging is the data of the "pager" template: a list's page links.
 	"paging": func(lang Lang, p pager) any {
 		return struct {
