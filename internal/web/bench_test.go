@@ -3,6 +3,7 @@ package web_test
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,9 +37,11 @@ import (
 // 60 units) with an assessment and its scores, as an auditor (everything)
 // and as the manager of the unit with most findings, from 8 concurrent
 // clients. It reports requests per second, the handler's latency
-// percentiles (server side: session, queries and template) and, for the
-// list, its page weight in KiB. Targets (issue 7): p95 under 50 ms, the
-// list under 100 KiB.
+// percentiles (server side: session, queries, template and gzip) and
+// each page's weight in KiB, as rendered and as sent. Pages: the
+// dashboard, the finding list and a finding's page (the biggest unit's
+// in-progress finding with the longest history). Targets (issue 7): p95
+// under 50 ms, the list under 100 KiB.
 //
 //	go test -p 1 -run '^$' -bench Pages -benchtime 3s ./internal/web/
 func BenchmarkPages(b *testing.B) {
@@ -114,13 +117,22 @@ func BenchmarkPages(b *testing.B) {
 		}
 	}
 	db.Exec(`ANALYZE`)
+	// A finding's page: the unit's in-progress finding with the longest
+	// history, with its actions and their evidence.
+	var fid int64
+	db.Raw(`SELECT id FROM findings WHERE unit_id = ? AND state IN ('in_progress', 'submitted')
+		ORDER BY event_count DESC, id LIMIT 1`, big).Scan(&fid)
+	if fid == 0 {
+		b.Fatal("no in-progress finding in the biggest unit")
+	}
+	detail := fmt.Sprintf("/temuan/%d", fid)
 
 	cookies := map[string]string{}
 	for who := range people {
 		cookies[who] = benchSignIn(b, handler, who+".bench")
 	}
 	for _, who := range []string{"auditor", "manager"} {
-		for _, pg := range []struct{ name, path string }{{"dashboard", "/"}, {"findings", "/temuan"}} {
+		for _, pg := range []struct{ name, path string }{{"dashboard", "/"}, {"findings", "/temuan"}, {"finding", detail}} {
 			b.Run(pg.name+"/"+who, func(b *testing.B) {
 				serve := func() (*httptest.ResponseRecorder, time.Duration) {
 					req := httptest.NewRequest(http.MethodGet, pg.path, nil)
