@@ -232,11 +232,13 @@ type detailPage struct {
 	// Assignees are whom this user may assign an action to (empty: they
 	// may not assign).
 	Assignees []option
-	Kinds     []string
-	Events    []eventRow
-	Limit     int64
-	CanEdit   bool
-	Names     map[int64]string
+	// Kinds are the kinds of document with their words, read once for the
+	// page's many forms.
+	Kinds   []option
+	Events  []eventRow
+	Limit   int64
+	CanEdit bool
+	Names   map[int64]string
 	// Review is the review that produced the finding.
 	Review finding.Review
 	// MoreEvents says the history holds more than the page shows.
@@ -245,6 +247,15 @@ type detailPage struct {
 	// they may take documents off each action.
 	CanComment bool
 	CanRemove  map[int64]bool
+}
+
+// kindOptions are the kinds of document in lang.
+func kindOptions(lang Lang) []option {
+	out := make([]option, len(finding.ArtifactKinds))
+	for i, k := range finding.ArtifactKinds {
+		out[i] = option{k, T(lang, "kind."+k)}
+	}
+	return out
 }
 
 // maxEvents bounds the history a finding's page shows; the API pages the
@@ -280,7 +291,7 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 		events = events[:maxEvents]
 	}
 	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
-		MoreEvents: more, CanRemove: map[int64]bool{}, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: finding.ArtifactKinds, Limit: w.uploadLimit,
+		MoreEvents: more, CanRemove: map[int64]bool{}, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: kindOptions(v.Lang), Limit: w.uploadLimit,
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
