@@ -126,7 +126,7 @@ func (a *API) artifactDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.findings.RemoveArtifact(c.Request().Context(), principal(c), id); err != nil {
+	if _, err := a.findings.RemoveArtifact(c.Request().Context(), principal(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

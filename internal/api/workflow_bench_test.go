@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -206,7 +205,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 		reportCPU(b, pg1-pg0, self1-self0, len(all))
 	}
 	b.ReportMetric(rate, "req/s")
-	reportPercentiles(b, all)
+	findingtest.ReportLatency(b, all)
 	return rate
 }
 
@@ -287,20 +286,6 @@ func reportCPU(b *testing.B, cluster, client time.Duration, ops int) {
 	}
 	b.ReportMetric(float64(cluster.Microseconds())/1000/float64(ops), "pg-cpu-ms/op")
 	b.ReportMetric(float64(client.Microseconds())/1000/float64(ops), "app-cpu-ms/op")
-}
-
-// reportPercentiles reports the 50th, 95th and 99th percentiles of lat.
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	at := func(q float64) float64 {
-		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.95), "p95-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
 }
 
 func mustCode(rec *httptest.ResponseRecorder, want int, what string) {
@@ -429,7 +414,7 @@ func BenchmarkTransitionPgbench(b *testing.B) {
 			reportCPU(b, pg1-pg0, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime(), len(lat))
 		}
 		// pgbench's latencies are its client's: five round trips each.
-		reportPercentiles(b, lat)
+		findingtest.ReportLatency(b, lat)
 	})
 }
 

@@ -37,6 +37,8 @@ type ApplicationPatch struct {
 
 // ApplicationFilter narrows an application list; nil fields do not filter.
 type ApplicationFilter struct {
+	// IDs, when not nil, keeps only these applications.
+	IDs    []int64
 	UnitID *int64
 	Kind   *string
 	Status *string
@@ -61,6 +63,9 @@ func (s *Service) ListApplications(ctx context.Context, p identity.Principal, f 
 		return nil, err
 	}
 	q := s.db.WithContext(ctx).Table("applications").Select(applicationColumns).Where("id > ?", pg.AfterID)
+	if f.IDs != nil {
+		q = q.Where("id = ANY(?)", postgres.Array[int64](f.IDs))
+	}
 	if f.UnitID != nil {
 		q = q.Where("unit_id = ?", *f.UnitID)
 	}

@@ -76,7 +76,8 @@ func (s *Service) FindingOfAction(ctx context.Context, p identity.Principal, act
 }
 
 // evidenceTarget loads and locks the finding of action id and checks that
-// p may change its evidence (act) in the finding's state.
+// p may change its evidence (act) in the finding's state. With a Conflict
+// (the state does not allow it) it still returns what it loaded.
 func (s *Service) evidenceTarget(tx *gorm.DB, p identity.Principal, actionID int64, act identity.Action) (Finding, Action, error) {
 	f, a, err := s.action(tx, p, actionID)
 	if err != nil {
@@ -92,9 +93,9 @@ func (s *Service) evidenceTarget(tx *gorm.DB, p identity.Principal, actionID int
 	case Open, InProgress:
 		return f, a, nil
 	case Closed:
-		return Finding{}, Action{}, apperr.E(apperr.Conflict, "The finding is closed: its evidence can no longer change.")
+		return f, a, apperr.E(apperr.Conflict, "The finding is closed: its evidence can no longer change.")
 	}
-	return Finding{}, Action{}, apperr.E(apperr.Conflict,
+	return f, a, apperr.E(apperr.Conflict,
 		"Evidence changes while the finding is open or in progress; it is %s.", f.State)
 }
 
@@ -148,9 +149,12 @@ func artifactEventData(a Artifact) map[string]any {
 
 // RemoveArtifact withdraws a document from an action that is still to do
 // on an open or in-progress finding. The row and the bytes stay, for the
-// history that names them. Errors: NotFound, Forbidden, Conflict.
-func (s *Service) RemoveArtifact(ctx context.Context, p identity.Principal, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// history that names them. It returns the document's action, also with a
+// Conflict (so that a page can show the refusal on that action's card).
+// Errors: NotFound, Forbidden, Conflict.
+func (s *Service) RemoveArtifact(ctx context.Context, p identity.Principal, id int64) (Action, error) {
+	var out Action
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := s.artifact(tx, p, id)
 		if err != nil {
 			return err
@@ -159,6 +163,7 @@ func (s *Service) RemoveArtifact(ctx context.Context, p identity.Principal, id i
 			return apperr.E(apperr.NotFound, "There is no artifact %d.", id)
 		}
 		f, a, err := s.evidenceTarget(tx, p, cur.ActionID, identity.ArtifactRemove)
+		out = a
 		if err != nil {
 			return err
 		}
@@ -173,6 +178,7 @@ func (s *Service) RemoveArtifact(ctx context.Context, p identity.Principal, id i
 			CreatedAt: now, Data: eventData(artifactEventData(cur))}, "")
 		return err
 	})
+	return out, err
 }
 
 // GetArtifact returns a document's metadata, removed ones included (the

@@ -271,7 +271,7 @@ var Languages = []string{"id", "en"}
 func (s *Service) SetLanguage(ctx context.Context, p Principal, lang string) error {
 	if !slices.Contains(Languages, lang) {
 		var v apperr.Validation
-		v.Add("lang", "must be one of id, en")
+		v.Add("lang", "must be one of %s", strings.Join(Languages, ", "))
 		return v.Err()
 	}
 	return s.db.WithContext(ctx).Exec(`UPDATE users SET lang = ? WHERE id = ?`, lang, p.UserID).Error

@@ -21,50 +21,57 @@ import (
 // province has some dozens of units.
 const adminListLimit = 1000
 
-// adminPageSize is the rows per page of an administration list; the lists
-// are kept by id and paged with ?setelah=ID.
-const adminPageSize = 100
-
-// pager links the pages of an administration list.
-type pager struct{ Next, First string }
-
-// listAfter reads an administration list's position (?setelah=ID); a
-// malformed one is the 400 page.
-func listAfter(c echo.Context) (int64, error) {
-	s := c.QueryParam("setelah")
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 1 {
-		return 0, apperr.E(apperr.Malformed, "The page link is not valid.")
-	}
-	return n, nil
+// keyset pages a list kept by id, as the services keep their lists: the
+// URL's param holds the id a page continues from, and a page has size
+// rows.
+type keyset struct {
+	param string
+	size  int
 }
 
-// cutPage cuts rows, read with a limit of adminPageSize+1 after the id
+var (
+	// adminPages page the administration lists, oldest first.
+	adminPages = keyset{"setelah", 100}
+	// reviewPages page the reviews, newest first.
+	reviewPages = keyset{"sebelum", 50}
+)
+
+// after reads the list's position from the URL: 0 for the first page;
+// a malformed one is the 400 page.
+func (k keyset) after(c echo.Context) (int64, error) {
+	id, err := queryID(c, k.param)
+	if id == nil {
+		return 0, err
+	}
+	return *id, nil
+}
+
+// pager links the pages of a list.
+type pager struct{ Next, First string }
+
+// cutPage cuts rows, read with a limit of k.size+1 from the position
 // after, to one page, and links the next page and the first, keeping the
 // URL's filters.
-func cutPage[T any](c echo.Context, rows []T, after int64, id func(T) int64) ([]T, pager) {
+func cutPage[T any](c echo.Context, k keyset, rows []T, after int64, id func(T) int64) ([]T, pager) {
 	var pg pager
 	q := c.QueryParams()
 	link := func(pos int64) string {
 		u := url.Values{}
-		for k, vals := range q {
-			if k != "setelah" && k != "ok" {
-				u[k] = vals
+		for name, vals := range q {
+			if name != k.param && name != "ok" {
+				u[name] = vals
 			}
 		}
 		if pos > 0 {
-			u.Set("setelah", strconv.FormatInt(pos, 10))
+			u.Set(k.param, strconv.FormatInt(pos, 10))
 		}
 		if len(u) == 0 {
 			return c.Request().URL.Path
 		}
 		return c.Request().URL.Path + "?" + u.Encode()
 	}
-	if len(rows) > adminPageSize {
-		rows = rows[:adminPageSize]
+	if len(rows) > k.size {
+		rows = rows[:k.size]
 		pg.Next = link(id(rows[len(rows)-1]))
 	}
 	if after > 0 {
@@ -243,15 +250,15 @@ func (w *Web) showUnits(c echo.Context, v *view, status int, form unitForm) erro
 	}
 	pg := &unitsPage{Names: unitCodes(units), Form: form, Edit: form.ID != 0}
 	if !pg.Edit {
-		after, err := listAfter(c)
+		after, err := adminPages.after(c)
 		if err != nil {
 			return err
 		}
-		rows, err := w.identity.ListUnits(ctx, p, identity.Page{AfterID: after, Limit: adminPageSize + 1})
+		rows, err := w.identity.ListUnits(ctx, p, identity.Page{AfterID: after, Limit: adminPages.size + 1})
 		if err != nil {
 			return err
 		}
-		pg.Items, pg.Pager = cutPage(c, rows, after, func(u identity.Unit) int64 { return u.ID })
+		pg.Items, pg.Pager = cutPage(c, adminPages, rows, after, func(u identity.Unit) int64 { return u.ID })
 	}
 	return w.adminPage(c, v, status, adminSection{"admin_units", "admin.units", "/admin/unit", "admin.unit.edit"}, form.Code, pg.Edit, pg)
 }
@@ -398,15 +405,15 @@ func (w *Web) showUsers(c echo.Context, v *view, status int, form userForm) erro
 		default:
 			return apperr.E(apperr.Malformed, "The page link is not valid.")
 		}
-		after, err := listAfter(c)
+		after, err := adminPages.after(c)
 		if err != nil {
 			return err
 		}
-		rows, err := w.identity.ListUsers(ctx, p, f, identity.Page{AfterID: after, Limit: adminPageSize + 1})
+		rows, err := w.identity.ListUsers(ctx, p, f, identity.Page{AfterID: after, Limit: adminPages.size + 1})
 		if err != nil {
 			return err
 		}
-		pg.Items, pg.Pager = cutPage(c, rows, after, func(u identity.User) int64 { return u.ID })
+		pg.Items, pg.Pager = cutPage(c, adminPages, rows, after, func(u identity.User) int64 { return u.ID })
 	}
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err
@@ -530,15 +537,15 @@ func (w *Web) showApps(c echo.Context, v *view, status int, form appForm) error 
 			}
 			f.Status = &pg.Status
 		}
-		after, err := listAfter(c)
+		after, err := adminPages.after(c)
 		if err != nil {
 			return err
 		}
-		rows, err := w.findings.ListApplications(ctx, p, f, finding.Page{AfterID: after, Limit: adminPageSize + 1})
+		rows, err := w.findings.ListApplications(ctx, p, f, finding.Page{AfterID: after, Limit: adminPages.size + 1})
 		if err != nil {
 			return err
 		}
-		pg.Items, pg.Pager = cutPage(c, rows, after, func(a finding.Application) int64 { return a.ID })
+		pg.Items, pg.Pager = cutPage(c, adminPages, rows, after, func(a finding.Application) int64 { return a.ID })
 	}
 	if pg.Units, err = w.identity.ListUnits(ctx, p, identity.Page{Limit: adminListLimit}); err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,7 +186,7 @@ func BenchmarkPages(b *testing.B) {
 				rate := float64(len(all)) / time.Since(t0).Seconds()
 				b.StopTimer()
 				b.ReportMetric(rate, "req/s")
-				reportPercentiles(b, all)
+				findingtest.ReportLatency(b, all)
 				b.ReportMetric(float64(len(body))/1024, "page-KiB")
 				b.ReportMetric(float64(wire)/1024, "wire-KiB")
 			})
@@ -222,19 +221,4 @@ func benchSignIn(b *testing.B, h http.Handler, local string) string {
 	}
 	b.Fatalf("sign in as %s: %d %.300s", local, rec.Code, rec.Body)
 	return ""
-}
-
-// reportPercentiles reports the 50th, 95th and 99th percentile of lat in
-// milliseconds.
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	at := func(q float64) float64 {
-		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.95), "p95-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
 }

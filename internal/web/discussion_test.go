@@ -52,7 +52,8 @@ func TestCommentsAndEvidenceRemoval(t *testing.T) {
 	}
 	officerB := s.browser()
 	officerB.signIn("officerB")
-	if status, _, _ := officerB.post(path+"/komentar", url.Values{"csrf": {tok}, "body": {"Bukan unit saya"}}); status != http.StatusForbidden && status != http.StatusNotFound {
+	_, own, _ := officerB.get("/temuan")
+	if status, _, _ := officerB.post(path+"/komentar", url.Values{"csrf": {token(t, own)}, "body": {"Bukan unit saya"}}); status != http.StatusNotFound || events() != before+1 {
 		t.Errorf("another unit's officer comments: %d", status)
 	}
 

@@ -116,7 +116,6 @@ var serviceMessagesID = map[string]string{
 	"must be one line of text without control characters":                              "harus satu baris teks tanpa karakter kontrol",
 	"must be one of %s":                                                                "harus salah satu dari %s",
 	"must be one of admin, auditor, manager, officer, viewer":                          "harus salah satu dari admin, auditor, manager, officer, viewer",
-	"must be one of id, en":                                                            "harus salah satu dari id, en",
 	"must be one of draft, open, in_progress, submitted, closed, not_actionable":       "harus salah satu dari draft, open, in_progress, submitted, closed, not_actionable",
 	"must be one of low, medium, high, critical":                                       "harus salah satu dari low, medium, high, critical",
 	"must be one of pending, sending, sent, failed, kept, skipped":                     "harus salah satu dari pending, sending, sent, failed, kept, skipped",

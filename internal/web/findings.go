@@ -35,8 +35,8 @@ type listPage struct {
 	Query   string
 	Overdue bool
 	Items   []listRow
-	Next    string // URL of the next page, "" on the last
-	First   string // URL of the first page, "" on it
+	// Pager links the next page (by a signed cursor) and the first.
+	Pager pager
 	// XLSX and CSV download the follow-up matrix of these filters.
 	XLSX, CSV string
 	// Values are the filters as given; Units and Severities their choices.
@@ -138,7 +138,7 @@ type listRow struct {
 func (w *Web) findingList(c echo.Context, v *view) error {
 	q := c.QueryParams()
 	pg := listPage{State: q.Get("state"), Query: strings.TrimSpace(q.Get("q")), Overdue: q.Get("overdue") == "1"}
-	for _, s := range []finding.State{finding.Draft, finding.Open, finding.InProgress, finding.Submitted, finding.Closed, finding.NotActionable} {
+	for _, s := range finding.States {
 		pg.States = append(pg.States, string(s))
 	}
 	f, ferr := listFilter(q)
@@ -149,14 +149,14 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	for _, s := range finding.Severities {
 		pg.Severities = append(pg.Severities, string(s))
 	}
+	// The form shows the filters; the downloads carry them all (a state
+	// repeated too).
 	pg.Values = map[string]string{}
-	for _, k := range finding.FilterParams {
-		pg.Values[k] = q.Get(k)
-	}
 	dl := url.Values{}
 	for _, k := range finding.FilterParams {
-		if q.Get(k) != "" {
-			dl.Set(k, q.Get(k))
+		pg.Values[k] = q.Get(k)
+		if vals := q[k]; len(vals) > 0 {
+			dl[k] = vals
 		}
 	}
 	dl.Set("format", "xlsx")
@@ -175,11 +175,8 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 		items, err = w.findings.ListFindings(contextOf(c), principalOf(c), f, after, pageSize+1)
 	}
 	if apperr.KindOf(err) == apperr.Invalid {
-		v.Error = T(v.Lang, "error.422")
-		for _, fe := range err.(*apperr.Error).Fields {
-			v.FieldError[fe.Field] = fieldMessage(v.Lang, fe)
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "findings", v)
+		status, _ := formError(v, err)
+		return w.render(c, status, "findings", v)
 	}
 	if err != nil {
 		return err
@@ -198,10 +195,10 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 			next[k] = vals
 		}
 		next.Set("c", w.encodeCursor(items[len(items)-1].Cursor()))
-		pg.Next = "/temuan?" + next.Encode()
+		pg.Pager.Next = "/temuan?" + next.Encode()
 	}
 	if after != nil {
-		pg.First = "/temuan?" + base.Encode()
+		pg.Pager.First = "/temuan?" + base.Encode()
 	}
 	for _, it := range items {
 		row := listRow{ID: it.ID, Code: it.Code, Title: it.Title, State: it.State, Overdue: it.Overdue(today), Due: "—"}
@@ -490,17 +487,11 @@ func (w *Web) evidenceRemove(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	ctx, p := contextOf(c), principalOf(c)
-	art, err := w.findings.GetArtifact(ctx, p, id)
-	if err != nil {
+	a, err := w.findings.RemoveArtifact(contextOf(c), principalOf(c), id)
+	if a.ID == 0 { // not even the action is known: the error page
 		return err
 	}
-	findingID, err := w.findings.FindingOfAction(ctx, p, art.ActionID)
-	if err != nil {
-		return err
-	}
-	err = w.findings.RemoveArtifact(ctx, p, id)
-	return w.actionOutcome(c, v, err, art.ActionID, findingID, "removed")
+	return w.actionOutcome(c, v, err, a.ID, a.FindingID, "removed")
 }
 
 // evidenceDownload serves a document to whoever may see its finding.

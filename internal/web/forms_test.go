@@ -141,6 +141,11 @@ func TestMatrixDownloadFromTheList(t *testing.T) {
 	if status, _, _ := b.get("/laporan/matriks?format=pdf"); status != http.StatusUnprocessableEntity {
 		t.Errorf("format=pdf: %d", status)
 	}
+	// Every state of a list filtered by several goes to the download.
+	_, page, _ = b.get("/temuan?state=open&state=in_progress")
+	if !strings.Contains(page, `/laporan/matriks?format=csv&amp;state=open&amp;state=in_progress"`) {
+		t.Errorf("the download drops a state of the filter:\n%s", page)
+	}
 }
 
 func TestEditFindingForm(t *testing.T) {

@@ -3,12 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
@@ -18,9 +16,6 @@ import (
 // The reviews: the application reviews, SPBE evaluations and audits that
 // produced findings. A list, newest first, and the form that records one
 // or edits it.
-
-// reviewsPageSize is the reviews per page of the list.
-const reviewsPageSize = 50
 
 // reviewFields are the review form's fields.
 var reviewFields = []string{"kind", "title", "conducted_on", "application_id", "assessment_id", "summary"}
@@ -38,8 +33,7 @@ type reviewsPage struct {
 	Kinds   []string
 	Kind    string
 	CanEdit bool
-	// Next and First link to the next page and back to the first.
-	Next, First string
+	Pager   pager
 }
 
 // reviewList lists reviews, newest first, by kind when asked, fifty to a
@@ -53,13 +47,9 @@ func (w *Web) reviewList(c echo.Context, v *view) error {
 	if pg.Kind != "" {
 		f.Kind = &pg.Kind
 	}
-	page := finding.Page{Limit: reviewsPageSize + 1}
-	if s := q.Get("sebelum"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return apperr.E(apperr.Malformed, "The page link is not valid.")
-		}
-		page.AfterID = n
+	after, err := reviewPages.after(c)
+	if err != nil {
+		return err
 	}
 	v.Title = T(v.Lang, "reviews.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
@@ -67,54 +57,65 @@ func (w *Web) reviewList(c echo.Context, v *view) error {
 	if q.Get("ok") == "review" {
 		v.Flash = T(v.Lang, "done.review")
 	}
-	list, err := w.findings.ListReviews(ctx, p, f, page)
+	list, err := w.findings.ListReviews(ctx, p, f, finding.Page{AfterID: after, Limit: reviewPages.size + 1})
 	if status, ok := formError(v, err); ok {
 		pg.Kind = ""
 		return w.render(c, status, "reviews", v)
 	} else if err != nil {
 		return err
 	}
-	if len(list) > reviewsPageSize {
-		list = list[:reviewsPageSize]
-		next := url.Values{"sebelum": {strconv.FormatInt(list[len(list)-1].ID, 10)}}
-		if pg.Kind != "" {
-			next.Set("jenis", pg.Kind)
-		}
-		pg.Next = "/reviu?" + next.Encode()
-	}
-	if page.AfterID > 0 {
-		pg.First = "/reviu"
-		if pg.Kind != "" {
-			pg.First += "?" + url.Values{"jenis": {pg.Kind}}.Encode()
-		}
-	}
-	apps, asms, err := w.reviewChoices(c)
+	list, pg.Pager = cutPage(c, reviewPages, list, after, func(r finding.Review) int64 { return r.ID })
+	apps, asms, err := w.reviewNames(c, list)
 	if err != nil {
 		return err
 	}
 	for _, r := range list {
 		row := reviewRow{Review: r}
 		if r.ApplicationID != nil {
-			row.Application = labelOf(apps, *r.ApplicationID)
+			row.Application = apps[*r.ApplicationID]
 		}
 		if r.AssessmentID != nil {
-			row.Assessment = labelOf(asms, *r.AssessmentID)
+			row.Assessment = asms[*r.AssessmentID]
 		}
 		pg.Items = append(pg.Items, row)
 	}
 	return w.render(c, http.StatusOK, "reviews", v)
 }
 
-// labelOf is the label of the option with value id.
-func labelOf(opts []option, id int64) string {
-	s := strconv.FormatInt(id, 10)
-	for _, o := range opts {
-		if o.Value == s {
-			return o.Label
+// reviewNames names the applications of the reviews of a page, read in
+// one query, and the assessments (a few dozen at most).
+func (w *Web) reviewNames(c echo.Context, list []finding.Review) (apps, asms map[int64]string, err error) {
+	ctx, p := contextOf(c), principalOf(c)
+	ids := []int64{}
+	for _, r := range list {
+		if r.ApplicationID != nil {
+			ids = append(ids, *r.ApplicationID)
 		}
 	}
-	return "#" + s
+	apps, asms = map[int64]string{}, map[int64]string{}
+	if len(ids) > 0 {
+		found, err := w.findings.ListApplications(ctx, p, finding.ApplicationFilter{IDs: ids}, finding.Page{Limit: len(ids)})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range found {
+			apps[a.ID] = a.Name
+		}
+	}
+	if w.assessments != nil {
+		found, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range found {
+			asms[a.ID] = assessmentLabel(a)
+		}
+	}
+	return apps, asms, nil
 }
+
+// assessmentLabel names an assessment with its year.
+func assessmentLabel(a framework.Assessment) string { return fmt.Sprintf("%s (%d)", a.Name, a.Year) }
 
 // reviewChoices are the applications and assessments a review may belong
 // to.
@@ -135,7 +136,7 @@ func (w *Web) reviewChoices(c echo.Context) (apps, asms []option, err error) {
 		return nil, nil, err
 	}
 	for _, a := range as {
-		asms = append(asms, option{strconv.FormatInt(a.ID, 10), fmt.Sprintf("%s (%d)", a.Name, a.Year)})
+		asms = append(asms, option{strconv.FormatInt(a.ID, 10), assessmentLabel(a)})
 	}
 	return apps, asms, nil
 }

@@ -31,11 +31,19 @@ func TestReviewListAndEditForm(t *testing.T) {
 	s := newFullSite(t)
 	asm := s.assessment()
 	ctx := context.Background()
+	app, err := s.findings.CreateApplication(ctx, s.people["auditor"], finding.ApplicationInput{Name: "SIMPEG", UnitID: s.unitA,
+		Kind: "administrasi", Status: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var last finding.Review
 	for i := range 51 {
 		on := fmt.Sprintf("2024-07-%02d", 1+i%28)
-		r, err := s.findings.CreateReview(ctx, s.people["auditor"], finding.ReviewInput{Kind: "application_review",
-			Title: fmt.Sprintf("Reviu aplikasi %02d", i), ConductedOn: &on})
+		in := finding.ReviewInput{Kind: "application_review", Title: fmt.Sprintf("Reviu aplikasi %02d", i), ConductedOn: &on}
+		if i == 50 {
+			in.ApplicationID = &app.ID
+		}
+		r, err := s.findings.CreateReview(ctx, s.people["auditor"], in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,8 +53,8 @@ func TestReviewListAndEditForm(t *testing.T) {
 	manager := s.browser()
 	manager.signIn("manager")
 	status, page, _ := manager.get("/reviu")
-	if status != http.StatusOK || !strings.Contains(page, "Reviu aplikasi 50") || strings.Contains(page, "/reviu/baru") ||
-		strings.Contains(page, "/ubah") {
+	if status != http.StatusOK || !regexp.MustCompile(`Reviu aplikasi 50</td>\s*<td>Reviu aplikasi</td>\s*<td>SIMPEG</td>`).MatchString(page) ||
+		strings.Contains(page, "/reviu/baru") || strings.Contains(page, "/ubah") {
 		t.Fatalf("the manager's list: %d\n%s", status, page)
 	}
 	next := regexp.MustCompile(`href="(/reviu\?sebelum=\d+)" rel="next"`).FindStringSubmatch(page)
@@ -104,9 +112,14 @@ func TestReviewListAndEditForm(t *testing.T) {
 		*r.AssessmentID != asm.ID || r.ApplicationID != nil || r.Summary != "Penilaian mandiri" {
 		t.Errorf("after the edit: %+v", r)
 	}
+	_, page, _ = auditor.get(h.Get("Location"))
+	if !strings.Contains(page, "Reviu disimpan.") {
+		t.Errorf("no confirmation after the edit")
+	}
 	_, page, _ = auditor.get("/reviu?jenis=spbe_evaluation")
-	if !strings.Contains(page, "Reviu disimpan") && !strings.Contains(page, "Evaluasi SPBE 2024 (2024)") {
-		t.Errorf("the list does not show the review's assessment:\n%s", page)
+	if !strings.Contains(page, "Evaluasi SPBE 2024 (mandiri)") || !strings.Contains(page, "<td>Evaluasi SPBE 2024 (2024)</td>") ||
+		strings.Contains(page, "Reviu aplikasi 0") {
+		t.Errorf("the list of SPBE evaluations does not show the review with its assessment:\n%s", page)
 	}
 	// The same form again is stale: a 409 with the input kept.
 	good.Set("title", "Judul yang hilang")

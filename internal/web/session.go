@@ -140,9 +140,7 @@ func (w *Web) signin(c echo.Context, v *view) error {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: tok.Token, Path: "/", Expires: tok.ExpiresAt,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c)})
 	// The browser takes the language the user chose, wherever they chose it.
-	if _, u, err := w.identity.Authenticate(contextOf(c), tok.Token); err == nil {
-		setLangCookie(c, Lang(u.Lang))
-	}
+	setLangCookie(c, Lang(tok.User.Lang))
 	c.SetCookie(&http.Cookie{Name: signinCookie, Path: "/masuk", MaxAge: -1})
 	return c.Redirect(http.StatusSeeOther, pg.Return)
 }
