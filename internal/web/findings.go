@@ -95,8 +95,8 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 
 // listScope names the review or assessment f narrows the list to, and
 // the list's URL without it; "" when neither (or when it is not there).
-func (w *Web) listScope(c echo.Context, f finding.Filter) (scope, unscoped string) {
-	ctx, p, lang := contextOf(c), principalOf(c), langOf(c)
+func (w *Web) listScope(c echo.Context, v *view, f finding.Filter) (scope, unscoped string) {
+	ctx, p, lang := contextOf(c), principalOf(c), v.Lang
 	switch {
 	case f.ReviewID != nil:
 		if r, err := w.findings.GetReview(ctx, p, *f.ReviewID); err == nil {
@@ -143,7 +143,7 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	}
 	f, ferr := listFilter(q)
 	if ferr == nil {
-		pg.Scope, pg.Unscoped = w.listScope(c, f)
+		pg.Scope, pg.Unscoped = w.listScope(c, v, f)
 	}
 	pg.Units = w.unitOptions(c)
 	for _, s := range finding.Severities {

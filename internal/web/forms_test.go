@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -165,10 +166,7 @@ func TestEditFindingForm(t *testing.T) {
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
 	form := url.Values{"csrf": {token(t, page)}, "version": {version}, "title": {"Judul baru"}, "severity": {"critical"},
 		"unit_id": {fmt.Sprint(s.unitA)}, "recommendation": {"Menetapkan SK"}, "indicator_codes": {"I38"}, "due_date": {"2024-10-31"}}
-	bad := url.Values{}
-	for k, v := range form {
-		bad[k] = v
-	}
+	bad := maps.Clone(form)
 	bad.Set("due_date", "31-10-2024")
 	if status, page, _ := auditor.post(fmt.Sprintf("/temuan/%d/ubah", id), bad); status != http.StatusUnprocessableEntity ||
 		!strings.Contains(page, `value="Judul baru"`) || !strings.Contains(page, "field-error") {
@@ -242,10 +240,7 @@ func TestEditActionForm(t *testing.T) {
 	tok := token(t, page)
 	form := url.Values{"csrf": {tok}, "version": {"1"}, "title": {"Menyusun SOP manajemen risiko"},
 		"assignee_id": {fmt.Sprint(s.people["officer"].UserID)}, "due_date": {"2024-10-15"}, "required_artifact_kinds": {"sop"}}
-	bad := url.Values{}
-	for k, v := range form {
-		bad[k] = v
-	}
+	bad := maps.Clone(form)
 	bad.Set("assignee_id", fmt.Sprint(s.people["officerB"].UserID))
 	if status, page, _ := manager.post(fmt.Sprintf("/tindak-lanjut/%d/ubah", action), bad); status != http.StatusUnprocessableEntity ||
 		!strings.Contains(page, "field-error") {

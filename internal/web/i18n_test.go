@@ -61,7 +61,7 @@ func TestInterfaceWordsComplete(t *testing.T) {
 		"role.":      strs(identity.Roles),
 		"mail.":      notify.Statuses,
 		"notif.":     notify.Kinds,
-		"cat.":       {"sesuai", "belum_sesuai", "belum_ditindaklanjuti", "tidak_dapat_ditindaklanjuti"},
+		"cat.":       strs(categories),
 		"verb.":      nil,
 		"event.": {finding.EventCreated, finding.EventUpdated, finding.EventCommented, finding.EventActionAssigned,
 			finding.EventActionUpdated, finding.EventActionCompleted, finding.EventActionReopened,
