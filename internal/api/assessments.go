@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +20,7 @@ type assessmentResponse struct {
 	Year          int                 `json:"year"`
 	Name          string              `json:"name"`
 	FrameworkCode string              `json:"framework_code"`
+	Scoring       framework.Scoring   `json:"scoring"`
 	Milestones    []milestoneResponse `json:"milestones"`
 	Scores        []scoreResponse     `json:"scores"`
 	Version       int                 `json:"version"`
@@ -31,11 +34,13 @@ type milestoneResponse struct {
 	Date date.Date `json:"date"`
 }
 
+// scoreResponse is a score in the model's numbers: whole levels on a
+// levels model (3), two decimals on a decimal model (3.25).
 type scoreResponse struct {
-	IndicatorCode string    `json:"indicator_code"`
-	Level         int       `json:"level"`
-	TargetLevel   int       `json:"target_level"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	IndicatorCode string      `json:"indicator_code"`
+	Level         json.Number `json:"level"`
+	TargetLevel   json.Number `json:"target_level"`
+	UpdatedAt     time.Time   `json:"updated_at"`
 }
 
 type milestoneRequest struct {
@@ -58,67 +63,102 @@ type assessmentPatchRequest struct {
 	Version       *int                          `json:"version"`
 }
 
+// scoreRequest keeps the scores as written: they are read in the
+// model's scoring from the number's own digits (3.25 never becomes a
+// binary fraction), and a string, null or a missing score is named as
+// such by the service.
 type scoreRequest struct {
-	Level       int `json:"level"`
-	TargetLevel int `json:"target_level"`
+	Level       json.RawMessage `json:"level"`
+	TargetLevel json.RawMessage `json:"target_level"`
 }
 
 // indexResponse is an assessment's index now and projected; the indexes
-// and predicates are null while no indicator has a level.
+// and predicates are null while no indicator has a score.
 type indexResponse struct {
-	AssessmentID       int64    `json:"assessment_id"`
-	FrameworkCode      string   `json:"framework_code"`
-	Index              *float64 `json:"index"`
-	Predicate          *string  `json:"predicate"`
-	ProjectedIndex     *float64 `json:"projected_index"`
-	ProjectedPredicate *string  `json:"projected_predicate"`
-	// Scored counts the indicators that have a level.
+	AssessmentID            int64              `json:"assessment_id"`
+	FrameworkCode           string             `json:"framework_code"`
+	Scoring                 framework.Scoring  `json:"scoring"`
+	Index                   *framework.Decimal `json:"index"`
+	Predicate               *string            `json:"predicate"`
+	PredicateLabel          *string            `json:"predicate_label"`
+	ProjectedIndex          *framework.Decimal `json:"projected_index"`
+	ProjectedPredicate      *string            `json:"projected_predicate"`
+	ProjectedPredicateLabel *string            `json:"projected_predicate_label"`
+	// Scored counts the indicators that have a score.
 	Scored int `json:"scored"`
 	// IndicatorsWithOpenFindings are those the projection raises to their
-	// target level.
-	IndicatorsWithOpenFindings []string              `json:"indicators_with_open_findings"`
-	Domains                    []indexDomainResponse `json:"domains"`
+	// target.
+	IndicatorsWithOpenFindings []string                 `json:"indicators_with_open_findings"`
+	Domains                    []indexGroupResponse     `json:"domains"`
+	Aspects                    []indexGroupResponse     `json:"aspects"`
+	Indicators                 []indexIndicatorResponse `json:"indicators"`
 }
 
-type indexDomainResponse struct {
-	Code           string   `json:"code"`
-	Name           string   `json:"name"`
-	Weight         float64  `json:"weight"`
-	Index          *float64 `json:"index"`
-	ProjectedIndex *float64 `json:"projected_index"`
-	Scored         int      `json:"scored"`
+// indexGroupResponse is the index of one domain or aspect.
+type indexGroupResponse struct {
+	Code           string             `json:"code"`
+	Name           string             `json:"name"`
+	Weight         float64            `json:"weight"`
+	Index          *framework.Decimal `json:"index"`
+	ProjectedIndex *framework.Decimal `json:"projected_index"`
+	Scored         int                `json:"scored"`
+}
+
+type indexIndicatorResponse struct {
+	Code           string       `json:"code"`
+	Score          *json.Number `json:"score"`
+	Target         *json.Number `json:"target"`
+	ActiveFindings int          `json:"active_findings"`
 }
 
 func (a *API) toAssessment(x framework.Assessment) assessmentResponse {
-	out := assessmentResponse{ID: x.ID, Year: x.Year, Name: x.Name, FrameworkCode: x.FrameworkCode,
+	out := assessmentResponse{ID: x.ID, Year: x.Year, Name: x.Name, FrameworkCode: x.FrameworkCode, Scoring: x.Scoring,
 		Milestones: make([]milestoneResponse, 0, len(x.Milestones)), Scores: make([]scoreResponse, 0, len(x.Scores)),
 		Version: x.Version, CreatedAt: x.CreatedAt.In(a.tz), UpdatedAt: x.UpdatedAt.In(a.tz)}
 	for _, m := range x.Milestones {
 		out.Milestones = append(out.Milestones, milestoneResponse{ID: m.ID, Name: m.Name, Date: m.Date})
 	}
 	for _, s := range x.Scores {
-		out.Scores = append(out.Scores, a.toScore(s))
+		out.Scores = append(out.Scores, a.toScore(s, x.Scoring))
 	}
 	return out
 }
 
-func (a *API) toScore(s framework.Score) scoreResponse {
-	return scoreResponse{IndicatorCode: s.IndicatorCode, Level: s.Level, TargetLevel: s.TargetLevel, UpdatedAt: s.UpdatedAt.In(a.tz)}
+func (a *API) toScore(s framework.Score, scoring framework.Scoring) scoreResponse {
+	return scoreResponse{IndicatorCode: s.IndicatorCode, Level: s.Level.JSON(scoring), TargetLevel: s.TargetLevel.JSON(scoring),
+		UpdatedAt: s.UpdatedAt.In(a.tz)}
 }
 
 func toIndex(r framework.IndexReport) indexResponse {
-	out := indexResponse{AssessmentID: r.AssessmentID, FrameworkCode: r.FrameworkCode, Scored: r.Current.Scored,
-		IndicatorsWithOpenFindings: r.WithFindings, Domains: []indexDomainResponse{}}
+	out := indexResponse{AssessmentID: r.AssessmentID, FrameworkCode: r.FrameworkCode, Scoring: r.Scoring, Scored: r.Current.Scored,
+		IndicatorsWithOpenFindings: r.WithFindings, Domains: toIndexGroups(r.Current.Domains, r.Projected.Domains),
+		Aspects: toIndexGroups(r.Current.Aspects, r.Projected.Aspects), Indicators: []indexIndicatorResponse{}}
 	if r.Current.Scored > 0 {
-		out.Index, out.Predicate = &r.Current.Index, &r.Current.Predicate
-		out.ProjectedIndex, out.ProjectedPredicate = &r.Projected.Index, &r.Projected.Predicate
+		out.Index, out.Predicate, out.PredicateLabel = &r.Current.Index, &r.Current.Predicate.Name, &r.Current.Predicate.Label
+		out.ProjectedIndex, out.ProjectedPredicate = &r.Projected.Index, &r.Projected.Predicate.Name
+		out.ProjectedPredicateLabel = &r.Projected.Predicate.Label
 	}
-	for i, d := range r.Current.Domains {
-		dr := indexDomainResponse{Code: d.Code, Name: d.Name, Weight: d.Weight, Scored: d.Scored}
-		if d.Scored > 0 {
-			dr.Index, dr.ProjectedIndex = &r.Current.Domains[i].Index, &r.Projected.Domains[i].Index
+	for _, ind := range r.Indicators {
+		x := indexIndicatorResponse{Code: ind.Code, ActiveFindings: ind.ActiveFindings}
+		if ind.Score != nil {
+			sc, t := ind.Score.JSON(r.Scoring), ind.Target.JSON(r.Scoring)
+			x.Score, x.Target = &sc, &t
 		}
-		out.Domains = append(out.Domains, dr)
+		out.Indicators = append(out.Indicators, x)
+	}
+	return out
+}
+
+// toIndexGroups pairs the current and projected index of each domain or
+// aspect; an index is null while the group has no score.
+func toIndexGroups(cur, proj []framework.GroupResult) []indexGroupResponse {
+	out := make([]indexGroupResponse, 0, len(cur))
+	for i, g := range cur {
+		x := indexGroupResponse{Code: g.Code, Name: g.Name, Weight: g.Weight, Scored: g.Scored}
+		if g.Scored > 0 {
+			x.Index, x.ProjectedIndex = &cur[i].Index, &proj[i].Index
+		}
+		out = append(out, x)
 	}
 	return out
 }
@@ -207,11 +247,22 @@ func (a *API) scorePut(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, err := a.assess.PutScore(c.Request().Context(), principal(c), id, code, req.Level, req.TargetLevel)
+	s, err := a.assess.PutScore(c.Request().Context(), principal(c), id, code, scoreText(req.Level), scoreText(req.TargetLevel))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toScore(s))
+	return c.JSON(http.StatusOK, a.toScore(s, s.Scoring))
+}
+
+// scoreText is a score's JSON value as the service reads it: a number's
+// own digits; "" for null or a missing score (required); anything else
+// (a string, true, an object) as written, which no scoring accepts.
+func scoreText(raw json.RawMessage) string {
+	t := strings.TrimSpace(string(raw))
+	if t == "null" {
+		return ""
+	}
+	return t
 }
 
 func (a *API) assessmentIndex(c echo.Context) error {

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -10,23 +12,36 @@ import (
 )
 
 type frameworkSummary struct {
-	Code       string    `json:"code"`
-	Title      string    `json:"title"`
-	Indicators int       `json:"indicators"`
-	CreatedAt  time.Time `json:"created_at"`
+	Code       string            `json:"code"`
+	Title      string            `json:"title"`
+	Scoring    framework.Scoring `json:"scoring"`
+	Current    bool              `json:"current"`
+	Supersedes *string           `json:"supersedes"`
+	Indicators int               `json:"indicators"`
+	CreatedAt  time.Time         `json:"created_at"`
 }
 
+// frameworkResponse is one model. Aspects are listed twice, as the
+// contract has them: under their domain (a model with domains) and at the
+// top with their domain_code (every model).
 type frameworkResponse struct {
 	Code       string              `json:"code"`
 	Title      string              `json:"title"`
+	Scoring    framework.Scoring   `json:"scoring"`
+	Current    bool                `json:"current"`
+	Supersedes *string             `json:"supersedes"`
+	SourceNote string              `json:"source_note"`
+	Stages     []string            `json:"stages"`
 	Predicates []predicateResponse `json:"predicates"`
 	Levels     []levelResponse     `json:"levels"`
 	Domains    []domainResponse    `json:"domains"`
+	Aspects    []aspectResponse    `json:"aspects"`
 }
 
 type predicateResponse struct {
-	Name string  `json:"name"`
-	Min  float64 `json:"min"`
+	Name  string            `json:"name"`
+	Label string            `json:"label"`
+	Min   framework.Decimal `json:"min"`
 }
 
 type levelResponse struct {
@@ -49,21 +64,42 @@ type aspectResponse struct {
 	Number     int                 `json:"number"`
 	Name       string              `json:"name"`
 	Weight     float64             `json:"weight"`
+	DomainCode *string             `json:"domain_code"`
+	Scale      string              `json:"scale"`
 	Indicators []indicatorResponse `json:"indicators"`
 }
 
 type indicatorResponse struct {
-	Code   string  `json:"code"`
-	Number int     `json:"number"`
-	Name   string  `json:"name"`
-	NameEN string  `json:"name_en"`
-	Weight float64 `json:"weight"`
+	Code           string  `json:"code"`
+	Number         int     `json:"number"`
+	Name           string  `json:"name"`
+	NameEN         string  `json:"name_en"`
+	Weight         float64 `json:"weight"`
+	ExternalSource *string `json:"external_source"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toAspect(f framework.Framework, a framework.Aspect) aspectResponse {
+	ar := aspectResponse{Code: a.Code, Number: a.Number, Name: a.Name, Weight: a.Weight, DomainCode: optional(a.DomainCode),
+		Scale: f.ScaleOf(a), Indicators: []indicatorResponse{}}
+	for _, i := range a.Indicators {
+		ar.Indicators = append(ar.Indicators, indicatorResponse{i.Code, i.Number, i.Name, i.NameEN, i.Weight, optional(i.ExternalSource)})
+	}
+	return ar
 }
 
 func toFramework(f framework.Framework) frameworkResponse {
-	out := frameworkResponse{Code: f.Code, Title: f.Title, Predicates: []predicateResponse{}, Levels: []levelResponse{}}
+	out := frameworkResponse{Code: f.Code, Title: f.Title, Scoring: f.Scoring, Current: f.Current, Supersedes: optional(f.Supersedes),
+		SourceNote: f.SourceNote, Stages: f.Stages, Predicates: []predicateResponse{}, Levels: []levelResponse{},
+		Domains: []domainResponse{}, Aspects: []aspectResponse{}}
 	for _, p := range f.Predicates {
-		out.Predicates = append(out.Predicates, predicateResponse{p.Name, p.Min})
+		out.Predicates = append(out.Predicates, predicateResponse{p.Name, p.Label, p.Min})
 	}
 	for _, l := range f.Levels {
 		out.Levels = append(out.Levels, levelResponse{l.Scale, l.Level, l.Name})
@@ -71,13 +107,12 @@ func toFramework(f framework.Framework) frameworkResponse {
 	for _, d := range f.Domains {
 		dr := domainResponse{Code: d.Code, Number: d.Number, Name: d.Name, Weight: d.Weight, Scale: d.Scale}
 		for _, a := range d.Aspects {
-			ar := aspectResponse{Code: a.Code, Number: a.Number, Name: a.Name, Weight: a.Weight}
-			for _, i := range a.Indicators {
-				ar.Indicators = append(ar.Indicators, indicatorResponse{i.Code, i.Number, i.Name, i.NameEN, i.Weight})
-			}
-			dr.Aspects = append(dr.Aspects, ar)
+			dr.Aspects = append(dr.Aspects, toAspect(f, a))
 		}
 		out.Domains = append(out.Domains, dr)
+	}
+	for _, a := range f.Aspects {
+		out.Aspects = append(out.Aspects, toAspect(f, a))
 	}
 	return out
 }
@@ -99,8 +134,8 @@ func (a *API) frameworkGet(c echo.Context) error {
 	return c.JSON(http.StatusOK, toFramework(f))
 }
 
-// frameworkList answers GET /frameworks: every model held. There are a
-// handful, so the list is one page.
+// frameworkList answers GET /frameworks: every model held, the current one
+// first. There are a handful, so the list is one page.
 func (a *API) frameworkList(c echo.Context) error {
 	list, err := a.frameworks.List(c.Request().Context())
 	if err != nil {
@@ -108,7 +143,103 @@ func (a *API) frameworkList(c echo.Context) error {
 	}
 	out := listResponse[frameworkSummary]{Items: []frameworkSummary{}}
 	for _, s := range list {
-		out.Items = append(out.Items, frameworkSummary{s.Code, s.Title, s.Indicators, s.CreatedAt.In(a.tz)})
+		out.Items = append(out.Items, frameworkSummary{s.Code, s.Title, s.Scoring, s.Current, optional(s.Supersedes),
+			s.Indicators, s.CreatedAt.In(a.tz)})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// mappingResponse is a mapping in the shape of the shipped file, so that
+// what GET answers can be edited and sent back with PUT.
+type mappingResponse struct {
+	From        string            `json:"from"`
+	To          string            `json:"to"`
+	Note        string            `json:"note"`
+	Pairs       []pairResponse    `json:"pairs"`
+	UnmappedTo  []string          `json:"unmapped_to"`
+	UnmappedWhy map[string]string `json:"unmapped_why"`
+	Version     int               `json:"version"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+type pairResponse struct {
+	From string   `json:"from"`
+	To   []string `json:"to"`
+	Why  string   `json:"why"`
+}
+
+// mappingRequest documents PUT's body; the handler reads it with
+// framework.ParseMappingFor.
+type mappingRequest struct {
+	From        string            `json:"from"`
+	To          string            `json:"to"`
+	Note        string            `json:"note"`
+	Pairs       []pairResponse    `json:"pairs"`
+	UnmappedTo  []string          `json:"unmapped_to"`
+	UnmappedWhy map[string]string `json:"unmapped_why"`
+}
+
+func (a *API) toMapping(m framework.Mapping) mappingResponse {
+	out := mappingResponse{From: m.From, To: m.To, Note: m.Note, Pairs: []pairResponse{}, UnmappedTo: []string{},
+		UnmappedWhy: map[string]string{}, Version: m.Version, UpdatedAt: m.UpdatedAt.In(a.tz)}
+	for _, p := range m.Pairs {
+		out.Pairs = append(out.Pairs, pairResponse{p.From, p.To, p.Why})
+	}
+	for _, u := range m.Unmapped {
+		out.UnmappedTo = append(out.UnmappedTo, u.Code)
+		if u.Why != "" {
+			out.UnmappedWhy[u.Code] = u.Why
+		}
+	}
+	return out
+}
+
+// mappingModels reads ?from= and ?to=, both required.
+func mappingModels(c echo.Context) (from, to string, err error) {
+	from, to = c.QueryParam("from"), c.QueryParam("to")
+	var fields []string
+	for _, x := range []struct{ name, val string }{{"from", from}, {"to", to}} {
+		if x.val == "" || len(x.val) > 64 {
+			fields = append(fields, x.name)
+		}
+	}
+	if len(fields) > 0 {
+		return "", "", invalid(fields[0], "must name a model, such as spbe-2020 or pemdi-2026")
+	}
+	return from, to, nil
+}
+
+// mappingGet answers GET /framework-mappings?from=&to=.
+func (a *API) mappingGet(c echo.Context) error {
+	from, to, err := mappingModels(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.frameworks.Mapping(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.toMapping(m))
+}
+
+// mappingPut answers PUT /framework-mappings?from=&to= (admin): the body,
+// in the shipped file's shape, replaces the mapping whole.
+func (a *API) mappingPut(c echo.Context) error {
+	from, to, err := mappingModels(c)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		return err
+	}
+	m, err := framework.ParseMappingFor(bytes.NewReader(raw), from, to)
+	if err != nil {
+		return err
+	}
+	out, err := a.frameworks.PutMapping(c.Request().Context(), principal(c), m)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.toMapping(out))
 }

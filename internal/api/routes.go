@@ -8,6 +8,12 @@ var pageQuery = []param{
 	{name: "cursor", typ: "string", doc: "next_cursor from the previous page"},
 }
 
+// mappingQuery names the two models of a mapping.
+var mappingQuery = []param{
+	{name: "from", typ: "string", doc: "the older model, e.g. spbe-2020 (required)"},
+	{name: "to", typ: "string", doc: "the newer model, e.g. pemdi-2026 (required)"},
+}
+
 // table is every endpoint of the API, with what its documentation says.
 // Register mounts exactly these; the OpenAPI document is built from them.
 func (a *API) table() []route {
@@ -19,11 +25,17 @@ func (a *API) table() []route {
 		{method: http.MethodGet, path: "/me", tag: "people", summary: "The caller",
 			response: userResponse{}, status: 200, handler: a.me},
 
-		{method: http.MethodGet, path: "/framework", tag: "reference", summary: "An SPBE evaluation model (default spbe-2020)",
+		{method: http.MethodGet, path: "/framework", tag: "reference", summary: "An evaluation model (default spbe-2020; pemdi-2026 is the current one)",
 			response: frameworkResponse{}, status: 200, handler: a.frameworkGet,
 			query: []param{{name: "code", typ: "string", doc: "model code, default spbe-2020"}}},
-		{method: http.MethodGet, path: "/frameworks", tag: "reference", summary: "The evaluation models held",
+		{method: http.MethodGet, path: "/frameworks", tag: "reference", summary: "The evaluation models held, the current one first",
 			response: frameworkSummary{}, list: true, status: 200, handler: a.frameworkList},
+		{method: http.MethodGet, path: "/framework-mappings", tag: "reference",
+			summary: "The mapping from one model's indicators onto another's (carry-over of open findings)",
+			response: mappingResponse{}, status: 200, handler: a.mappingGet, query: mappingQuery},
+		{method: http.MethodPut, path: "/framework-mappings", tag: "reference",
+			summary: "Replace the mapping between two models (admin); every code must be an indicator of its model",
+			body: mappingRequest{}, response: mappingResponse{}, status: 200, handler: a.mappingPut, query: mappingQuery},
 
 		{method: http.MethodGet, path: "/units", tag: "people", summary: "List units",
 			response: unitResponse{}, list: true, status: 200, query: pageQuery, handler: a.unitList},

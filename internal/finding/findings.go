@@ -50,6 +50,10 @@ type FindingPatch struct {
 	DueDate        opt.Field[string]
 }
 
+// maxIndicators bounds the indicators one finding names: the largest
+// model's count (spbe-2020 has 47).
+const maxIndicators = 47
+
 var indicatorCodeRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,16}$`)
 
 // validateContent checks the fields a finding's author writes.
@@ -63,8 +67,8 @@ func validateContent(v *apperr.Validation, f *Finding) {
 	if !f.Severity.Valid() {
 		v.Add("severity", "must be one of low, medium, high, critical")
 	}
-	if len(f.IndicatorCodes) > 47 {
-		v.Add("indicator_codes", "must list at most 47 indicators")
+	if len(f.IndicatorCodes) > maxIndicators {
+		v.Add("indicator_codes", "must list at most %d indicators", maxIndicators)
 	}
 	seen := map[string]bool{}
 	for i, c := range f.IndicatorCodes {
@@ -80,8 +84,8 @@ func validateContent(v *apperr.Validation, f *Finding) {
 }
 
 // checkRefs checks, inside tx, that the objects a finding names exist:
-// unit, application and the indicators of the review's framework (the
-// assessment's, or the default model when the review has none).
+// unit, application and indicators (of the model of the review's
+// assessment, or of any model when the review has none).
 func checkRefs(tx *gorm.DB, v *apperr.Validation, f *Finding) error {
 	if f.UnitID != nil && !exists(tx, "units", *f.UnitID) {
 		v.Add("unit_id", "no such unit")
@@ -92,18 +96,31 @@ func checkRefs(tx *gorm.DB, v *apperr.Validation, f *Finding) error {
 	if len(f.IndicatorCodes) == 0 || v.Has("indicator_codes") {
 		return nil
 	}
-	var unknown []string
-	err := tx.Raw(`SELECT c FROM unnest(?::text[]) WITH ORDINALITY AS u(c, n)
-		WHERE c NOT IN (SELECT i.code FROM framework_indicators i
-			WHERE i.framework_id = coalesce(
-				(SELECT a.framework_id FROM reviews r JOIN assessments a ON a.id = r.assessment_id WHERE r.id = ?),
-				(SELECT id FROM frameworks WHERE code = 'spbe-2020')))
-		ORDER BY n`, postgres.Array[string](f.IndicatorCodes), f.ReviewID).Scan(&unknown).Error
+	// Indicator codes are unique across models, so a code names its model.
+	// A review of an assessment takes the indicators of the assessment's
+	// model; a review of none, those of any model held (an ICT audit may
+	// speak of a Pemdi indicator as well as of an SPBE one).
+	var unknown []struct {
+		Code  string
+		Model string
+	}
+	err := tx.Raw(`SELECT u.c AS code, coalesce(fw.code, '') AS model
+		FROM unnest(?::text[]) WITH ORDINALITY AS u(c, n)
+		LEFT JOIN framework_indicators i ON i.code = u.c
+		LEFT JOIN frameworks fw ON fw.id = i.framework_id
+		LEFT JOIN (SELECT a.framework_id FROM reviews r JOIN assessments a ON a.id = r.assessment_id WHERE r.id = ?) ra ON true
+		WHERE i.id IS NULL OR (ra.framework_id IS NOT NULL AND i.framework_id <> ra.framework_id)
+		ORDER BY u.n`, postgres.Array[string](f.IndicatorCodes), f.ReviewID).Scan(&unknown).Error
 	if err != nil {
 		return err
 	}
-	for _, c := range unknown {
-		v.Add(fmt.Sprintf("indicator_codes[%d]", slices.Index(f.IndicatorCodes, c)), "%s is not an indicator of the review's evaluation model", c)
+	for _, u := range unknown {
+		field := fmt.Sprintf("indicator_codes[%d]", slices.Index(f.IndicatorCodes, u.Code))
+		if u.Model == "" {
+			v.Add(field, "%s is not an indicator of any evaluation model held here", u.Code)
+		} else {
+			v.Add(field, "%s is an indicator of %s, not of the model of the review's assessment", u.Code, u.Model)
+		}
 	}
 	return nil
 }

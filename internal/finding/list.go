@@ -206,7 +206,12 @@ func conditions(p identity.Principal, f Filter, today date.Date) ([]string, []an
 		add(`review_id IN (SELECT id FROM reviews WHERE assessment_id = ?)`, *f.AssessmentID)
 	}
 	if f.Indicator != nil {
-		add(`indicator_codes @> ARRAY[?]::text[]`, *f.Indicator)
+		// The indicator, or any indicator of another model that a held
+		// mapping maps onto it: a finding left open on I21 under SPBE
+		// is listed under P02. The array is computed once (an InitPlan),
+		// so the GIN index on indicator_codes serves the overlap.
+		add(`indicator_codes && ARRAY(SELECT ?::text UNION SELECT from_code FROM framework_mapping_pairs WHERE to_code = ?)`,
+			*f.Indicator, *f.Indicator)
 	}
 	if f.Severity != nil {
 		add(`severity = ?`, *f.Severity)

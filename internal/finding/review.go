@@ -211,13 +211,13 @@ func validateReview(tx *gorm.DB, v *apperr.Validation, id int64, r Review) error
 	}
 	if id != 0 && !v.Has("assessment_id") {
 		// The indicators the review's findings name that the model of the
-		// assessment it would belong to (spbe-2020 for none) lacks.
+		// assessment it would belong to lacks (a review of no assessment
+		// takes any model's indicators).
 		var missing []string
 		err := tx.Raw(`SELECT DISTINCT c FROM findings f, unnest(f.indicator_codes) AS c
-			WHERE f.review_id = ? AND c NOT IN (SELECT i.code FROM framework_indicators i
-				WHERE i.framework_id = coalesce((SELECT framework_id FROM assessments WHERE id = ?),
-					(SELECT id FROM frameworks WHERE code = 'spbe-2020')))
-			ORDER BY c`, id, r.AssessmentID).Scan(&missing).Error
+			WHERE f.review_id = ? AND ?::bigint IS NOT NULL AND c NOT IN (SELECT i.code FROM framework_indicators i
+				WHERE i.framework_id = (SELECT framework_id FROM assessments WHERE id = ?))
+			ORDER BY c`, id, r.AssessmentID, r.AssessmentID).Scan(&missing).Error
 		if err != nil {
 			return err
 		}

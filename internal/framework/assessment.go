@@ -38,6 +38,8 @@ type Assessment struct {
 	Year          int
 	Name          string
 	FrameworkCode string
+	// Scoring is the model's: what the scores are written in.
+	Scoring Scoring
 	// Milestones are ordered by date.
 	Milestones []Milestone `gorm:"-"`
 	// Scores are ordered as the model orders its indicators.
@@ -56,12 +58,15 @@ type Milestone struct {
 	Date date.Date
 }
 
-// Score is the current and target level of one indicator.
+// Score is the current and target score of one indicator, in the model's
+// scoring (a whole level on a levels model).
 type Score struct {
 	IndicatorCode string
-	Level         int
-	TargetLevel   int
+	Level         Decimal
+	TargetLevel   Decimal
 	UpdatedAt     time.Time
+	// Scoring is the model's, set by PutScore for the caller's rendering.
+	Scoring Scoring `gorm:"-"`
 }
 
 // Page asks for the objects after a key, at most Limit of them.
@@ -105,7 +110,7 @@ type AssessmentPatch struct {
 // maxMilestones bounds an assessment's milestones; a cycle has about five.
 const maxMilestones = 50
 
-const assessmentSelect = `SELECT a.id, a.year, a.name, f.code AS framework_code, a.version, a.created_at, a.updated_at
+const assessmentSelect = `SELECT a.id, a.year, a.name, f.code AS framework_code, f.scoring, a.version, a.created_at, a.updated_at
 	FROM assessments a JOIN frameworks f ON f.id = a.framework_id`
 
 // List returns assessments in id order, each with its milestones and
@@ -186,8 +191,8 @@ func fill(tx *gorm.DB, list []Assessment) error {
 		JOIN assessments a ON a.id = s.assessment_id
 		JOIN framework_indicators i ON i.framework_id = a.framework_id AND i.code = s.indicator_code
 		JOIN framework_aspects fa ON fa.id = i.aspect_id
-		JOIN framework_domains d ON d.id = fa.domain_id
-		WHERE s.assessment_id IN ? ORDER BY d.number, fa.number, i.number`, ids).Scan(&sc).Error; err != nil {
+		LEFT JOIN framework_domains d ON d.id = fa.domain_id
+		WHERE s.assessment_id IN ? ORDER BY s.assessment_id, d.number NULLS FIRST, fa.number, i.number`, ids).Scan(&sc).Error; err != nil {
 		return err
 	}
 	for _, x := range sc {
@@ -355,19 +360,25 @@ func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone, now time.Ti
 	return nil
 }
 
-// PutScore sets the current and target level of one indicator of an
-// assessment. Scores are set one indicator at a time by several people, so
-// no version is asked for: the last write wins, and the audit log keeps
-// each. Errors: NotFound (no such assessment, or the indicator is not in
-// the assessment's model), Forbidden, Invalid (levels outside 1–5).
-func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int64, indicatorCode string, level, target int) (Score, error) {
+// PutScore sets the current and target score of one indicator of an
+// assessment. level and target are the numbers as the user wrote them (a
+// JSON number's literal, a form's text, where "3,25" is 3.25): they are
+// read in the model's scoring, whole levels 1–5 or 1.00–5.00 with at most
+// two decimals, never through a binary fraction. Scores are set one
+// indicator at a time by several people, so no version is asked for: the
+// last write wins, and the audit log keeps each. Errors: NotFound (no such
+// assessment), Forbidden, Invalid (naming indicator_code when the code is
+// not an indicator of the assessment's model, and level and target_level
+// when they are not scores of its scoring).
+func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int64, indicatorCode, level, target string) (Score, error) {
 	var out Score
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var head struct {
 			FrameworkID   int64
 			FrameworkCode string
+			Scoring       Scoring
 		}
-		res := tx.Raw(`SELECT a.framework_id, f.code AS framework_code FROM assessments a JOIN frameworks f ON f.id = a.framework_id
+		res := tx.Raw(`SELECT a.framework_id, f.code AS framework_code, f.scoring FROM assessments a JOIN frameworks f ON f.id = a.framework_id
 			WHERE a.id = ?`, id).Scan(&head)
 		if res.Error != nil {
 			return res.Error
@@ -378,17 +389,20 @@ func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int
 		if err := identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}); err != nil {
 			return err
 		}
-		var known bool
-		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM framework_indicators WHERE framework_id = ? AND code = ?)`,
-			head.FrameworkID, indicatorCode).Scan(&known).Error; err != nil {
+		var v apperr.Validation
+		var other string
+		if err := tx.Raw(`SELECT coalesce((SELECT f.code FROM framework_indicators i JOIN frameworks f ON f.id = i.framework_id
+			WHERE i.code = ?), '')`, indicatorCode).Scan(&other).Error; err != nil {
 			return err
 		}
-		if !known {
-			return apperr.E(apperr.NotFound, "There is no indicator %q in %s.", indicatorCode, head.FrameworkCode)
+		switch {
+		case other == "":
+			v.Add("indicator_code", "%s is not an indicator of %s", indicatorCode, head.FrameworkCode)
+		case other != head.FrameworkCode:
+			v.Add("indicator_code", "%s is an indicator of %s, not of this assessment's model %s", indicatorCode, other, head.FrameworkCode)
 		}
-		var v apperr.Validation
-		checkLevel(&v, "level", level)
-		checkLevel(&v, "target_level", target)
+		lv := ParseScore(&v, "level", level, head.Scoring)
+		tv := ParseScore(&v, "target_level", target, head.Scoring)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -398,56 +412,95 @@ func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int
 			return err
 		}
 		if err := tx.Raw(`INSERT INTO assessment_scores (assessment_id, indicator_code, level, target_level, updated_by, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?::numeric, ?::numeric, ?, ?)
 			ON CONFLICT (assessment_id, indicator_code) DO UPDATE
 			SET level = EXCLUDED.level, target_level = EXCLUDED.target_level, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
 			RETURNING indicator_code, level, target_level, updated_at`,
-			id, indicatorCode, level, target, p.UserID, s.now()).Scan(&out).Error; err != nil {
+			id, indicatorCode, lv.String(), tv.String(), p.UserID, s.now()).Scan(&out).Error; err != nil {
 			return err
 		}
-		type levels struct {
-			Level       int `json:"level"`
-			TargetLevel int `json:"target_level"`
-		}
+		out.Scoring = head.Scoring
 		var from any
 		if len(before) > 0 {
-			from = levels{before[0].Level, before[0].TargetLevel}
+			from = scoreLog(before[0], head.Scoring)
 		}
-		return audit(tx, p, "score", id, map[string]change{indicatorCode: {From: from, To: levels{out.Level, out.TargetLevel}}})
+		return audit(tx, p, "score", id, map[string]change{indicatorCode: {From: from, To: scoreLog(out, head.Scoring)}})
 	})
 	return out, err
 }
 
-// IndexReport is an assessment's SPBE index from the current levels, and
-// the index it would reach if every indicator with unresolved findings
-// reached its target level.
+// ParseScore reads one score written as text in the given scoring, adding
+// to v what is wrong with it under field. The messages say what the model
+// expects, so that a decimal on a levels model reads as such.
+func ParseScore(v *apperr.Validation, field, text string, scoring Scoring) Decimal {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		v.Add(field, "is required")
+		return 0
+	}
+	d, err := ParseDecimal(text)
+	if scoring == Levels {
+		if err != nil || !d.IsWhole() || d < MinScore || d > MaxScore {
+			v.Add(field, "must be a whole number from 1 to 5")
+		}
+		return d
+	}
+	switch {
+	case err == errTooPrecise:
+		v.Add(field, "must have at most two decimals, such as 3.25")
+	case err != nil || d < MinScore || d > MaxScore:
+		v.Add(field, "must be a number from 1.00 to 5.00 with at most two decimals, such as 3.25")
+	}
+	return d
+}
+
+// scoreLog is a score as the audit log keeps it: the model's numbers.
+func scoreLog(s Score, scoring Scoring) map[string]any {
+	return map[string]any{"level": s.Level.JSON(scoring), "target_level": s.TargetLevel.JSON(scoring)}
+}
+
+// IndexReport is an assessment's index from the current scores, and the
+// index it would reach if every indicator with active findings reached its
+// target score.
 type IndexReport struct {
 	AssessmentID  int64
 	FrameworkCode string
+	Scoring       Scoring
 	Current       Result
 	Projected     Result
-	// WithFindings lists the indicators that have unresolved findings, in
+	// WithFindings lists the indicators that have active findings, in
 	// the model's order.
 	WithFindings []string
+	// Indicators is every indicator of the model, in order.
+	Indicators []IndicatorStatus
 }
 
-// unresolvedIndicators selects the indicator codes that have unresolved
-// findings counting against assessment ?: findings whose state is open,
-// in_progress or submitted (issued and not yet closed or set aside) and
-// whose review belongs to this assessment or to no assessment at all. A
-// finding of another assessment's review does not move this one.
-const unresolvedIndicators = `SELECT DISTINCT ic.code
-	FROM findings f
-	JOIN reviews r ON r.id = f.review_id
-	CROSS JOIN LATERAL unnest(f.indicator_codes) AS ic(code)
-	WHERE f.state IN ('open', 'in_progress', 'submitted')
-	  AND (r.assessment_id = ? OR r.assessment_id IS NULL)`
+// IndicatorStatus is one indicator's score, target and the active
+// findings that count on it.
+type IndicatorStatus struct {
+	Code   string
+	Score  *Decimal
+	Target *Decimal
+	// ActiveFindings counts the organisation's open, in-progress and
+	// submitted findings that name the indicator or an indicator a held
+	// mapping maps onto it, each finding once.
+	ActiveFindings int
+}
+
+// activeCounts reads, for the given indicator codes, how many active
+// findings count on each: the organisation's findings in open, in_progress
+// or submitted that name the indicator, or an indicator of another model
+// that a held mapping maps onto it, whichever review or assessment they
+// came from. The trigger on findings keeps these counts in the transaction
+// of every change (migration 00009), so reading them is an index scan of a
+// few rows per indicator, not a pass over the findings.
+const activeCounts = `SELECT indicator_code AS code, sum(active)::int AS n FROM finding_indicator_counts
+	WHERE indicator_code = ANY (?::text[]) GROUP BY indicator_code HAVING sum(active) > 0`
 
 // Index computes the index of assessment id now and projected: an
-// indicator is raised to its target level (never lowered) when it has
-// unresolved findings (see unresolvedIndicators), as closing them is what
-// the follow-up is for. Everything is read in one snapshot. Errors:
-// NotFound.
+// indicator is raised to its target (never lowered) when active findings
+// count on it (see activeCounts), as closing them is what the follow-up is
+// for. Everything is read in one snapshot. Errors: NotFound.
 func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64) (IndexReport, error) {
 	var rep IndexReport
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -458,27 +511,43 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 		if err := identity.Authorize(p, identity.AssessmentRead, &identity.Resource{}); err != nil {
 			return err
 		}
-		fw, err := NewStore(tx).Get(ctx, a.FrameworkCode)
+		fw, err := get(tx, a.FrameworkCode)
 		if err != nil {
 			return err
 		}
-		var codes []string
-		if err := tx.Raw(unresolvedIndicators, id).Scan(&codes).Error; err != nil {
+		inds := fw.Indicators()
+		codes := make([]string, len(inds))
+		for i, ind := range inds {
+			codes[i] = ind.Code
+		}
+		var counts []struct {
+			Code string
+			N    int
+		}
+		if err := tx.Raw(activeCounts, postgres.Array[string](codes)).Scan(&counts).Error; err != nil {
 			return err
 		}
-		improve := make(map[string]bool, len(codes))
-		for _, c := range codes {
-			improve[c] = true
+		active := make(map[string]int, len(counts))
+		improve := make(map[string]bool, len(counts))
+		for _, c := range counts {
+			active[c.Code], improve[c.Code] = c.N, true
 		}
-		levels := make(map[string]int, len(a.Scores))
-		targets := make(map[string]int, len(a.Scores))
+		scores := make(map[string]Decimal, len(a.Scores))
+		targets := make(map[string]Decimal, len(a.Scores))
 		for _, sc := range a.Scores {
-			levels[sc.IndicatorCode] = sc.Level
+			scores[sc.IndicatorCode] = sc.Level
 			targets[sc.IndicatorCode] = sc.TargetLevel
 		}
-		rep = IndexReport{AssessmentID: id, FrameworkCode: fw.Code, Current: Compute(fw, levels),
-			Projected: Compute(fw, Project(levels, targets, improve)), WithFindings: []string{}}
-		for _, ind := range fw.Indicators() {
+		rep = IndexReport{AssessmentID: id, FrameworkCode: fw.Code, Scoring: fw.Scoring, Current: Compute(fw, scores),
+			Projected: Compute(fw, Project(scores, targets, improve)), WithFindings: []string{},
+			Indicators: make([]IndicatorStatus, 0, len(inds))}
+		for _, ind := range inds {
+			st := IndicatorStatus{Code: ind.Code, ActiveFindings: active[ind.Code]}
+			if sc, ok := scores[ind.Code]; ok {
+				t := targets[ind.Code]
+				st.Score, st.Target = &sc, &t
+			}
+			rep.Indicators = append(rep.Indicators, st)
 			if improve[ind.Code] {
 				rep.WithFindings = append(rep.WithFindings, ind.Code)
 			}
@@ -493,12 +562,6 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 func checkYear(v *apperr.Validation, y int) {
 	if y < 2000 || y > 2100 {
 		v.Add("year", "must be a year from 2000 to 2100")
-	}
-}
-
-func checkLevel(v *apperr.Validation, field string, l int) {
-	if l < 1 || l > 5 {
-		v.Add(field, "must be a whole number from 1 to 5")
 	}
 }
 

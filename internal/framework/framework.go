@@ -1,40 +1,83 @@
-// Package framework holds SPBE evaluation models as versioned data (domains,
-// aspects, indicators with weights, level names, predicate bands), their
-// import from a file, and the index arithmetic.
+// Package framework holds evaluation models as versioned data (SPBE 2020,
+// Pemerintah Digital 2026 and whatever is imported next): aspects, optional
+// domains, indicators with weights, scales, predicate bands, stages, and
+// the mappings between models; their import from files; assessments scored
+// on a model; and the index arithmetic.
 package framework
 
 import (
-	"math"
 	"sort"
 )
 
-// DefaultCode is the model used when none is named: PermenPANRB 59/2020.
+// DefaultCode is the model of the API when a client names none, kept for
+// the clients written before the current model existed. The web interface
+// proposes the current model instead (Store.Current).
 const DefaultCode = "spbe-2020"
+
+// Scoring is how a model scores its indicators.
+type Scoring string
+
+// The scorings a model may use.
+const (
+	// Levels scores whole capability levels 1–5 (spbe-2020).
+	Levels Scoring = "levels"
+	// DecimalScores scores 1.00–5.00 with two decimals (pemdi-2026).
+	DecimalScores Scoring = "decimal"
+)
+
+// Valid reports whether s is a known scoring.
+func (s Scoring) Valid() bool { return s == Levels || s == DecimalScores }
+
+// The range of every score.
+var (
+	MinScore = Whole(1)
+	MaxScore = Whole(5)
+)
 
 // Framework is one evaluation model.
 type Framework struct {
-	Code       string
-	Title      string
+	Code    string
+	Title   string
+	Scoring Scoring
+	// Current is the model new assessments are proposed on; one at most.
+	Current bool
+	// Supersedes is the code of the model this one replaced, if any.
+	Supersedes string
+	// SourceNote says where the facts come from and how sure they are.
+	SourceNote string
+	// Stages are the default milestones of an assessment, in order.
+	Stages     []string
 	Predicates []Predicate // ordered by Min, ascending
 	Levels     []LevelName
-	Domains    []Domain
+	// Domains is empty in a model without domains. Each domain's Aspects
+	// are its share of the model's Aspects.
+	Domains []Domain
+	// Aspects lists every aspect in order, each with its indicators.
+	Aspects []Aspect
 }
+
+// HasDomains reports whether the model groups its aspects in domains.
+func (f Framework) HasDomains() bool { return len(f.Domains) > 0 }
 
 // Predicate is a band of the index: it applies from Min up to the next
-// band's Min (the top band up to 5).
+// band's Min (the top band up to 5). Label is the newer models' second
+// name ("Baik" is labelled "Berkembang"); empty where a model has none.
 type Predicate struct {
-	Name string
-	Min  float64
+	Name  string
+	Label string
+	Min   Decimal
 }
 
-// LevelName names a capability level on a scale ("process" or "service").
+// LevelName names a capability level on a scale ("process", "service",
+// "maturity").
 type LevelName struct {
 	Scale string
 	Level int
 	Name  string
 }
 
-// Domain groups aspects; Scale names the level scale its indicators use.
+// Domain groups aspects; Scale names the level scale its indicators use
+// when the model names scales per domain.
 type Domain struct {
 	Code    string
 	Number  int
@@ -44,109 +87,172 @@ type Domain struct {
 	Aspects []Aspect
 }
 
-// Aspect groups indicators.
+// Aspect groups indicators. DomainCode is "" in a model without domains;
+// Scale is set when the model names scales per aspect.
 type Aspect struct {
 	Code       string
 	Number     int
 	Name       string
 	Weight     float64
+	DomainCode string
+	Scale      string
 	Indicators []Indicator
 }
 
 // Indicator is one scored item; weights are percent of the whole index.
+// ExternalSource names the other agency's index its score is drawn from.
 type Indicator struct {
-	Code   string
-	Number int
-	Name   string
-	NameEN string
-	Weight float64
+	Code           string
+	Number         int
+	Name           string
+	NameEN         string
+	Weight         float64
+	ExternalSource string
 }
 
 // Indicators lists every indicator of f in order.
 func (f Framework) Indicators() []Indicator {
 	var out []Indicator
+	for _, a := range f.Aspects {
+		out = append(out, a.Indicators...)
+	}
+	return out
+}
+
+// Holds reports whether f has an indicator with code.
+func (f Framework) Holds(code string) bool {
+	for _, a := range f.Aspects {
+		for _, i := range a.Indicators {
+			if i.Code == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ScaleOf returns the level scale of an aspect: its own, or its domain's.
+func (f Framework) ScaleOf(a Aspect) string {
+	if a.Scale != "" {
+		return a.Scale
+	}
 	for _, d := range f.Domains {
-		for _, a := range d.Aspects {
-			out = append(out, a.Indicators...)
+		if d.Code == a.DomainCode {
+			return d.Scale
+		}
+	}
+	return ""
+}
+
+// PredicateOf returns the band a (rounded) index falls in; the zero
+// Predicate below the lowest band.
+func (f Framework) PredicateOf(index Decimal) Predicate {
+	var out Predicate
+	bands := append([]Predicate(nil), f.Predicates...)
+	sort.Slice(bands, func(i, j int) bool { return bands[i].Min < bands[j].Min })
+	for _, p := range bands {
+		if index >= p.Min {
+			out = p
 		}
 	}
 	return out
 }
 
-// PredicateOf returns the band an index falls in ("" below the lowest band).
-func (f Framework) PredicateOf(index float64) string {
-	name := ""
-	bands := append([]Predicate(nil), f.Predicates...)
-	sort.Slice(bands, func(i, j int) bool { return bands[i].Min < bands[j].Min })
-	for _, p := range bands {
-		if index >= p.Min-1e-9 {
-			name = p.Name
-		}
-	}
-	return name
-}
-
-// Result is an index with its predicate, over the whole model and per
-// domain.
+// Result is an index with its predicate, over the whole model, per domain
+// (in a model with domains) and per aspect.
 type Result struct {
-	Index     float64
-	Predicate string
-	// Scored counts the indicators that had a level.
+	Index     Decimal
+	Predicate Predicate
+	// Scored counts the indicators that had a score.
 	Scored  int
-	Domains []DomainResult
+	Domains []GroupResult
+	Aspects []GroupResult
 }
 
-// DomainResult is the index of one domain.
-type DomainResult struct {
+// GroupResult is the index of one domain or aspect; Index is meaningful
+// only when Scored > 0.
+type GroupResult struct {
 	Code   string
 	Name   string
 	Weight float64
-	Index  float64
+	Index  Decimal
 	Scored int
 }
 
-// Compute returns the index of f for the given levels (indicator code →
-// level 1–5): the weighted mean sum(level·weight)/sum(weight) over the scored
-// indicators, overall and per domain, rounded to two decimals as the index is
-// published; the predicate is read from the rounded value. Indicators without
-// a level are left out of both sums.
-func Compute(f Framework, levels map[string]int) Result {
-	var res Result
-	var num, den float64
-	for _, d := range f.Domains {
-		var dn, dd float64
-		dr := DomainResult{Code: d.Code, Name: d.Name, Weight: d.Weight}
-		for _, a := range d.Aspects {
-			for _, ind := range a.Indicators {
-				lvl, ok := levels[ind.Code]
-				if !ok {
-					continue
-				}
-				dn += float64(lvl) * ind.Weight
-				dd += ind.Weight
-				dr.Scored++
-			}
-		}
-		if dd > 0 {
-			dr.Index = round2(dn / dd)
-		}
-		num, den = num+dn, den+dd
-		res.Scored += dr.Scored
-		res.Domains = append(res.Domains, dr)
+// sums accumulates Σ score·weight and Σ weight over scored indicators.
+type sums struct {
+	num, den int64
+	scored   int
+}
+
+func (s *sums) add(score Decimal, weight float64) {
+	w := weightOf(weight)
+	s.num += int64(score) * w
+	s.den += w
+	s.scored++
+}
+
+func (s sums) group(code, name string, weight float64) GroupResult {
+	g := GroupResult{Code: code, Name: name, Weight: weight, Scored: s.scored}
+	if s.den > 0 {
+		g.Index = meanOf(s.num, s.den)
 	}
-	if den > 0 {
-		res.Index = round2(num / den)
+	return g
+}
+
+// Compute returns the index of f for the given scores (indicator code →
+// score, whole levels or two-decimal scores alike): the weighted mean
+// Σ(score·weight)/Σ(weight) over the scored indicators, overall, per
+// domain and per aspect, each rounded to two decimals half away from zero
+// as the index is published; the predicate is read from the rounded value.
+// Indicators without a score are left out of both sums. The arithmetic is
+// exact: scores in hundredths times weights in ten-thousandths of a
+// percent, summed in integers, divided once.
+func Compute(f Framework, scores map[string]Decimal) Result {
+	var res Result
+	var all sums
+	byDomain := map[string]*sums{}
+	for _, a := range f.Aspects {
+		var as sums
+		for _, ind := range a.Indicators {
+			sc, ok := scores[ind.Code]
+			if !ok {
+				continue
+			}
+			as.add(sc, ind.Weight)
+			all.add(sc, ind.Weight)
+		}
+		if a.DomainCode != "" {
+			d := byDomain[a.DomainCode]
+			if d == nil {
+				d = &sums{}
+				byDomain[a.DomainCode] = d
+			}
+			d.num, d.den, d.scored = d.num+as.num, d.den+as.den, d.scored+as.scored
+		}
+		res.Aspects = append(res.Aspects, as.group(a.Code, a.Name, a.Weight))
+	}
+	for _, d := range f.Domains {
+		s := sums{}
+		if x := byDomain[d.Code]; x != nil {
+			s = *x
+		}
+		res.Domains = append(res.Domains, s.group(d.Code, d.Name, d.Weight))
+	}
+	res.Scored = all.scored
+	if all.den > 0 {
+		res.Index = meanOf(all.num, all.den)
 		res.Predicate = f.PredicateOf(res.Index)
 	}
 	return res
 }
 
-// Project returns the levels with each indicator in improve raised to its
-// target (never lowered): the index the assessment would reach if the open
-// findings on those indicators were followed up.
-func Project(levels, targets map[string]int, improve map[string]bool) map[string]int {
-	out := make(map[string]int, len(levels))
-	for k, v := range levels {
+// Project returns the scores with each indicator in improve raised to its
+// target (never lowered): the index the assessment would reach if the
+// active findings on those indicators were followed up.
+func Project(scores, targets map[string]Decimal, improve map[string]bool) map[string]Decimal {
+	out := make(map[string]Decimal, len(scores))
+	for k, v := range scores {
 		out[k] = v
 	}
 	for code := range improve {
@@ -156,5 +262,3 @@ func Project(levels, targets map[string]int, improve map[string]bool) map[string
 	}
 	return out
 }
-
-func round2(x float64) float64 { return math.Round(x*100) / 100 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -28,13 +29,13 @@ func seeded(t *testing.T) (*framework.Store, framework.Framework) {
 }
 
 // levelsBy gives every indicator of a domain the same level.
-func levelsBy(fw framework.Framework, byDomain map[string]int) map[string]int {
-	out := map[string]int{}
+func levelsBy(fw framework.Framework, byDomain map[string]int) map[string]framework.Decimal {
+	out := map[string]framework.Decimal{}
 	for _, d := range fw.Domains {
 		for _, a := range d.Aspects {
 			for _, i := range a.Indicators {
 				if l, ok := byDomain[d.Code]; ok {
-					out[i.Code] = l
+					out[i.Code] = framework.Whole(l)
 				}
 			}
 		}
@@ -56,40 +57,40 @@ func TestIndexHandComputed(t *testing.T) {
 	}
 	tests := []struct {
 		name          string
-		levels        map[string]int
+		levels        map[string]framework.Decimal
 		improve       []string
-		wantIndex     float64
+		wantIndex     string
 		wantPredicate string
-		wantProjected float64
+		wantProjected string
 		wantProjPred  string
 	}{
 		// (2·13 + 2·25 + 1·16.5 + 3·45.5) / 100 = 2.29; with D3 at its target
 		// 3: (26 + 50 + 49.5 + 136.5) / 100 = 2.62.
 		{"province at level 1 on management and audit", levelsBy(fw, map[string]int{"D1": 2, "D2": 2, "D3": 1, "D4": 3}),
-			d3, 2.29, "Cukup", 2.62, "Baik"},
-		{"all at level 1", levelsBy(fw, map[string]int{"D1": 1, "D2": 1, "D3": 1, "D4": 1}), nil, 1, "Kurang", 1, "Kurang"},
-		{"all at level 5", levelsBy(fw, map[string]int{"D1": 5, "D2": 5, "D3": 5, "D4": 5}), nil, 5, "Memuaskan", 5, "Memuaskan"},
+			d3, "2.29", "Cukup", "2.62", "Baik"},
+		{"all at level 1", levelsBy(fw, map[string]int{"D1": 1, "D2": 1, "D3": 1, "D4": 1}), nil, "1.00", "Kurang", "1.00", "Kurang"},
+		{"all at level 5", levelsBy(fw, map[string]int{"D1": 5, "D2": 5, "D3": 5, "D4": 5}), nil, "5.00", "Memuaskan", "5.00", "Memuaskan"},
 		// Only D4 scored: its own mean.
-		{"one domain scored", levelsBy(fw, map[string]int{"D4": 4}), nil, 4, "Sangat Baik", 4, "Sangat Baik"},
+		{"one domain scored", levelsBy(fw, map[string]int{"D4": 4}), nil, "4.00", "Sangat Baik", "4.00", "Sangat Baik"},
 		// (3·13 + 4·25 + 3·16.5 + 4·45.5) / 100 = 3.705, published as 3.71.
 		{"rounded to two decimals", levelsBy(fw, map[string]int{"D1": 3, "D2": 4, "D3": 3, "D4": 4}), nil,
-			3.71, "Sangat Baik", 3.71, "Sangat Baik"},
+			"3.71", "Sangat Baik", "3.71", "Sangat Baik"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			targets := map[string]int{}
+			targets := map[string]framework.Decimal{}
 			improve := map[string]bool{}
 			for _, c := range tt.improve {
-				targets[c] = 3
+				targets[c] = framework.Whole(3)
 				improve[c] = true
 			}
 			got := framework.Compute(fw, tt.levels)
 			proj := framework.Compute(fw, framework.Project(tt.levels, targets, improve))
-			if got.Index != tt.wantIndex || got.Predicate != tt.wantPredicate {
-				t.Errorf("index = %v %s; want %v %s", got.Index, got.Predicate, tt.wantIndex, tt.wantPredicate)
+			if got.Index.String() != tt.wantIndex || got.Predicate.Name != tt.wantPredicate {
+				t.Errorf("index = %v %s; want %v %s", got.Index, got.Predicate.Name, tt.wantIndex, tt.wantPredicate)
 			}
-			if proj.Index != tt.wantProjected || proj.Predicate != tt.wantProjPred {
-				t.Errorf("projected = %v %s; want %v %s", proj.Index, proj.Predicate, tt.wantProjected, tt.wantProjPred)
+			if proj.Index.String() != tt.wantProjected || proj.Predicate.Name != tt.wantProjPred {
+				t.Errorf("projected = %v %s; want %v %s", proj.Index, proj.Predicate.Name, tt.wantProjected, tt.wantProjPred)
 			}
 		})
 	}
@@ -98,52 +99,85 @@ func TestIndexHandComputed(t *testing.T) {
 func TestPredicateBands(t *testing.T) {
 	_, fw := seeded(t)
 	for _, tt := range []struct {
-		index float64
+		index framework.Decimal
 		want  string
-	}{{1, "Kurang"}, {1.79, "Kurang"}, {1.8, "Cukup"}, {2.59, "Cukup"}, {2.6, "Baik"}, {3.49, "Baik"},
-		{3.5, "Sangat Baik"}, {4.19, "Sangat Baik"}, {4.2, "Memuaskan"}, {5, "Memuaskan"}} {
-		if got := fw.PredicateOf(tt.index); got != tt.want {
+	}{{100, "Kurang"}, {179, "Kurang"}, {180, "Cukup"}, {259, "Cukup"}, {260, "Baik"}, {349, "Baik"},
+		{350, "Sangat Baik"}, {419, "Sangat Baik"}, {420, "Memuaskan"}, {500, "Memuaskan"}} {
+		if got := fw.PredicateOf(tt.index).Name; got != tt.want {
 			t.Errorf("PredicateOf(%v) = %q; want %q", tt.index, got, tt.want)
 		}
 	}
 }
 
 func TestProjectNeverLowers(t *testing.T) {
-	got := framework.Project(map[string]int{"I01": 4, "I02": 1}, map[string]int{"I01": 3, "I02": 3}, map[string]bool{"I01": true, "I02": true})
-	if diff := cmp.Diff(map[string]int{"I01": 4, "I02": 3}, got); diff != "" {
+	got := framework.Project(map[string]framework.Decimal{"I01": 400, "I02": 100}, map[string]framework.Decimal{"I01": 300, "I02": 325},
+		map[string]bool{"I01": true, "I02": true})
+	if diff := cmp.Diff(map[string]framework.Decimal{"I01": 400, "I02": 325}, got); diff != "" {
 		t.Error(diff)
 	}
 }
 
+// TestExportImportRoundTrip exports each shipped model, imports it under a
+// new code with its indicator codes renamed (codes are unique across
+// models), and reads back the same model.
 func TestExportImportRoundTrip(t *testing.T) {
-	st, fw := seeded(t)
-	data, err := framework.Export(fw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data = bytes.Replace(data, []byte(`"spbe-2020"`), []byte(`"spbe-2020-salinan"`), 1)
-	parsed, err := framework.Parse(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := seeded(t)
 	ctx := context.Background()
-	if err := st.Import(ctx, parsed); err != nil {
-		t.Fatal(err)
-	}
-	back, err := st.Get(ctx, "spbe-2020-salinan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	back.Code = fw.Code
-	if diff := cmp.Diff(fw, back); diff != "" {
-		t.Errorf("imported model differs (-seed +imported):\n%s", diff)
-	}
-	// A model's code is its version: importing it again is a conflict.
-	if err := st.Import(ctx, parsed); apperr.KindOf(err) != apperr.Conflict {
-		t.Errorf("second import: %v; want a conflict", err)
+	for _, tt := range []struct{ code, prefix, renamed string }{{"spbe-2020", "I", "X"}, {"pemdi-2026", "P", "Q"}} {
+		t.Run(tt.code, func(t *testing.T) {
+			fw, err := st.Get(ctx, tt.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := framework.Export(fw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copyCode := tt.code + "-salinan"
+			data = bytes.Replace(data, []byte(`"`+tt.code+`"`), []byte(`"`+copyCode+`"`), 1)
+			data = regexp.MustCompile(`"code": "`+tt.prefix+`(\d\d)"`).ReplaceAll(data, []byte(`"code": "`+tt.renamed+`$1"`))
+			parsed, err := framework.Parse(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A copy, not a successor: it must not take over as current.
+			parsed.Current, parsed.Supersedes = false, ""
+			if err := st.Import(ctx, parsed); err != nil {
+				t.Fatal(err)
+			}
+			back, err := st.Get(ctx, copyCode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back.Code = fw.Code
+			for i := range back.Aspects {
+				for k := range back.Aspects[i].Indicators {
+					c := &back.Aspects[i].Indicators[k].Code
+					*c = tt.prefix + strings.TrimPrefix(*c, tt.renamed)
+				}
+			}
+			for i := range back.Domains {
+				back.Domains[i].Aspects = nil
+			}
+			want := fw
+			want.Domains = slices.Clone(fw.Domains)
+			for i := range want.Domains {
+				want.Domains[i].Aspects = nil
+			}
+			// The copy of the current model supersedes nothing and is not
+			// current; the rest is the same model.
+			back.Current, back.Supersedes = want.Current, want.Supersedes
+			if diff := cmp.Diff(want, back); diff != "" {
+				t.Errorf("imported model differs (-shipped +imported):\n%s", diff)
+			}
+			// A model's code is its version: importing it again is a conflict.
+			if err := st.Import(ctx, parsed); apperr.KindOf(err) != apperr.Conflict {
+				t.Errorf("second import: %v; want a conflict", err)
+			}
+		})
 	}
 	list, _ := st.List(ctx)
-	if len(list) != 2 || list[1].Indicators != 47 {
+	if len(list) != 4 || !list[0].Current || list[0].Code != "pemdi-2026" {
 		t.Errorf("list = %+v", list)
 	}
 }
@@ -184,7 +218,11 @@ func TestImportRejectsBadModels(t *testing.T) {
 		}), []string{"levels.process"}},
 		{"bad code and no title", edit(func(m map[string]any) { m["framework_code"] = "SPBE 2026"; m["title"] = "" }),
 			[]string{"framework_code", "title"}},
-		{"no domains", edit(func(m map[string]any) { m["domains"] = []any{} }), []string{"domains"}},
+		{"no domains and no aspects", edit(func(m map[string]any) { m["domains"] = []any{} }), []string{"aspects"}},
+		{"decimal bound with three places", edit(func(m map[string]any) {
+			m["predicates"].([]any)[0].(map[string]any)["min"] = 4.205
+		}), []string{"predicates[0]"}},
+		{"unknown scoring", edit(func(m map[string]any) { m["scoring"] = "percent" }), []string{"scoring"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,8 @@ const (
 	ReportRead        Action = "report.read"
 	NotificationRead  Action = "notification.read"
 	NotificationRetry Action = "notification.retry"
+	// MappingUpdate replaces a mapping between two evaluation models.
+	MappingUpdate Action = "mapping.update"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -97,6 +99,9 @@ var rules = map[Action]rule{
 	// The outbox holds every user's mail: only admins read and retry it.
 	NotificationRead:  {"notification", []Role{RoleAdmin}},
 	NotificationRetry: {"notification", []Role{RoleAdmin}},
+	// A mapping decides which old findings weigh on a new model's index:
+	// an admin setting, like the models themselves.
+	MappingUpdate: {"framework", []Role{RoleAdmin}},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}
@@ -111,6 +116,7 @@ var visibility = map[string]map[Role]Scope{
 	// reference data; what is sensitive is in the findings.
 	"application": {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
 	"assessment":  {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
+	"framework":   {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
 	"review":      {RoleAdmin: ScopeAll, RoleAuditor: ScopeAll, RoleManager: ScopeAll, RoleOfficer: ScopeAll, RoleViewer: ScopeAll},
 	// A manager sees their unit's findings, an officer those where they
 	// hold an action (Resource.Involved: the assignees).

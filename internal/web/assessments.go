@@ -154,7 +154,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 					row.Name = ind.NameEN
 				}
 				if s, ok := scores[ind.Code]; ok {
-					row.Level, row.Target = strconv.Itoa(s.Level), strconv.Itoa(s.TargetLevel)
+					row.Level, row.Target = scoreText(v.Lang, s.Level, a.Scoring), scoreText(v.Lang, s.TargetLevel, a.Scoring)
 				}
 				if input != nil {
 					row.Level, row.Target = input["level_"+ind.Code], input["target_"+ind.Code]
@@ -216,7 +216,7 @@ func (w *Web) assessmentLevels(c echo.Context, v *view) error {
 	input := map[string]string{}
 	type put struct {
 		code          string
-		level, target int
+		level, target string
 	}
 	var puts []put
 	for _, ind := range fw.Indicators() {
@@ -226,21 +226,21 @@ func (w *Web) assessmentLevels(c echo.Context, v *view) error {
 		if ls == "" && ts == "" {
 			continue
 		}
-		level, lerr := parseLevel(ls)
-		target, terr := parseLevel(ts)
-		if lerr {
-			v.FieldError["level_"+ind.Code] = T(v.Lang, "assessment.badlevel")
-		}
-		if terr {
-			v.FieldError["target_"+ind.Code] = T(v.Lang, "assessment.badlevel")
-		}
-		if lerr || terr {
+		// Checked here in the model's scoring, so that a mistake in any
+		// row writes nothing; "3,25" is read as 3.25.
+		var check apperr.Validation
+		level := framework.ParseScore(&check, "level_"+ind.Code, ls, a.Scoring)
+		target := framework.ParseScore(&check, "target_"+ind.Code, ts, a.Scoring)
+		if err := check.Err(); err != nil {
+			for _, fe := range errFields(err) {
+				v.FieldError[fe.Field] = fieldMessage(v.Lang, fe)
+			}
 			continue
 		}
 		if s, ok := scores[ind.Code]; ok && s.Level == level && s.TargetLevel == target {
 			continue
 		}
-		puts = append(puts, put{ind.Code, level, target})
+		puts = append(puts, put{ind.Code, level.String(), target.String()})
 	}
 	if len(v.FieldError) > 0 {
 		v.Error = T(v.Lang, "error.422")
@@ -273,4 +273,14 @@ func parseLevel(s string) (level int, bad bool) {
 		return 0, true
 	}
 	return n, false
+}
+
+// scoreText writes a stored score for the form: a whole level on a levels
+// model, two decimals (with the decimal comma in Indonesian) on a decimal
+// model.
+func scoreText(lang Lang, d framework.Decimal, scoring framework.Scoring) string {
+	if scoring == framework.Levels {
+		return strconv.Itoa(d.Int())
+	}
+	return number(lang, d)
 }

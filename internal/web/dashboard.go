@@ -239,26 +239,32 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 	return nil
 }
 
-// indexOf lays out the index report for the page and its chart.
+// indexOf lays out the index report for the page and its chart: overall,
+// then per domain in a model with domains (spbe-2020), per aspect in one
+// without (pemdi-2026).
 func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
 	iv := &indexView{Assessment: name, Current: number(lang, rep.Current.Index), Projected: number(lang, rep.Projected.Index),
-		CurrentP: rep.Current.Predicate, ProjectedP: rep.Projected.Predicate, Scored: rep.Current.Scored}
+		CurrentP: predicateText(rep.Current.Predicate), ProjectedP: predicateText(rep.Projected.Predicate), Scored: rep.Current.Scored}
 	var said []string
-	add := func(label string, now, proj float64) {
+	add := func(label string, now, proj framework.Decimal) {
 		y := 16 + len(iv.Chart.Rows)*rowHeight
-		r := chartRow{Label: label, Y: y, NowW: scale(now), ProjW: scale(proj), NowV: number(lang, now), ProjV: number(lang, proj),
-			NowY: y + 6, ProjY: y + 6 + barHeight + 2}
+		r := chartRow{Label: label, Y: y, NowW: scale(now.Float()), ProjW: scale(proj.Float()), NowV: number(lang, now),
+			ProjV: number(lang, proj), NowY: y + 6, ProjY: y + 6 + barHeight + 2}
 		r.NowX, r.ProjX = chartLeft+r.NowW+1, chartLeft+r.ProjW+1
 		iv.Chart.Rows = append(iv.Chart.Rows, r)
 		said = append(said, T(lang, "dash.chart.row", label, r.NowV, r.ProjV))
 	}
 	add(T(lang, "dash.index.overall"), rep.Current.Index, rep.Projected.Index)
-	for i, d := range rep.Current.Domains {
-		proj := 0.0
-		if i < len(rep.Projected.Domains) {
-			proj = rep.Projected.Domains[i].Index
+	groups, projected := rep.Current.Domains, rep.Projected.Domains
+	if len(groups) == 0 {
+		groups, projected = rep.Current.Aspects, rep.Projected.Aspects
+	}
+	for i, g := range groups {
+		var proj framework.Decimal
+		if i < len(projected) {
+			proj = projected[i].Index
 		}
-		add(d.Name, d.Index, proj)
+		add(g.Name, g.Index, proj)
 	}
 	for l := 0; l <= 5; l++ {
 		iv.Chart.Ticks = append(iv.Chart.Ticks, chartTick{X: chartLeft + scale(float64(l)), Label: strconv.Itoa(l)})
@@ -268,17 +274,26 @@ func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
 	return iv
 }
 
+// predicateText writes a predicate as the model names it: "Baik
+// (Berkembang)" where it has a label, "Baik" where it has none.
+func predicateText(p framework.Predicate) string {
+	if p.Label == "" {
+		return p.Name
+	}
+	return p.Name + " (" + p.Label + ")"
+}
+
 // scale is the width of a bar for an index of 0 to 5.
 func scale(x float64) float64 {
 	x = min(max(x, 0), 5)
 	return float64(int(x/5*chartWidth*10+0.5)) / 10
 }
 
-// number writes an index with two decimals, a decimal comma in Indonesian.
-func number(lang Lang, x float64) string {
-	s := fmt.Sprintf("%.2f", x)
+// number writes an index or score with two decimals, a decimal comma in
+// Indonesian.
+func number(lang Lang, x framework.Decimal) string {
 	if lang == ID {
-		s = strings.Replace(s, ".", ",", 1)
+		return x.Comma()
 	}
-	return s
+	return x.String()
 }
