@@ -25,15 +25,15 @@ func (s *fullSite) assessment() framework.Assessment {
 	return a
 }
 
-func (s *fullSite) scores(id int64) map[string][2]int {
+func (s *fullSite) scores(id int64) map[string][2]framework.Decimal {
 	s.t.Helper()
 	a, err := s.assessments.Get(context.Background(), s.people["auditor"], id)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	out := map[string][2]int{}
+	out := map[string][2]framework.Decimal{}
 	for _, sc := range a.Scores {
-		out[sc.IndicatorCode] = [2]int{sc.Level, sc.TargetLevel}
+		out[sc.IndicatorCode] = [2]framework.Decimal{sc.Level, sc.TargetLevel}
 	}
 	return out
 }
@@ -153,7 +153,7 @@ func TestAssessmentLevelsForm(t *testing.T) {
 		t.Fatalf("save levels: %d", status)
 	}
 	got := s.scores(a.ID)
-	if len(got) != 47 || got["I38"] != [2]int{2, 4} {
+	if len(got) != 47 || got["I38"] != [2]framework.Decimal{framework.Whole(2), framework.Whole(4)} {
 		t.Errorf("scores: %d, I38 %v", len(got), got["I38"])
 	}
 	_, page, _ = auditor.get(h.Get("Location"))
@@ -167,7 +167,8 @@ func TestAssessmentLevelsForm(t *testing.T) {
 	if idx.Projected.Index <= idx.Current.Index {
 		t.Errorf("projected %v not above current %v", idx.Projected.Index, idx.Current.Index)
 	}
-	for _, want := range []string{fmt.Sprintf("%.2f", idx.Current.Index), fmt.Sprintf("%.2f", idx.Projected.Index)} {
+	// Indonesian writes the decimal comma.
+	for _, want := range []string{idx.Current.Index.Comma(), idx.Projected.Index.Comma()} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not show the index %s", want)
 		}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -111,7 +112,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i, ind := range fw.Indicators() {
-		if _, err := assessments.PutScore(ctx, people["auditor"], a.ID, ind.Code, 1+i%4, 4); err != nil {
+		if _, err := assessments.PutScore(ctx, people["auditor"], a.ID, ind.Code, strconv.Itoa(1+i%4), "4"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -131,9 +131,8 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 	}
 	// I38 (the finding's indicator) is at 1 with target 3; I01 at 3.
 	for _, sc := range []struct {
-		code          string
-		level, target int
-	}{{"I01", 3, 3}, {"I38", 1, 3}} {
+		code, level, target string
+	}{{"I01", "3", "3"}, {"I38", "1", "3"}} {
 		if _, err := as.PutScore(ctx, s.people["auditor"], a.ID, sc.code, sc.level, sc.target); err != nil {
 			t.Fatal(err)
 		}
@@ -172,8 +171,7 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 	if svg == nil {
 		t.Fatalf("no accessible chart:\n%s", page)
 	}
-	now := strings.Replace(strconv.FormatFloat(rep.Current.Index, 'f', 2, 64), ".", ",", 1)
-	proj := strings.Replace(strconv.FormatFloat(rep.Projected.Index, 'f', 2, 64), ".", ",", 1)
+	now, proj := rep.Current.Index.Comma(), rep.Projected.Index.Comma()
 	for _, part := range svg[1:] {
 		if !strings.Contains(part, "Indeks SPBE saat ini "+now+", proyeksi "+proj) {
 			t.Errorf("the chart's label %q lacks now %s and projected %s", part, now, proj)
@@ -182,8 +180,8 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 	if !strings.Contains(svg[0], ">"+now+"</text>") || !strings.Contains(svg[0], ">"+proj+"</text>") {
 		t.Errorf("the bars are not labelled with the numbers")
 	}
-	if rep.Current.Predicate != "" && !strings.Contains(page, "("+rep.Current.Predicate+")") {
-		t.Errorf("no predicate %q", rep.Current.Predicate)
+	if p := rep.Current.Predicate.Name; p != "" && !strings.Contains(page, "("+p+")") {
+		t.Errorf("no predicate %q", p)
 	}
 	// In English, the countdown reads D-14 and in 14 days.
 	b.get("/bahasa?ke=en&kembali=/")
