@@ -35,7 +35,9 @@ Usage:
   tindaklanjut migrate [up|status]     apply or list database migrations
   tindaklanjut user add --email E --name N --role R --unit CODE [--nip NIP] [--password-stdin]
                                        add a user (password from stdin, or generated)
-  tindaklanjut framework import FILE   add an SPBE evaluation model from a JSON file
+  tindaklanjut framework import FILE   add an evaluation model (SPBE 2020, Pemdi 2026, …) from a JSON file
+  tindaklanjut framework import-mapping FILE
+                                       add or replace the mapping between two models
   tindaklanjut verify-history          recompute every finding's hash-chained history
                                        and name the first broken link of each chain
   tindaklanjut verify-artifacts [--gc] re-hash every stored evidence document; report missing,

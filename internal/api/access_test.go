@@ -55,6 +55,11 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "GET", path: "/api/v1/me", want: all(200)},
 		{method: "GET", path: "/api/v1/framework", want: all(200)},
 		{method: "GET", path: "/api/v1/frameworks", want: all(200)},
+		{method: "GET", path: "/api/v1/framework-mappings?from=spbe-2020&to=pemdi-2026", route: "/api/v1/framework-mappings", want: all(200)},
+		{method: "GET", path: "/api/v1/framework-mappings?from=pemdi-2026&to=spbe-2020", route: "/api/v1/framework-mappings", want: all(404)},
+		{method: "PUT", path: "/api/v1/framework-mappings?from=spbe-2020&to=pemdi-2026", route: "/api/v1/framework-mappings", body: func() string {
+			return `{"note":"uji","pairs":[{"from":"I21","to":["P02"],"why":"risiko"}]}`
+		}, want: adminOnly(200)},
 		{method: "GET", path: "/api/v1/units", want: all(200)},
 		{method: "POST", path: "/api/v1/units", body: func() string {
 			return fmt.Sprintf(`{"code":"U%d","name":"Unit baru"}`, seq.Add(1))

@@ -216,6 +216,11 @@ func TestAssessmentBadInput(t *testing.T) {
 	if rec := f.do("PUT", path+"/scores/I05", f.tokens["admin"], `{"level":2,"target_level":3}`, nil); rec.Code != 200 {
 		t.Fatalf("score: %d %s", rec.Code, rec.Body)
 	}
+	p := f.createAssessment(`{"year":2026,"name":"Evaluasi Pemdi 2026","framework_code":"pemdi-2026"}`)
+	pemdi := fmt.Sprintf("/api/v1/assessments/%d", p.ID)
+	if rec := f.do("PUT", pemdi+"/scores/P01", f.tokens["admin"], `{"level":2.75,"target_level":3.5}`, nil); rec.Code != 200 {
+		t.Fatalf("score: %d %s", rec.Code, rec.Body)
+	}
 	var units struct {
 		NextCursor *string `json:"next_cursor"`
 	}
@@ -234,10 +239,10 @@ func TestAssessmentBadInput(t *testing.T) {
 		{"milestone date a number", "POST", "/api/v1/assessments", `{"year":2024,"name":"X","milestones":[{"name":"A","date":20240801}]}`, 422, []string{"milestones.date"}, ""},
 		{"patch name a number", "PATCH", path, `{"name":5,"version":1}`, 422, []string{"name"}, ""},
 		{"level a string", "PUT", path + "/scores/I01", `{"level":"3","target_level":4}`, 422, []string{"level"}, ""},
-		{"target a fraction", "PUT", path + "/scores/I01", `{"level":3,"target_level":3.5}`, 422, []string{"target_level"}, ""},
+		{"target a fraction", "PUT", path + "/scores/I01", `{"level":3,"target_level":3.5}`, 422, []string{"target_level"}, "whole number"},
 		// Validation: 422 naming every invalid field.
 		{"empty", "POST", "/api/v1/assessments", `{}`, 422, []string{"name", "year"}, ""},
-		{"every field bad", "POST", "/api/v1/assessments", `{"year":1999,"name":"` + strings.Repeat("e", 201) + `","framework_code":"pemdi-2026",
+		{"every field bad", "POST", "/api/v1/assessments", `{"year":1999,"name":"` + strings.Repeat("e", 201) + `","framework_code":"sakip-2019",
 			"milestones":[{"name":"","date":"2024-13-01"},{"name":"Wawancara","date":"2024-08-20"},{"name":" wawancara ","date":""},{"name":"Pengumuman","date":"10/12/2024"}]}`,
 			422, []string{"framework_code", "milestones[0].date", "milestones[0].name", "milestones[2].date", "milestones[2].name", "milestones[3].date", "name", "year"}, ""},
 		{"year 2101", "POST", "/api/v1/assessments", `{"year":2101,"name":"Evaluasi 2101"}`, 422, []string{"year"}, ""},
@@ -263,8 +268,22 @@ func TestAssessmentBadInput(t *testing.T) {
 		{"id not a number", "GET", "/api/v1/assessments/2024a", "", 404, nil, ""},
 		{"patch unknown id", "PATCH", "/api/v1/assessments/999999", `{"year":2025,"version":1}`, 404, nil, ""},
 		{"score unknown assessment", "PUT", "/api/v1/assessments/999999/scores/I01", `{"level":1,"target_level":2}`, 404, nil, ""},
-		{"score unknown indicator", "PUT", path + "/scores/I48", `{"level":1,"target_level":2}`, 404, nil, "I48"},
-		{"score indicator in lower case", "PUT", path + "/scores/i01", `{"level":1,"target_level":2}`, 404, nil, "spbe-2020"},
+		{"score unknown indicator", "PUT", path + "/scores/I48", `{"level":1,"target_level":2}`, 422, []string{"indicator_code"}, "I48"},
+		{"score indicator in lower case", "PUT", path + "/scores/i01", `{"level":1,"target_level":2}`, 422, []string{"indicator_code"}, "spbe-2020"},
+		{"score an indicator of another model", "PUT", path + "/scores/P02", `{"level":1,"target_level":2}`, 422, []string{"indicator_code"}, "pemdi-2026"},
+		// Decimal scores on a decimal model (pemdi-2026): two decimals, 1.00–5.00.
+		{"decimal with three places", "PUT", pemdi + "/scores/P01", `{"level":3.255,"target_level":4}`, 422, []string{"level"}, "two decimals"},
+		{"decimal below 1", "PUT", pemdi + "/scores/P01", `{"level":0.99,"target_level":4}`, 422, []string{"level"}, "1.00 to 5.00"},
+		{"decimal above 5", "PUT", pemdi + "/scores/P01", `{"level":3,"target_level":5.01}`, 422, []string{"target_level"}, "1.00 to 5.00"},
+		{"decimal a word", "PUT", pemdi + "/scores/P01", `{"level":"abc","target_level":4}`, 422, []string{"level"}, "1.00 to 5.00"},
+		{"decimal a string of digits", "PUT", pemdi + "/scores/P01", `{"level":"3.25","target_level":4}`, 422, []string{"level"}, ""},
+		{"decimal with a comma in a string", "PUT", pemdi + "/scores/P01", `{"level":"3,25","target_level":4}`, 422, []string{"level"}, ""},
+		{"decimal null", "PUT", pemdi + "/scores/P01", `{"level":null,"target_level":null}`, 422, []string{"level", "target_level"}, "required"},
+		{"decimal in exponent form", "PUT", pemdi + "/scores/P01", `{"level":3e0,"target_level":4}`, 422, []string{"level"}, ""},
+		{"decimal negative", "PUT", pemdi + "/scores/P01", `{"level":-3.25,"target_level":4}`, 422, []string{"level"}, ""},
+		{"decimal an object", "PUT", pemdi + "/scores/P01", `{"level":{"v":3},"target_level":[4]}`, 422, []string{"level", "target_level"}, ""},
+		{"a spbe indicator on a pemdi assessment", "PUT", pemdi + "/scores/I21", `{"level":3,"target_level":4}`, 422, []string{"indicator_code"}, "spbe-2020"},
+		{"a decimal on a levels model", "PUT", path + "/scores/I01", `{"level":3.25,"target_level":4}`, 422, []string{"level"}, "whole number"},
 		{"index unknown assessment", "GET", "/api/v1/assessments/999999/index", "", 404, nil, ""},
 		// List parameters.
 		{"limit 0", "GET", "/api/v1/assessments?limit=0", "", 422, []string{"limit"}, ""},
@@ -275,7 +294,7 @@ func TestAssessmentBadInput(t *testing.T) {
 	}
 	count := func() (n int64) {
 		f.db.Raw(`SELECT (SELECT count(*) FROM assessments) + (SELECT sum(version) FROM assessments)
-			+ (SELECT count(*) FROM assessment_milestones) + (SELECT coalesce(sum(level * 10 + target_level), 0) FROM assessment_scores)
+			+ (SELECT count(*) FROM assessment_milestones) + (SELECT coalesce(sum(level * 1000 + target_level * 10), 0) FROM assessment_scores)
 			+ (SELECT count(*) FROM audit_log)`).Scan(&n)
 		return n
 	}
@@ -332,8 +351,9 @@ func str(p *string) string {
 // and its projection against the hand-computed values of
 // framework.TestIndexHandComputed: (2·13 + 2·25 + 1·16.5 + 3·45.5) / 100 =
 // 2.29, and 2.62 once the management and audit indicators (D3, I21–I31)
-// reach their target 3. Only indicators with unresolved findings of this
-// assessment, or of no assessment, are projected.
+// reach their target 3. Every active finding of the organisation counts,
+// whichever assessment's review it came from (PRODUCT.md, carry-over);
+// closed, set-aside and draft findings do not.
 func TestAssessmentIndex(t *testing.T) {
 	f := newFixture(t)
 	var fw struct {
@@ -359,8 +379,8 @@ func TestAssessmentIndex(t *testing.T) {
 	}
 
 	// D1 and D2 at 2, D3 (management and audit) at 1 aiming at 3, D4 at 3.
-	// I01 aims at 4 and I32 at 5: they would move the projection if their
-	// findings counted, and they must not.
+	// I01 aims at 4 and I32 at 5: only the other assessment's open finding
+	// names them.
 	levels := map[string][2]int{"D1": {2, 2}, "D2": {2, 2}, "D3": {1, 3}, "D4": {3, 3}}
 	var d3 []string
 	for _, d := range fw.Domains {
@@ -423,20 +443,24 @@ func TestAssessmentIndex(t *testing.T) {
 	finding(mine, "not_actionable", "I32")
 	finding(others, "open", "I01", "I32")
 
+	// The other assessment's open finding raises I01 to 4 and I32 to 5 as
+	// well: D1 (2·13 + 2·1.3) / 13 = 2.2; D4 (3·45.5 + 2·2.75) / 45.5 =
+	// 3.1208…, published 3.12; overall (28.6 + 50 + 49.5 + 142) / 100 =
+	// 2.701, published 2.70.
 	r = index()
-	if got, want := r.summary(), "2.29 Cukup → 2.62 Baik; D1 2→2 D2 2→2 D3 1→3 D4 3→3"; got != want {
+	if got, want := r.summary(), "2.29 Cukup → 2.7 Baik; D1 2→2.2 D2 2→2 D3 1→3 D4 3→3.12"; got != want {
 		t.Errorf("with findings: %s; want %s", got, want)
 	}
-	if diff := cmp.Diff(d3, r.WithFindings); diff != "" {
+	if diff := cmp.Diff(append(append([]string{"I01"}, d3...), "I32"), r.WithFindings); diff != "" {
 		t.Errorf("indicators with open findings (-want +got):\n%s", diff)
 	}
 
-	// Once the management finding is closed, only the audit indicators
-	// (I29–I31) still rise: (26 + 50 + 8·1.5 + 3·3·1.5 + 136.5) / 100 = 2.38;
-	// D3 (12 + 13.5) / 16.5 = 1.545…, published as 1.55.
+	// Once the management finding is closed, I21–I28 no longer rise: D3
+	// (8·1.5·1 + 3·1.5·3) / 16.5 = 1.545…, published 1.55; overall (28.6 +
+	// 50 + 25.5 + 142) / 100 = 2.461, published 2.46.
 	f.db.Exec(`UPDATE findings SET state = 'closed' WHERE id = ?`, management)
 	r = index()
-	if got, want := r.summary(), "2.29 Cukup → 2.38 Cukup; D1 2→2 D2 2→2 D3 1→1.55 D4 3→3"; got != want {
+	if got, want := r.summary(), "2.29 Cukup → 2.46 Cukup; D1 2→2.2 D2 2→2 D3 1→1.55 D4 3→3.12"; got != want {
 		t.Errorf("after closing: %s; want %s", got, want)
 	}
 	// The other assessment has no scores: its index is null, whatever its

@@ -15,7 +15,7 @@ type badInput struct {
 	name, method, path, body string
 	status                   int
 	fields                   []string // sorted; nil: not checked
-	detail                   string   // a part of the problem's detail
+	detail                   string   // a part of the problem's detail or of a field's message
 }
 
 // checkBadInput sends each case as the admin and checks the status, the
@@ -31,8 +31,12 @@ func (f *fixture) checkBadInput(t *testing.T, tests []badInput, count func() int
 			rec := f.do(tt.method, tt.path, f.tokens["admin"], tt.body, nil)
 			p := f.problem(rec, tt.status)
 			checkFields(t, p, tt.fields, rec.Body.String())
-			if !strings.Contains(p.Detail, tt.detail) {
-				t.Errorf("detail %q lacks %q", p.Detail, tt.detail)
+			said := p.Detail
+			for _, e := range p.Errors {
+				said += "\n" + e.Message
+			}
+			if !strings.Contains(said, tt.detail) {
+				t.Errorf("neither the detail nor a field's message says %q: %s", tt.detail, said)
 			}
 		})
 	}
