@@ -13,15 +13,21 @@ import (
 )
 
 // outline reduces an assessment mail's text to its structure: the domain
-// and indicator headings and the finding codes under them, in order.
+// or aspect and indicator headings and the finding codes under them, each
+// with the older codes it came through ("TL-2026-0001 melalui I21"), in
+// order.
 func outline(text string) []string {
 	var out []string
-	heading := regexp.MustCompile(`^(D[0-9] |  I[0-9]{2} |Tanpa indikator SPBE)`)
-	code := regexp.MustCompile(`^\s+- (TL-[0-9]{4}-[0-9]{4})`)
+	heading := regexp.MustCompile(`^([DA][0-9] |  [IP][0-9]{2} |Tanpa indikator )`)
+	code := regexp.MustCompile(`^\s+- (TL-[0-9]{4}-[0-9]{4})( \(melalui ([^)]+)\))?`)
 	for _, line := range strings.Split(text, "\n") {
 		switch {
 		case code.MatchString(line):
-			out = append(out, "    "+code.FindStringSubmatch(line)[1])
+			m := code.FindStringSubmatch(line)
+			if m[3] != "" {
+				m[1] += " melalui " + m[3]
+			}
+			out = append(out, "    "+m[1])
 		case heading.MatchString(line):
 			out = append(out, strings.Fields(line)[0])
 		}
@@ -87,10 +93,16 @@ func TestAssessmentReminders(t *testing.T) {
 	for _, m := range f.mail.take() {
 		mails[m.Key] = m
 	}
-	unitA, _ := parts(t, mails[prefix+"-1:unit:"+itoa(f.unitA.ID)])
+	unitA, htmlA := parts(t, mails[prefix+"-1:unit:"+itoa(f.unitA.ID)])
 	wantA := []string{"D1", "I01", "    " + a1.Code, "D3", "I21", "    " + a2.Code, "D4", "I38", "    " + a2.Code, "Tanpa", "    " + a3.Code}
 	if diff := cmp.Diff(wantA, outline(unitA)); diff != "" {
 		t.Errorf("unit A's findings (-want +got):\n%s\n%s", diff, unitA)
+	}
+	for _, part := range []string{unitA, htmlA} {
+		if !strings.Contains(part, "menurut domain dan indikator SPBE:") || !strings.Contains(part, "Tanpa indikator SPBE") ||
+			strings.Contains(part, "melalui") {
+			t.Errorf("unit A's mail does not speak of SPBE domains, or marks a finding as carried over:\n%s", part)
+		}
 	}
 	unitB, htmlB := parts(t, mails[prefix+"-1:unit:"+itoa(f.unitB.ID)])
 	if diff := cmp.Diff([]string{"D3", "I22", "    " + b1.Code}, outline(unitB)); diff != "" {
@@ -128,5 +140,85 @@ func TestAssessmentReminders(t *testing.T) {
 	}
 	if len(got) != 3 {
 		t.Errorf("new milestone: %d mails; want 3 (two units, the auditors)", len(got))
+	}
+}
+
+// TestAssessmentRemindersFollowTheModel: the reminders of an assessment on
+// pemdi-2026, a model without domains, group the findings by aspect and
+// indicator and speak of Pemerintah Digital; a finding left from the SPBE
+// model counts under each Pemdi indicator its old indicators map onto,
+// once, marked with the old codes it came through; a finding naming the
+// Pemdi indicator itself is not marked, even when it also names an old one
+// mapped onto it.
+func TestAssessmentRemindersFollowTheModel(t *testing.T) {
+	f := newFixture(t)
+	f.setNow(at("2026-03-02 09:00"))
+	ass := must(f.assess.Create(f.ctx, f.p["auditor"], framework.AssessmentInput{Year: 2026, Name: "Evaluasi Pemdi 2026",
+		FrameworkCode: "pemdi-2026", Milestones: []framework.MilestoneInput{{Name: "Penilaian Dokumen", Date: "2026-03-20"}}}))
+	f.setNow(at("2026-03-02 10:00"))
+	risk := f.issue(f.unitA, "2026-04-30", "Manajemen risiko SPBE belum diterapkan", "I21")                    // P02 through I21
+	audits := f.issue(f.unitA, "2026-05-31", "Audit infrastruktur dan aplikasi belum dilakukan", "I29", "I30") // P09 once
+	service := f.issue(f.unitA, "2026-06-30", "Manajemen layanan digital belum ditetapkan", "I21", "P02")      // P02 itself
+	assets := f.issue(f.unitA, "2026-07-31", "Inventaris aset TIK belum lengkap", "I24")                       // P02 and P14
+	general := f.issue(f.unitA, "2026-08-31", "Temuan umum")
+	data := f.issue(f.unitB, "2026-05-15", "Tata kelola data belum ditetapkan", "P05")
+	f.assign(audits, "officerA", "2026-05-01")
+
+	f.setNow(at("2026-03-06 08:30")) // 14 days before the milestone
+	f.plan()
+	f.send()
+	prefix := "assessment:" + itoa(ass.ID) + ":" + itoa(ass.Milestones[0].ID) + ":-14:"
+	mails := map[string]received{}
+	for _, m := range f.mail.take() {
+		if strings.HasPrefix(m.Key, prefix) {
+			mails[strings.TrimPrefix(m.Key, prefix)] = m
+		}
+	}
+	if len(mails) != 3 {
+		t.Fatalf("%d reminders (%v); want the auditors' and the two units'", len(mails), mails)
+	}
+
+	unitA, htmlA := parts(t, mails["unit:"+itoa(f.unitA.ID)])
+	unitA = strings.ReplaceAll(unitA, "\r\n", "\n")
+	wantA := []string{"A1", "P02", "    " + risk.Code + " melalui I21", "    " + service.Code, "    " + assets.Code + " melalui I24",
+		"A4", "P09", "    " + audits.Code + " melalui I29, I30",
+		"A5", "P14", "    " + assets.Code + " melalui I24",
+		"Tanpa", "    " + general.Code}
+	if diff := cmp.Diff(wantA, outline(unitA)); diff != "" {
+		t.Errorf("unit A's findings (-want +got):\n%s\n%s", diff, unitA)
+	}
+	for _, want := range []string{"menurut aspek dan indikator Pemerintah Digital:", "\nA1 Tata Kelola dan Manajemen\n",
+		"  P02 Tingkat Kematangan Manajemen Layanan Digital Pemerintah\n", "- " + risk.Code + " (melalui I21) Manajemen risiko SPBE",
+		"\nTanpa indikator Pemerintah Digital\n"} {
+		if !strings.Contains(unitA, want) {
+			t.Errorf("unit A's text lacks %q:\n%s", want, unitA)
+		}
+	}
+	link := `<a href="https://tl.kalselprov.go.id/findings/` + itoa(risk.ID) + `">` + risk.Code + `</a> <em>(melalui I21)</em>`
+	for _, want := range []string{"menurut aspek dan indikator Pemerintah Digital:", ">A1 Tata Kelola dan Manajemen</h3>",
+		"<strong>P02</strong> Tingkat Kematangan Manajemen Layanan Digital Pemerintah", link, ">Tanpa indikator Pemerintah Digital</h3>"} {
+		if !strings.Contains(htmlA, want) {
+			t.Errorf("unit A's HTML lacks %q:\n%s", want, htmlA)
+		}
+	}
+	for _, part := range []string{unitA, htmlA} {
+		if strings.Contains(part, "SPBE:") || strings.Contains(part, "domain") || strings.Contains(part, service.Code+" (melalui") ||
+			strings.Contains(part, service.Code+"</a> <em>") {
+			t.Errorf("unit A's mail speaks of SPBE domains, or marks the finding naming P02 as carried over:\n%s", part)
+		}
+	}
+
+	unitB, _ := parts(t, mails["unit:"+itoa(f.unitB.ID)])
+	if diff := cmp.Diff([]string{"A3", "P05", "    " + data.Code}, outline(unitB)); diff != "" {
+		t.Errorf("unit B's findings (-want +got):\n%s\n%s", diff, unitB)
+	}
+	auditors, _ := parts(t, mails["auditors"])
+	wantAll := []string{"A1", "P02", "    " + risk.Code + " melalui I21", "    " + service.Code, "    " + assets.Code + " melalui I24",
+		"A3", "P05", "    " + data.Code,
+		"A4", "P09", "    " + audits.Code + " melalui I29, I30",
+		"A5", "P14", "    " + assets.Code + " melalui I24",
+		"Tanpa", "    " + general.Code}
+	if diff := cmp.Diff(wantAll, outline(auditors)); diff != "" {
+		t.Errorf("the auditors' picture (-want +got):\n%s\n%s", diff, auditors)
 	}
 }

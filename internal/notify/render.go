@@ -35,10 +35,11 @@ type View struct {
 	Date       string
 	Unit       string
 	Assessment *AssessmentView
-	// Groups are findings by SPBE domain and indicator (assessments).
-	Groups []DomainGroup
+	// Groups are an assessment's findings by domain (in a model with
+	// domains) or by aspect (in a model without), then by indicator.
+	Groups []Group
 	// Findings lists findings (awaiting verification; assessments'
-	// findings without an indicator).
+	// findings that count on no indicator of the assessment's model).
 	Findings []FindingView
 	// Total counts the findings an assessment reminder is about; More
 	// those left out of long lists.
@@ -51,6 +52,10 @@ type View struct {
 type FindingView struct {
 	Code, Title, Recommendation, State, Unit, DueDate, Link string
 	Actions                                                 []ActionView
+	// Via names, under an indicator of an assessment's model, the older
+	// indicators the finding counts on it through ("I29, I30"); "" when
+	// the finding names the indicator itself, and in every other list.
+	Via string
 }
 
 // ActionView is an action as mails show it.
@@ -62,15 +67,22 @@ type ActionView struct {
 // AssessmentView is an assessment milestone ahead.
 type AssessmentView struct {
 	Name, Milestone, Date string
+	// Model is the short name of the assessment's model, as mails speak
+	// of it: "SPBE", "Pemerintah Digital".
+	Model string
+	// ByAspect says the Groups are aspects (the model has no domains);
+	// otherwise they are domains.
+	ByAspect bool
 }
 
-// DomainGroup is the findings of one SPBE domain, by indicator.
-type DomainGroup struct {
+// Group is the findings of one domain or aspect, by indicator.
+type Group struct {
 	Code, Name string
 	Indicators []IndicatorGroup
 }
 
-// IndicatorGroup is the findings linked to one indicator.
+// IndicatorGroup is the findings that count on one indicator: those
+// naming it, and those naming an older indicator mapped onto it.
 type IndicatorGroup struct {
 	Code, Name string
 	Findings   []FindingView
@@ -159,9 +171,13 @@ func sample(kind string) View {
 	a := ActionView{Title: "Menyusun SK tim", Assignee: "Staf", DueDate: "Senin, 2 September 2024"}
 	f := FindingView{Code: "TL-2024-0001", Title: "Judul", Recommendation: "Rekomendasi", State: "in_progress", Unit: "Unit",
 		DueDate: "Senin, 30 September 2024", Link: "http://localhost/findings/1", Actions: []ActionView{a}}
+	via := f
+	via.Via = "I21, I24"
 	return View{Kind: kind, BaseURL: "http://localhost", Link: f.Link, Finding: &f, Action: &a, Reason: "Alasan",
 		DaysBefore: 7, DaysOverdue: 1, Days: 7, Date: a.DueDate, Unit: "Unit",
-		Assessment: &AssessmentView{Name: "Evaluasi SPBE 2024", Milestone: "Penilaian eksternal", Date: a.DueDate},
-		Groups:     []DomainGroup{{Code: "D1", Name: "Domain", Indicators: []IndicatorGroup{{Code: "I01", Name: "Indikator", Findings: []FindingView{f}}}}},
-		Findings:   []FindingView{f}, Total: 2, More: 1, Overdue: []FindingView{f}, DueSoon: []FindingView{f}, Open: []FindingView{f}}
+		Assessment: &AssessmentView{Name: "Evaluasi Pemdi 2026", Milestone: "Penilaian Dokumen", Date: a.DueDate,
+			Model: "Pemerintah Digital", ByAspect: true},
+		Groups: []Group{{Code: "A1", Name: "Aspek", Indicators: []IndicatorGroup{{Code: "P02", Name: "Indikator",
+			Findings: []FindingView{f, via}}}}},
+		Findings: []FindingView{f}, Total: 2, More: 1, Overdue: []FindingView{f}, DueSoon: []FindingView{f}, Open: []FindingView{f}}
 }

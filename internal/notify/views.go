@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -136,6 +139,8 @@ type viewer struct {
 	loc     *time.Location
 	now     time.Time
 	data    batchData
+	// models are the assessments' models this batch has read, by code.
+	models map[string]*assessmentModel
 }
 
 // errSkip says why a notification is no longer to be sent.
@@ -245,23 +250,33 @@ func (v *viewer) unresolved(ctx context.Context, unit *int64, states string, lim
 
 // assessment fills an assessment reminder: the milestone, and the
 // unresolved findings of the unit (or of all units, for the auditors)
-// grouped by SPBE domain and indicator of the assessment's model.
+// grouped as the assessment's model groups its indicators (by domain, or
+// by aspect in a model without domains), then by indicator. A finding is
+// listed under each indicator of the model it counts on: those it names,
+// and those an older indicator it names is mapped onto (carry-over),
+// marked with the older codes it came through.
 func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) error {
 	var head struct {
-		Name        string
-		FrameworkID int64
-		Milestone   string
-		OnDate      date.Date
+		Name      string
+		Model     string
+		Milestone string
+		OnDate    date.Date
 	}
-	err := v.db.WithContext(ctx).Raw(`SELECT a.name, a.framework_id, m.name AS milestone, m.on_date
-		FROM assessment_milestones m JOIN assessments a ON a.id = m.assessment_id WHERE m.id = ?`, d.MilestoneID).Scan(&head).Error
+	err := v.db.WithContext(ctx).Raw(`SELECT a.name, fw.code AS model, m.name AS milestone, m.on_date
+		FROM assessment_milestones m JOIN assessments a ON a.id = m.assessment_id JOIN frameworks fw ON fw.id = a.framework_id
+		WHERE m.id = ?`, d.MilestoneID).Scan(&head).Error
 	if err != nil {
 		return err
 	}
 	if head.Name == "" {
 		return errSkip("the milestone was removed")
 	}
-	out.Assessment = &AssessmentView{Name: head.Name, Milestone: head.Milestone, Date: head.OnDate.Indonesian()}
+	model, err := v.model(ctx, head.Model)
+	if err != nil {
+		return err
+	}
+	out.Assessment = &AssessmentView{Name: head.Name, Milestone: head.Milestone, Date: head.OnDate.Indonesian(),
+		Model: model.name, ByAspect: !model.fw.HasDomains()}
 	out.Date = out.Assessment.Date
 	if d.UnitID != nil {
 		if err := v.db.WithContext(ctx).Raw(`SELECT name FROM units WHERE id = ?`, *d.UnitID).Scan(&out.Unit).Error; err != nil {
@@ -276,46 +291,132 @@ func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) 
 		return errSkip("the unit has no unresolved findings")
 	}
 	out.Total, out.More = total, total-len(found)
-	var inds []struct {
-		Code, Name, DomainCode, DomainName string
-	}
-	if err := v.db.WithContext(ctx).Raw(`SELECT i.code, i.name, d.code AS domain_code, d.name AS domain_name
-		FROM framework_indicators i JOIN framework_aspects a ON a.id = i.aspect_id JOIN framework_domains d ON d.id = a.domain_id
-		WHERE i.framework_id = ? ORDER BY d.number, i.number`, head.FrameworkID).Scan(&inds).Error; err != nil {
-		return err
-	}
-	known := make(map[string]bool, len(inds))
-	for _, i := range inds {
-		known[i.Code] = true
-	}
 	byIndicator := map[string][]FindingView{}
 	for _, f := range found {
-		linked := false
-		for _, code := range f.IndicatorCodes {
-			if known[code] {
-				byIndicator[code] = append(byIndicator[code], v.findingView(f, false))
-				linked = true
-			}
-		}
-		if !linked {
+		targets := model.targets(f.IndicatorCodes)
+		if len(targets) == 0 {
 			out.Findings = append(out.Findings, v.findingView(f, false))
-		}
-	}
-	for _, i := range inds {
-		fs := byIndicator[i.Code]
-		if len(fs) == 0 {
 			continue
 		}
-		if len(out.Groups) == 0 || out.Groups[len(out.Groups)-1].Code != i.DomainCode {
-			out.Groups = append(out.Groups, DomainGroup{Code: i.DomainCode, Name: i.DomainName})
+		for _, t := range targets {
+			fv := v.findingView(f, false)
+			fv.Via = strings.Join(t.via, ", ")
+			byIndicator[t.code] = append(byIndicator[t.code], fv)
 		}
-		g := &out.Groups[len(out.Groups)-1]
-		g.Indicators = append(g.Indicators, IndicatorGroup{Code: i.Code, Name: i.Name, Findings: fs})
+	}
+	domains := make(map[string]string, len(model.fw.Domains))
+	for _, dm := range model.fw.Domains {
+		domains[dm.Code] = dm.Name
+	}
+	for _, a := range model.fw.Aspects {
+		code, name := a.Code, a.Name
+		if model.fw.HasDomains() {
+			code, name = a.DomainCode, domains[a.DomainCode]
+		}
+		for _, i := range a.Indicators {
+			fs := byIndicator[i.Code]
+			if len(fs) == 0 {
+				continue
+			}
+			if len(out.Groups) == 0 || out.Groups[len(out.Groups)-1].Code != code {
+				out.Groups = append(out.Groups, Group{Code: code, Name: name})
+			}
+			g := &out.Groups[len(out.Groups)-1]
+			g.Indicators = append(g.Indicators, IndicatorGroup{Code: i.Code, Name: i.Name, Findings: fs})
+		}
 	}
 	if d.UnitID != nil {
 		out.Link = v.baseURL + "/findings?unit_id=" + strconv.FormatInt(*d.UnitID, 10)
 	}
 	return nil
+}
+
+// assessmentModel is an assessment's model as its reminders group
+// findings by it.
+type assessmentModel struct {
+	fw framework.Framework
+	// name is what mails call the model ("SPBE", "Pemerintah Digital").
+	name string
+	// onto maps an indicator of another model onto the indicators of this
+	// one it counts on.
+	onto map[string][]string
+}
+
+// model returns the model with code, read once per batch: a batch holds
+// the reminders of every unit for the same milestone.
+func (v *viewer) model(ctx context.Context, code string) (*assessmentModel, error) {
+	if m, ok := v.models[code]; ok {
+		return m, nil
+	}
+	store := framework.NewStore(v.db)
+	fw, err := store.Get(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	onto, err := store.Onto(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	m := &assessmentModel{fw: fw, name: modelName(fw), onto: onto}
+	if v.models == nil {
+		v.models = map[string]*assessmentModel{}
+	}
+	v.models[code] = m
+	return m, nil
+}
+
+// modelName is the short name of a model in its title, the part before
+// the regulation without "Indeks": "Indeks Pemerintah Digital — PermenPANRB
+// No. 8 Tahun 2026 …" is "Pemerintah Digital". A title of another shape is
+// taken whole; an empty one gives the code.
+func modelName(fw framework.Framework) string {
+	name, _, _ := strings.Cut(fw.Title, " — ")
+	name = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), "Indeks "))
+	if name == "" {
+		return fw.Code
+	}
+	return name
+}
+
+// target is an indicator of the model that a finding counts on, with the
+// older indicators it counts through (none when the finding names it).
+type target struct {
+	code string
+	via  []string
+}
+
+// targets returns the indicators of m that a finding naming codes counts
+// on, in the order the finding's codes first lead to them.
+func (m *assessmentModel) targets(codes []string) []target {
+	var out []target
+	at := map[string]int{}
+	direct := map[string]bool{}
+	for _, c := range codes {
+		if m.fw.Holds(c) {
+			direct[c] = true
+		}
+	}
+	add := func(code, via string) {
+		i, ok := at[code]
+		if !ok {
+			i = len(out)
+			at[code] = i
+			out = append(out, target{code: code})
+		}
+		if via != "" && !direct[code] && !slices.Contains(out[i].via, via) {
+			out[i].via = append(out[i].via, via)
+		}
+	}
+	for _, c := range codes {
+		if direct[c] {
+			add(c, "")
+			continue
+		}
+		for _, t := range m.onto[c] {
+			add(t, c)
+		}
+	}
+	return out
 }
 
 // verification fills the daily note of findings awaiting verification.
