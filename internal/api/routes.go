@@ -31,11 +31,11 @@ func (a *API) table() []route {
 		{method: http.MethodGet, path: "/frameworks", tag: "reference", summary: "The evaluation models held, the current one first",
 			response: frameworkSummary{}, list: true, status: 200, handler: a.frameworkList},
 		{method: http.MethodGet, path: "/framework-mappings", tag: "reference",
-			summary: "The mapping from one model's indicators onto another's (carry-over of open findings)",
+			summary:  "The mapping from one model's indicators onto another's (carry-over of open findings)",
 			response: mappingResponse{}, status: 200, handler: a.mappingGet, query: mappingQuery},
 		{method: http.MethodPut, path: "/framework-mappings", tag: "reference",
 			summary: "Replace the mapping between two models (admin); every code must be an indicator of its model",
-			body: mappingRequest{}, response: mappingResponse{}, status: 200, handler: a.mappingPut, query: mappingQuery},
+			body:    mappingRequest{}, response: mappingResponse{}, status: 200, handler: a.mappingPut, query: mappingQuery},
 
 		{method: http.MethodGet, path: "/units", tag: "people", summary: "List units",
 			response: unitResponse{}, list: true, status: 200, query: pageQuery, handler: a.unitList},

@@ -29,6 +29,10 @@ type Mapping struct {
 	Unmapped  []Unmapped
 	Version   int
 	UpdatedAt time.Time
+	// problems are what ParseMapping found wrong with the file's shape;
+	// PutMapping reports them with the codes the models lack, in one
+	// answer.
+	problems apperr.Validation
 }
 
 // Pair maps one indicator onto one or more indicators of the other model.
@@ -71,7 +75,11 @@ type mappingFile struct {
 }
 
 // ParseMapping reads a mapping file; fields it does not know are ignored,
-// so that a mapping read from the API can be edited and sent back. What can be checked without the
+// so that a mapping read from the API can be edited and sent back. Only a
+// file that is not JSON of this shape is an error here (Malformed); what is
+// wrong inside it (duplicates, empty lists, malformed codes) is reported by
+// PutMapping together with the codes its models do not hold, so that one
+// answer names every problem. What can be checked without the
 // models is checked here (shape, duplicates, lengths); that every code is
 // an indicator of its model is PutMapping's to check. Errors: Malformed
 // (not JSON of this shape), Invalid (naming each bad place).
@@ -105,14 +113,12 @@ func parseMapping(r io.Reader, from, to string) (Mapping, error) {
 			v.Add(x.field, "is %s but the address names %s", *x.body, x.query)
 		}
 	}
-	if err := v.Err(); err != nil {
-		return Mapping{}, err
-	}
-	return f.mapping()
+	m := f.mapping(&v)
+	m.problems = v
+	return m, nil
 }
 
-func (f mappingFile) mapping() (Mapping, error) {
-	var v apperr.Validation
+func (f mappingFile) mapping(v *apperr.Validation) Mapping {
 	m := Mapping{From: f.From, To: f.To, Note: strings.TrimSpace(f.Note), Pairs: []Pair{}, Unmapped: []Unmapped{}}
 	if !codeRE.MatchString(f.From) {
 		v.Add("from", "must name a model, such as spbe-2020")
@@ -128,7 +134,7 @@ func (f mappingFile) mapping() (Mapping, error) {
 	}
 	if len(f.Pairs) > 1000 {
 		v.Add("pairs", "must hold at most 1000 pairs")
-		return Mapping{}, v.Err()
+		return m
 	}
 	seen := map[string]int{}
 	targets := map[string]bool{}
@@ -173,7 +179,7 @@ func (f mappingFile) mapping() (Mapping, error) {
 			v.Add("unmapped_why."+c, "explains an indicator that unmapped_to does not list")
 		}
 	}
-	return m, v.Err()
+	return m
 }
 
 func containsString(list []string, s string) bool {
@@ -273,7 +279,7 @@ func (s *Store) PutMapping(ctx context.Context, p identity.Principal, m Mapping)
 func (s *Store) putMapping(ctx context.Context, actor *int64, m Mapping) (Mapping, error) {
 	var out Mapping
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var v apperr.Validation
+		v := m.problems
 		fromID, fromCodes, err := modelCodes(tx, m.From)
 		if err != nil {
 			return err
@@ -288,15 +294,15 @@ func (s *Store) putMapping(ctx context.Context, actor *int64, m Mapping) (Mappin
 		if toID == 0 {
 			v.Add("to", "%q is not a model held here", m.To)
 		}
-		if err := v.Err(); err != nil {
-			return err
+		if fromID == 0 || toID == 0 {
+			return v.Err()
 		}
 		for i, p := range m.Pairs {
-			if !fromCodes[p.From] {
+			if !fromCodes[p.From] && IndicatorCodePattern.MatchString(p.From) {
 				v.Add(fmt.Sprintf("pairs[%d].from", i), "%s is not an indicator of %s", p.From, m.From)
 			}
 			for k, t := range p.To {
-				if !toCodes[t] {
+				if !toCodes[t] && IndicatorCodePattern.MatchString(t) {
 					v.Add(fmt.Sprintf("pairs[%d].to[%d]", i, k), "%s is not an indicator of %s", t, m.To)
 				}
 			}
