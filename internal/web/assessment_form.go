@@ -18,7 +18,10 @@ import (
 // (fixed once the assessment exists, as its scores belong to the model)
 // and milestones. Without JavaScript a form cannot grow, so milestones are
 // rows of name and date inputs: the assessment's own plus a few empty
-// ones, and a row left empty is ignored.
+// ones, and a row left empty is ignored. A new assessment is proposed on
+// the current model, its rows named after the model's stages with the
+// dates left to fill; a link per model (?model=spbe-2020) shows the blank
+// form again with that model's stages.
 
 // spareMilestoneRows are the empty rows the form offers for new
 // milestones.
@@ -49,18 +52,35 @@ type assessmentFormPage struct {
 	// (0 for a new one).
 	Action  string
 	Version int
-	// Models are the choices of model for a new assessment; Model is the
-	// edited assessment's, shown as text.
+	// Models are the choices of model for a new assessment, the current
+	// one first; Model is the edited assessment's, shown as text.
 	Models []option
 	Model  string
 }
 
-// assessmentNewForm shows the empty form.
+// assessmentNewForm shows the blank form on the model of ?model=, or on
+// the current model, with that model's stages as its first milestones.
 func (w *Web) assessmentNewForm(c echo.Context, v *view) error {
 	if err := identity.Authorize(principalOf(c), identity.AssessmentCreate, nil); err != nil {
 		return err
 	}
-	return w.renderAssessmentForm(c, v, http.StatusOK, nil, 0, assessmentForm{FrameworkCode: framework.DefaultCode})
+	ctx := contextOf(c)
+	code := c.QueryParam("model")
+	if code == "" {
+		var err error
+		if code, err = w.frameworks.CurrentCode(ctx); err != nil {
+			return err
+		}
+	}
+	fw, err := w.frameworks.Get(ctx, code)
+	if err != nil {
+		return err
+	}
+	f := assessmentForm{FrameworkCode: fw.Code}
+	for _, stage := range fw.Stages {
+		f.Milestones = append(f.Milestones, milestoneRow{Name: stage})
+	}
+	return w.renderAssessmentForm(c, v, http.StatusOK, nil, 0, f)
 }
 
 // assessmentCreate creates the assessment of the form.
@@ -204,7 +224,11 @@ func (w *Web) renderAssessmentForm(c echo.Context, v *view, status int, edited *
 		v.Title = T(v.Lang, "assessment.new")
 		known := false
 		for _, m := range models {
-			pg.Models = append(pg.Models, option{m.Code, m.Title})
+			label := m.Title
+			if m.Current {
+				label = T(v.Lang, "assessment.currentmodel", m.Title)
+			}
+			pg.Models = append(pg.Models, option{m.Code, label})
 			known = known || m.Code == f.FrameworkCode
 		}
 		if !known { // a code the service refused: shown with its message

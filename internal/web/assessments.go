@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,40 +39,77 @@ const maxOpenFindings = 2000
 // assessmentsPage is the assessment list's data.
 type assessmentsPage struct {
 	Items []framework.Assessment
+	// Models names each assessment's model by its code, so that the
+	// assessments of the revoked and the current model read side by side.
+	Models map[string]string
 	// CanCreate is whether this user may create assessments.
 	CanCreate bool
 }
 
-// assessmentList lists the evaluation cycles.
+// assessmentList lists the evaluation cycles, each with its model.
 func (w *Web) assessmentList(c echo.Context, v *view) error {
-	p := principalOf(c)
-	list, err := w.assessments.List(contextOf(c), p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+	ctx, p := contextOf(c), principalOf(c)
+	list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
 	if err != nil {
 		return err
 	}
+	models, err := w.frameworks.List(ctx)
+	if err != nil {
+		return err
+	}
+	pg := &assessmentsPage{Items: list, Models: make(map[string]string, len(models)),
+		CanCreate: identity.Authorize(p, identity.AssessmentCreate, nil) == nil}
+	for _, m := range models {
+		pg.Models[m.Code] = m.Title
+	}
 	v.Title = T(v.Lang, "assessments.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
-	v.Page = &assessmentsPage{Items: list, CanCreate: identity.Authorize(p, identity.AssessmentCreate, nil) == nil}
+	v.Page = pg
 	return w.render(c, http.StatusOK, "assessments", v)
 }
 
-// assessmentPage is one assessment's data: its milestones, the model's
-// indicators by domain and aspect with their levels and open findings,
-// and the index now and projected.
+// assessmentPage is one assessment's data: its model, milestones, the
+// index now and projected (overall, per domain where the model has
+// domains, per aspect), and the model's indicators with their scores and
+// the active findings that count on them.
 type assessmentPage struct {
-	A       framework.Assessment
-	Domains []domainRows
-	Index   framework.IndexReport
-	// Partial says the open findings shown are the first maxOpenFindings
-	// of more.
+	A framework.Assessment
+	// Model is the model's title, IndexName the name of its index
+	// ("Indeks Pemerintah Digital").
+	Model, IndexName string
+	// Decimal is whether scores are written as decimals (text inputs)
+	// rather than chosen as levels.
+	Decimal  bool
+	Index    []indexGroup
+	Sections []indicatorSection
+	// Partial says the active findings shown are the first
+	// maxOpenFindings of more.
 	Partial bool
-	// CanEdit is whether this user may set levels and edit the
+	// CanEdit is whether this user may set scores and edit the
 	// assessment.
 	CanEdit bool
 	Levels  []int
 }
 
-type domainRows struct {
+// indexGroup is a part of the index table: the overall row, the domains'
+// or the aspects'; Title is "" for the overall row.
+type indexGroup struct {
+	Title string
+	Rows  []indexRow
+}
+
+// indexRow is one index now and projected, as the page writes it ("—"
+// where nothing in it is scored); predicates are given for the overall
+// index.
+type indexRow struct {
+	ID, Name               string
+	Now, Projected         string
+	NowPred, ProjectedPred string
+}
+
+// indicatorSection is a domain with its aspects, or, in a model without
+// domains, one aspect (its one aspectRows then has no name of its own).
+type indicatorSection struct {
 	Name    string
 	Aspects []aspectRows
 }
@@ -82,18 +120,28 @@ type aspectRows struct {
 }
 
 // indicatorRow is one indicator; Level and Target are what the form
-// shows: the stored levels, or the user's input after an error.
+// shows: the stored scores, or the user's input after an error.
 type indicatorRow struct {
 	Code   string
 	Name   string
-	Weight float64
+	Source string // the other agency's index the score is drawn from
 	Level  string
 	Target string
 	// LevelOther and TargetOther keep a value the form sent that is not
 	// a level (so the select can show it back with its error).
 	LevelOther  string
 	TargetOther string
-	Findings    []finding.ListItem
+	Findings    []findingRef
+}
+
+// findingRef is an active finding listed at an indicator. Via names the
+// indicators of another model it counts here through (carry-over by a
+// mapping); it is empty when the finding names the indicator itself.
+type findingRef struct {
+	ID          int64
+	Code, Title string
+	Via         []string
+	direct      bool
 }
 
 func (w *Web) assessmentPage(c echo.Context, v *view) error {
@@ -101,7 +149,7 @@ func (w *Web) assessmentPage(c echo.Context, v *view) error {
 }
 
 // showAssessment renders the assessment of the URL with status; input,
-// when not nil, holds the levels form as the user sent it.
+// when not nil, holds the scores form as the user sent it.
 func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[string]string) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
@@ -121,55 +169,66 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	if err != nil {
 		return err
 	}
-	// The open findings of every indicator, in one list read: the user
+	onto, err := w.frameworks.Onto(ctx, fw.Code)
+	if err != nil {
+		return err
+	}
+	// The active findings of every indicator, in one list read: the user
 	// sees only those the finding service lets them see.
-	open, err := w.findings.ListFindings(ctx, p, finding.Filter{States: []finding.State{finding.Open, finding.InProgress, finding.Submitted}},
+	active, err := w.findings.ListFindings(ctx, p, finding.Filter{States: []finding.State{finding.Open, finding.InProgress, finding.Submitted}},
 		nil, maxOpenFindings+1)
 	if err != nil {
 		return err
 	}
-	partial := len(open) > maxOpenFindings
+	partial := len(active) > maxOpenFindings
 	if partial {
-		open = open[:maxOpenFindings]
+		active = active[:maxOpenFindings]
 	}
-	byIndicator := map[string][]finding.ListItem{}
-	for _, f := range open {
-		for _, code := range f.IndicatorCodes {
-			byIndicator[code] = append(byIndicator[code], f)
-		}
-	}
+	byIndicator := findingsByIndicator(fw, onto, active)
 	scores := map[string]framework.Score{}
 	for _, s := range a.Scores {
 		scores[s.IndicatorCode] = s
 	}
-	pg := &assessmentPage{A: a, Index: idx, Levels: []int{1, 2, 3, 4, 5}, Partial: partial,
+	pg := &assessmentPage{A: a, Model: fw.Title, IndexName: indexName(fw.Title), Decimal: fw.Scoring == framework.DecimalScores,
+		Index: indexTable(v.Lang, idx), Levels: []int{1, 2, 3, 4, 5}, Partial: partial,
 		CanEdit: identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}) == nil}
-	for _, d := range fw.Domains {
-		dr := domainRows{Name: d.Name}
-		for _, as := range d.Aspects {
-			ar := aspectRows{Name: as.Name}
-			for _, ind := range as.Indicators {
-				row := indicatorRow{Code: ind.Code, Name: ind.Name, Weight: ind.Weight, Findings: byIndicator[ind.Code]}
-				if v.Lang == EN && ind.NameEN != "" {
-					row.Name = ind.NameEN
-				}
-				if s, ok := scores[ind.Code]; ok {
-					row.Level, row.Target = scoreText(v.Lang, s.Level, a.Scoring), scoreText(v.Lang, s.TargetLevel, a.Scoring)
-				}
-				if input != nil {
-					row.Level, row.Target = input["level_"+ind.Code], input["target_"+ind.Code]
-					if _, bad := parseLevel(row.Level); bad && row.Level != "" {
-						row.LevelOther = row.Level
-					}
-					if _, bad := parseLevel(row.Target); bad && row.Target != "" {
-						row.TargetOther = row.Target
-					}
-				}
-				ar.Indicators = append(ar.Indicators, row)
-			}
-			dr.Aspects = append(dr.Aspects, ar)
+	row := func(ind framework.Indicator) indicatorRow {
+		r := indicatorRow{Code: ind.Code, Name: ind.Name, Source: ind.ExternalSource, Findings: byIndicator[ind.Code]}
+		if v.Lang == EN && ind.NameEN != "" {
+			r.Name = ind.NameEN
 		}
-		pg.Domains = append(pg.Domains, dr)
+		if s, ok := scores[ind.Code]; ok {
+			r.Level, r.Target = scoreText(v.Lang, s.Level, a.Scoring), scoreText(v.Lang, s.TargetLevel, a.Scoring)
+		}
+		if input != nil {
+			r.Level, r.Target = input["level_"+ind.Code], input["target_"+ind.Code]
+			if _, bad := parseLevel(r.Level); bad && r.Level != "" {
+				r.LevelOther = r.Level
+			}
+			if _, bad := parseLevel(r.Target); bad && r.Target != "" {
+				r.TargetOther = r.Target
+			}
+		}
+		return r
+	}
+	aspect := func(as framework.Aspect, name string) aspectRows {
+		ar := aspectRows{Name: name}
+		for _, ind := range as.Indicators {
+			ar.Indicators = append(ar.Indicators, row(ind))
+		}
+		return ar
+	}
+	for _, d := range fw.Domains {
+		sec := indicatorSection{Name: d.Name}
+		for _, as := range d.Aspects {
+			sec.Aspects = append(sec.Aspects, aspect(as, as.Name))
+		}
+		pg.Sections = append(pg.Sections, sec)
+	}
+	if !fw.HasDomains() {
+		for _, as := range fw.Aspects {
+			pg.Sections = append(pg.Sections, indicatorSection{Name: as.Name, Aspects: []aspectRows{aspect(as, "")}})
+		}
 	}
 	v.Title = a.Name
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {T(v.Lang, "assessments.title"), "/penilaian"}, {a.Name, ""}}
@@ -180,14 +239,100 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	return w.render(c, status, "assessment", v)
 }
 
+// findingsByIndicator lists the active findings at each indicator of fw
+// they count on: those that name it, and those that name an indicator of
+// another model that a held mapping maps onto it (onto: old code → fw's
+// codes), with the old codes they came through. A finding is listed once
+// per indicator, in the order of active.
+func findingsByIndicator(fw framework.Framework, onto map[string][]string, active []finding.ListItem) map[string][]findingRef {
+	held := make(map[string]bool, 64)
+	for _, ind := range fw.Indicators() {
+		held[ind.Code] = true
+	}
+	out := map[string][]findingRef{}
+	for _, f := range active {
+		var order []string
+		refs := map[string]*findingRef{}
+		at := func(code string) *findingRef {
+			r := refs[code]
+			if r == nil {
+				r = &findingRef{ID: f.ID, Code: f.Code, Title: f.Title}
+				refs[code] = r
+				order = append(order, code)
+			}
+			return r
+		}
+		for _, code := range f.IndicatorCodes {
+			if held[code] {
+				at(code).direct = true
+			}
+			for _, to := range onto[code] {
+				if r := at(to); !slices.Contains(r.Via, code) {
+					r.Via = append(r.Via, code)
+				}
+			}
+		}
+		for _, code := range order {
+			r := refs[code]
+			if r.direct {
+				r.Via = nil
+			}
+			out[code] = append(out[code], *r)
+		}
+	}
+	return out
+}
+
+// indexTable lays out the index report for the page: overall with its
+// predicates, then per domain where the model has domains, then per
+// aspect.
+func indexTable(lang Lang, rep framework.IndexReport) []indexGroup {
+	overall := indexRow{ID: "indeks", Name: T(lang, "assessment.overall"), Now: number(lang, rep.Current.Index),
+		Projected: number(lang, rep.Projected.Index), NowPred: predicateText(rep.Current.Predicate),
+		ProjectedPred: predicateText(rep.Projected.Predicate)}
+	if rep.Current.Scored == 0 {
+		overall.Now, overall.Projected = "—", "—"
+	}
+	out := []indexGroup{{Rows: []indexRow{overall}}}
+	groups := func(title string, now, proj []framework.GroupResult) {
+		if len(now) == 0 {
+			return
+		}
+		g := indexGroup{Title: title}
+		for i, x := range now {
+			r := indexRow{ID: "indeks-" + x.Code, Name: x.Name, Now: "—", Projected: "—"}
+			if x.Scored > 0 {
+				r.Now = number(lang, x.Index)
+			}
+			if i < len(proj) && proj[i].Scored > 0 {
+				r.Projected = number(lang, proj[i].Index)
+			}
+			g.Rows = append(g.Rows, r)
+		}
+		out = append(out, g)
+	}
+	groups(T(lang, "assessment.bydomain"), rep.Current.Domains, rep.Projected.Domains)
+	groups(T(lang, "assessment.byaspect"), rep.Current.Aspects, rep.Projected.Aspects)
+	return out
+}
+
+// indexName is the name of a model's index, which its title leads with
+// ("Indeks Pemerintah Digital — PermenPANRB No. 8 Tahun 2026 …").
+func indexName(title string) string {
+	name, _, _ := strings.Cut(title, " — ")
+	return name
+}
+
 // assessmentFlashes are the messages of an assessment's page after a
 // change, by the ok parameter the change redirects with.
-var assessmentFlashes = map[string]string{"levels": "done.levels", "created": "done.assessmentcreated",
-	"edited": "done.assessmentedited"}
+var assessmentFlashes = map[string]string{"levels": "done.levels", "scores": "done.scores",
+	"created": "done.assessmentcreated", "edited": "done.assessmentedited"}
 
-// assessmentLevels saves the levels form: every indicator's current and
-// target level (both, or neither). The whole form is checked before any
-// level is written, so a mistake in one row writes nothing; then each
+// assessmentLevels saves the scores form: every indicator's current and
+// target score (both, or neither), levels chosen from a select on a levels
+// model, decimals typed on a decimal model ("3,25" or "3.25"). The whole
+// form is checked before any score is written, so a mistake in one row
+// writes nothing; then each
 // changed indicator is written with PutScore, which asks for no version
 // (scores are set one indicator at a time, the last write wins and the
 // audit log keeps each).
@@ -262,7 +407,11 @@ func (w *Web) assessmentLevels(c echo.Context, v *view) error {
 			return err
 		}
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penilaian/%d?ok=levels", id))
+	done := "levels"
+	if a.Scoring == framework.DecimalScores {
+		done = "scores"
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penilaian/%d?ok=%s", id, done))
 }
 
 // parseLevel reads a level 1–5; bad reports anything else, including an

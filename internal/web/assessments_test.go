@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 )
@@ -224,14 +225,16 @@ func TestAssessmentCreateAndEditForms(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("the form: %d", status)
 	}
-	for _, want := range []string{"<h1>Penilaian baru</h1>", `aria-label="breadcrumb"`, `<a href="/penilaian">Penilaian SPBE</a>`,
-		`<option value="spbe-2020" selected>`, `name="milestone_name_2"`, `name="milestone_date_2"`, "Model evaluasi", "Tahapan"} {
+	// The current model is proposed, its four stages fill the first rows
+	// (TestNewAssessmentProposesTheCurrentModel looks closer).
+	for _, want := range []string{"<h1>Penilaian baru</h1>", `aria-label="breadcrumb"`, `<a href="/penilaian">Penilaian</a>`,
+		`<option value="pemdi-2026" selected>`, `name="milestone_name_6"`, `name="milestone_date_6"`, "Model evaluasi", "Tahapan"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the new form lacks %q", want)
 		}
 	}
-	if strings.Contains(page, `name="milestone_name_3"`) || strings.Contains(page, `name="version"`) {
-		t.Errorf("the new form has more than 3 empty rows, or a version")
+	if strings.Contains(page, `name="milestone_name_7"`) || strings.Contains(page, `name="version"`) {
+		t.Errorf("the new form has more than 3 empty rows after the stages, or a version")
 	}
 
 	// Three milestones, one row left empty between them.
@@ -460,5 +463,308 @@ func TestAssessmentFormsNeedTokenAndRole(t *testing.T) {
 	}
 	if after := s.assessmentRows(); after != before {
 		t.Errorf("refused forms wrote:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// pemdi creates the 2026 evaluation on the current model, with its four
+// stages.
+func (s *fullSite) pemdi() framework.Assessment {
+	s.t.Helper()
+	a, err := s.assessments.Create(context.Background(), s.people["auditor"], framework.AssessmentInput{Year: 2026,
+		Name: "Evaluasi Pemdi 2026", FrameworkCode: "pemdi-2026", Milestones: []framework.MilestoneInput{
+			{Name: "Penilaian Mandiri", Date: "2026-07-31"}, {Name: "Penilaian Dokumen", Date: "2026-08-31"},
+			{Name: "Penilaian Interviu", Date: "2026-09-30"}, {Name: "Penilaian Visitasi", Date: "2026-10-31"}}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return a
+}
+
+// openOn creates and issues a finding of the first unit on the site's
+// review (which belongs to no assessment) naming codes; it stays open.
+func (s *site) openOn(title string, codes ...string) int64 {
+	s.t.Helper()
+	ctx := context.Background()
+	due := "2026-09-30"
+	d, err := s.findings.CreateFinding(ctx, s.people["auditor"], finding.FindingInput{ReviewID: s.review, Title: title,
+		Condition: "Belum ditindaklanjuti", Recommendation: "Menindaklanjuti", Severity: finding.Severity("medium"),
+		UnitID: &s.unitA, IndicatorCodes: codes, DueDate: &due})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.findings.Transition(ctx, s.people["auditor"], d.ID, finding.TransitionInput{Verb: finding.Issue, Version: d.Version}); err != nil {
+		s.t.Fatal(err)
+	}
+	return d.ID
+}
+
+// rowOf is the table row of the indicator code on page.
+func rowOf(t *testing.T, page, code string) string {
+	t.Helper()
+	i := strings.Index(page, `<tr id="`+code+`">`)
+	if i < 0 {
+		t.Fatalf("no row %s on the page", code)
+	}
+	row := page[i:]
+	return row[:strings.Index(row, "</tr>")]
+}
+
+// cellText is the text of the element with id on page, tags dropped.
+func cellText(t *testing.T, page, id string) string {
+	t.Helper()
+	i := strings.Index(page, `id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no element %s on the page", id)
+	}
+	row := page[i:]
+	row = row[strings.Index(row, ">")+1 : strings.Index(row, "</tr>")]
+	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(row, " ")), " ")
+}
+
+var pemdiRowRE = regexp.MustCompile(`<tr id="P\d\d">`)
+
+// TestPemdiAssessmentScoresAndCarryOver: an assessment on pemdi-2026 is
+// scored in one form of decimals, read with a comma or a point and
+// checked whole before anything is written; its page shows the index now
+// and projected overall and per aspect with the predicates' labels, and
+// lists at each indicator the active findings that count on it, those of
+// the SPBE indicators mapped onto it with the code they came through.
+func TestPemdiAssessmentScoresAndCarryOver(t *testing.T) {
+	s := newFullSite(t)
+	a := s.pemdi()
+	risk := s.openOn("Tim manajemen risiko SPBE belum ditetapkan", "I21")
+	audits := s.openOn("Audit infrastruktur dan aplikasi belum dilaksanakan", "I29", "I30")
+	security := s.openOn("Audit keamanan belum dilaksanakan", "P09", "I31")
+	path := fmt.Sprintf("/penilaian/%d", a.ID)
+	post := path + "/tingkat"
+
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	status, page, _ := auditor.get(path)
+	if status != http.StatusOK {
+		t.Fatalf("page: %d", status)
+	}
+	if n := len(pemdiRowRE.FindAllString(page, -1)); n != 20 {
+		t.Errorf("%d indicators, want 20", n)
+	}
+	if n := strings.Count(page, `type="text" inputmode="decimal"`); n != 40 {
+		t.Errorf("%d decimal inputs, want a score and a target for each of 20 indicators", n)
+	}
+	if strings.Contains(page, "<select") {
+		t.Errorf("a decimal model's scores are chosen from a select")
+	}
+	for _, want := range []string{"<h2>Indeks Pemerintah Digital</h2>", `id="indeks-A7"`, "Per aspek",
+		"Sumber nilai: Indeks Satu Data Indonesia (SDI), Bappenas/BPS"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Per domain") {
+		t.Errorf("a model without domains shows domains")
+	}
+
+	// Carry-over: each finding once at each indicator it counts on.
+	if row := rowOf(t, page, "P02"); !strings.Contains(row, fmt.Sprintf(`href="/temuan/%d"`, risk)) || !strings.Contains(row, "melalui I21") {
+		t.Errorf("P02 does not list the I21 finding carried over:\n%s", row)
+	}
+	row := rowOf(t, page, "P09")
+	if strings.Count(row, fmt.Sprintf(`href="/temuan/%d"`, audits)) != 1 || !strings.Contains(row, "melalui I29, I30") {
+		t.Errorf("P09 does not list the I29/I30 finding once, through both:\n%s", row)
+	}
+	if i := strings.Index(row, fmt.Sprintf(`href="/temuan/%d"`, security)); i < 0 || strings.Contains(row[i:], "melalui") {
+		t.Errorf("P09 lists the finding that names it as carried over:\n%s", row)
+	}
+	if row := rowOf(t, page, "P01"); strings.Contains(row, "/temuan/") {
+		t.Errorf("P01 lists a finding:\n%s", row)
+	}
+
+	// Bad scores: each message at its field, the input kept, nothing
+	// written, not even the good row.
+	tok := token(t, page)
+	form := url.Values{"csrf": {tok}, "level_P01": {"3.255"}, "target_P01": {"4"}, "level_P02": {"0,99"}, "target_P02": {"3"},
+		"level_P03": {"2"}, "target_P03": {"5.01"}, "level_P04": {"abc"}, "target_P04": {"3"}, "level_P05": {"3,25"},
+		"level_P06": {"2,50"}, "target_P06": {"3,00"}}
+	status, page, _ = auditor.post(post, form)
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("bad scores: %d", status)
+	}
+	for field, says := range map[string]string{
+		"level_P01":  "paling banyak dua angka di belakang koma, mis. 3,25",
+		"level_P02":  "harus berupa angka 1,00 sampai 5,00",
+		"target_P03": "harus berupa angka 1,00 sampai 5,00",
+		"level_P04":  "harus berupa angka 1,00 sampai 5,00",
+		"target_P05": "wajib diisi",
+	} {
+		if !fieldErrorAt(page, field) {
+			t.Errorf("no message next to %s", field)
+		} else if msg := page[strings.Index(page, `id="`+field+`-error">`):]; !strings.HasPrefix(msg[strings.Index(msg, ">")+1:], says) {
+			t.Errorf("%s: %.120s; want %q", field, msg, says)
+		}
+	}
+	if n := strings.Count(page, `class="field-error"`); n != 5 {
+		t.Errorf("%d field messages, want 5", n)
+	}
+	for _, kept := range []string{`value="3.255"`, `value="0,99"`, `value="abc"`, `value="2,50"`} {
+		if !strings.Contains(page, kept) {
+			t.Errorf("the input %s is not kept", kept)
+		}
+	}
+	if got := s.scores(a.ID); len(got) != 0 {
+		t.Fatalf("a bad form wrote scores: %v", got)
+	}
+
+	// A good form, commas and points mixed: every indicator at 2.40 with
+	// target 3.00, P02 and P09 (where the findings count) with target 4.
+	form = url.Values{"csrf": {tok}}
+	for i := 1; i <= 20; i++ {
+		code := fmt.Sprintf("P%02d", i)
+		form.Set("level_"+code, "2,40")
+		form.Set("target_"+code, "3,00")
+	}
+	form.Set("target_P02", "4,00")
+	form.Set("level_P09", "2.40")
+	form.Set("target_P09", "4")
+	status, _, h := auditor.post(post, form)
+	if status != http.StatusSeeOther || h.Get("Location") != path+"?ok=scores" {
+		t.Fatalf("save scores: %d %s", status, h.Get("Location"))
+	}
+	got := s.scores(a.ID)
+	if len(got) != 20 || got["P02"] != [2]framework.Decimal{240, 400} || got["P09"] != [2]framework.Decimal{240, 400} ||
+		got["P20"] != [2]framework.Decimal{240, 300} {
+		t.Errorf("scores: %d, P02 %v, P09 %v, P20 %v", len(got), got["P02"], got["P09"], got["P20"])
+	}
+	_, page, _ = auditor.get(h.Get("Location"))
+	if !strings.Contains(page, "Nilai indikator disimpan.") || !strings.Contains(page, `name="level_P09" type="text" inputmode="decimal" autocomplete="off" size="5" maxlength="8" value="2,40"`) {
+		t.Errorf("no message, or the stored score is not shown with a comma")
+	}
+	// Now: 2.40 everywhere, Cukup (Membangun). Projected: P02 (weight 5)
+	// and P09 (weight 4) reach 4.00: (2.40·100 + 1.60·5 + 1.60·4) / 100 =
+	// 2.544, published as 2.54, Baik (Berkembang). Aspect A1 (P01, P02 of
+	// 5 each): (2.40·5 + 4.00·5) / 10 = 3.20; A4 (P09–P12 of 4, 4, 3, 4):
+	// (4.00·4 + 2.40·11) / 15 = 2.8266…, 2.83.
+	for id, want := range map[string]string{
+		"indeks":    "Indeks keseluruhan 2,40 Cukup (Membangun) 2,54 Baik (Berkembang)",
+		"indeks-A1": "Tata Kelola dan Manajemen 2,40 3,20",
+		"indeks-A4": "Keamanan Pemdi 2,40 2,83",
+		"indeks-A7": "Kepuasan Pengguna Layanan Digital Pemerintah 2,40 2,40",
+	} {
+		if got := cellText(t, page, id); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+	}
+	idx, err := s.assessments.Index(context.Background(), s.people["auditor"], a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx.Current.Index != 240 || idx.Projected.Index != 254 || predicateOf(idx.Projected.Predicate) != "Baik (Berkembang)" {
+		t.Errorf("the service computes %v → %v %+v", idx.Current.Index, idx.Projected.Index, idx.Projected.Predicate)
+	}
+
+	// In English: points, and "via".
+	auditor.get("/bahasa?ke=en&kembali=/")
+	_, page, _ = auditor.get(path)
+	if got := cellText(t, page, "indeks"); got != "Overall index 2.40 Cukup (Membangun) 2.54 Baik (Berkembang)" {
+		t.Errorf("English index: %q", got)
+	}
+	if row := rowOf(t, page, "P02"); !strings.Contains(row, "via I21") {
+		t.Errorf("English carry-over:\n%s", row)
+	}
+
+	// A manager reads the scores and the findings, and has no form.
+	manager := s.browser()
+	manager.signIn("manager")
+	_, page, _ = manager.get(path)
+	if strings.Contains(page, `name="level_P01"`) || !strings.Contains(rowOf(t, page, "P01"), "<td>2,40</td><td>3,00</td>") ||
+		!strings.Contains(rowOf(t, page, "P02"), "melalui I21") {
+		t.Errorf("the manager's view of P01 and P02:\n%s\n%s", rowOf(t, page, "P01"), rowOf(t, page, "P02"))
+	}
+	// The list names each assessment's model: the SPBE one reads beside it.
+	s.assessment()
+	_, list, _ := manager.get("/penilaian")
+	for _, want := range []string{`<span class="badge">pemdi-2026</span>`, `<span class="badge">spbe-2020</span>`, "Evaluasi SPBE 2024",
+		"Indeks SPBE — PermenPANRB No. 59 Tahun 2020"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the list lacks %q", want)
+		}
+	}
+}
+
+// predicateOf writes a predicate as the pages do.
+func predicateOf(p framework.Predicate) string {
+	if p.Label == "" {
+		return p.Name
+	}
+	return p.Name + " (" + p.Label + ")"
+}
+
+// TestNewAssessmentProposesTheCurrentModel: the new form proposes the
+// current model with its stages as rows to date; ?model= shows another
+// model's; a stage left without a date is an error at its row, an empty
+// row is ignored.
+func TestNewAssessmentProposesTheCurrentModel(t *testing.T) {
+	s := newFullSite(t)
+	auditor := s.browser()
+	auditor.signIn("auditor")
+	_, page, _ := auditor.get("/penilaian/baru")
+	stages := []string{"Penilaian Mandiri", "Penilaian Dokumen", "Penilaian Interviu", "Penilaian Visitasi"}
+	for i, name := range stages {
+		for _, want := range []string{fmt.Sprintf(`name="milestone_name_%d" type="text" maxlength="200" value="%s"`, i, name),
+			fmt.Sprintf(`name="milestone_date_%d" type="date" value=""`, i)} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the new form lacks %s", want)
+			}
+		}
+	}
+	for _, want := range []string{`<option value="pemdi-2026" selected>`, "(model yang berlaku)", `href="/penilaian/baru?model=spbe-2020"`,
+		`name="milestone_name_4" type="text" maxlength="200" value=""`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the new form lacks %s", want)
+		}
+	}
+	status, other, _ := auditor.get("/penilaian/baru?model=spbe-2020")
+	if status != http.StatusOK || !strings.Contains(other, `<option value="spbe-2020" selected>`) ||
+		!strings.Contains(other, `name="milestone_name_3" type="text" maxlength="200" value="Penilaian Visitasi"`) {
+		t.Errorf("the form on spbe-2020: %d", status)
+	}
+	if status, _, _ := auditor.get("/penilaian/baru?model=spbe-1999"); status != http.StatusNotFound {
+		t.Errorf("a model not held: %d", status)
+	}
+
+	// The form as the browser sends it: two stages dated, two not, the
+	// spare rows empty.
+	form := url.Values{"csrf": {token(t, page)}, "year": {"2026"}, "name": {"Evaluasi Pemdi 2026"}, "framework_code": {"pemdi-2026"}}
+	for i := range 7 {
+		form.Set(fmt.Sprintf("milestone_name_%d", i), "")
+		form.Set(fmt.Sprintf("milestone_date_%d", i), "")
+		if i < len(stages) {
+			form.Set(fmt.Sprintf("milestone_name_%d", i), stages[i])
+		}
+	}
+	form.Set("milestone_date_0", "2026-07-31")
+	form.Set("milestone_date_1", "2026-08-31")
+	before := s.assessmentRows()
+	status, page, _ = auditor.post("/penilaian/baru", form)
+	if status != http.StatusUnprocessableEntity || strings.Count(page, `class="field-error"`) != 2 ||
+		!fieldErrorAt(page, "milestone_date_2") || !fieldErrorAt(page, "milestone_date_3") ||
+		!strings.Contains(page, "wajib diisi (tanggal, mis. 2024-09-30)") || !strings.Contains(page, `value="Penilaian Visitasi"`) {
+		t.Errorf("stages without dates: %d\n%s", status, page)
+	}
+	if after := s.assessmentRows(); after != before {
+		t.Errorf("a refused form wrote:\n%s", after)
+	}
+	form.Set("milestone_date_2", "2026-09-30")
+	form.Set("milestone_date_3", "2026-10-31")
+	status, _, h := auditor.post("/penilaian/baru", form)
+	var id int64
+	if _, err := fmt.Sscanf(h.Get("Location"), "/penilaian/%d?ok=created", &id); status != http.StatusSeeOther || err != nil {
+		t.Fatalf("create: %d %q", status, h.Get("Location"))
+	}
+	a, err := s.assessments.Get(context.Background(), s.people["auditor"], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Penilaian Mandiri 2026-07-31; Penilaian Dokumen 2026-08-31; Penilaian Interviu 2026-09-30; Penilaian Visitasi 2026-10-31"
+	if got := milestoneList(a); a.FrameworkCode != "pemdi-2026" || a.Scoring != framework.DecimalScores || got != want {
+		t.Errorf("created on %s (%s): %q", a.FrameworkCode, a.Scoring, got)
 	}
 }
