@@ -64,10 +64,10 @@ type milestoneView struct {
 	Days       int
 }
 
-// indexView is the SPBE index of the latest assessment, now and projected,
-// with the bar chart drawn from it.
+// indexView is the index of the latest assessment, now and projected,
+// with the bar chart drawn from it; Name is the model's index's.
 type indexView struct {
-	Assessment           string
+	Assessment, Name     string
 	Current, Projected   string // formatted for the language
 	CurrentP, ProjectedP string // predicates
 	Scored               int
@@ -229,21 +229,47 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 		return nil
 	}
 	// The index is the assessment's, the same for every caller.
-	rep, _, err := w.indexes.get(fmt.Sprintf("%d|%s", latest.ID, today), func() (framework.IndexReport, error) {
-		return w.assessments.Index(context.WithoutCancel(ctx), p, latest.ID)
+	facts, _, err := w.indexes.get(fmt.Sprintf("%d|%s", latest.ID, today), func() (indexFacts, error) {
+		return w.indexFactsOf(context.WithoutCancel(ctx), p, *latest)
 	})
 	if err != nil {
 		return err
 	}
-	pg.Index = indexOf(lang, latest.Name, rep)
+	pg.Index = indexOf(lang, latest.Name, facts)
 	return nil
+}
+
+// indexFacts are an assessment's index report and the name of its
+// model's index ("Indeks SPBE", "Indeks Pemerintah Digital").
+type indexFacts struct {
+	Report framework.IndexReport
+	Name   string
+}
+
+func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framework.Assessment) (indexFacts, error) {
+	rep, err := w.assessments.Index(ctx, p, a.ID)
+	if err != nil {
+		return indexFacts{}, err
+	}
+	out := indexFacts{Report: rep, Name: a.FrameworkCode}
+	if w.frameworks == nil {
+		return out, nil
+	}
+	models, err := w.frameworks.List(ctx)
+	for _, m := range models {
+		if m.Code == a.FrameworkCode {
+			out.Name = indexName(m.Title)
+		}
+	}
+	return out, err
 }
 
 // indexOf lays out the index report for the page and its chart: overall,
 // then per domain in a model with domains (spbe-2020), per aspect in one
 // without (pemdi-2026).
-func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
-	iv := &indexView{Assessment: name, Current: number(lang, rep.Current.Index), Projected: number(lang, rep.Projected.Index),
+func indexOf(lang Lang, name string, facts indexFacts) *indexView {
+	rep := facts.Report
+	iv := &indexView{Assessment: name, Name: facts.Name, Current: number(lang, rep.Current.Index), Projected: number(lang, rep.Projected.Index),
 		CurrentP: predicateText(rep.Current.Predicate), ProjectedP: predicateText(rep.Projected.Predicate), Scored: rep.Current.Scored}
 	var said []string
 	add := func(label string, now, proj framework.Decimal) {
@@ -254,7 +280,7 @@ func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
 		iv.Chart.Rows = append(iv.Chart.Rows, r)
 		said = append(said, T(lang, "dash.chart.row", label, r.NowV, r.ProjV))
 	}
-	add(T(lang, "dash.index.overall"), rep.Current.Index, rep.Projected.Index)
+	add(facts.Name, rep.Current.Index, rep.Projected.Index)
 	groups, projected := rep.Current.Domains, rep.Projected.Domains
 	if len(groups) == 0 {
 		groups, projected = rep.Current.Aspects, rep.Projected.Aspects
@@ -270,7 +296,7 @@ func indexOf(lang Lang, name string, rep framework.IndexReport) *indexView {
 		iv.Chart.Ticks = append(iv.Chart.Ticks, chartTick{X: chartLeft + scale(float64(l)), Label: strconv.Itoa(l)})
 	}
 	iv.Chart.Height = 16 + len(iv.Chart.Rows)*rowHeight + 8
-	iv.Chart.Label = T(lang, "dash.chart.label", name) + " " + strings.Join(said, "; ") + "."
+	iv.Chart.Label = T(lang, "dash.chart.label", facts.Name, name) + " " + strings.Join(said, "; ") + "."
 	return iv
 }
 

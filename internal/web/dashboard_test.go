@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -180,7 +181,7 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 	if !strings.Contains(svg[0], ">"+now+"</text>") || !strings.Contains(svg[0], ">"+proj+"</text>") {
 		t.Errorf("the bars are not labelled with the numbers")
 	}
-	if p := rep.Current.Predicate.Name; p != "" && !strings.Contains(page, "("+p+")") {
+	if p := predicateOf(rep.Current.Predicate); p != "" && !strings.Contains(page, `<span class="badge">`+p+`</span>`) {
 		t.Errorf("no predicate %q", p)
 	}
 	// In English, the countdown reads D-14 and in 14 days.
@@ -195,5 +196,66 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 		if status, _, _ := b.get("/"); status != http.StatusOK {
 			t.Errorf("%s: %d", who, status)
 		}
+	}
+}
+
+// TestDashboardPemdiIndex: the dashboard shows an assessment on
+// pemdi-2026 in its model's terms: the index by its name, decimal scores
+// with the comma, the predicates with their labels, and the chart per
+// aspect (the model has no domains), carried-over findings counting.
+func TestDashboardPemdiIndex(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	s.openOn("Tim manajemen risiko SPBE belum ditetapkan", "I21") // counts on P02
+	today := s.findings.Today()
+	as := framework.NewAssessments(s.db, time.Now)
+	a, err := as.Create(ctx, s.people["auditor"], framework.AssessmentInput{Year: today.Year(), Name: "Evaluasi Pemdi Uji",
+		FrameworkCode: "pemdi-2026", Milestones: []framework.MilestoneInput{{Name: "Penilaian Visitasi", Date: today.AddDays(30).String()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 20; i++ {
+		level, target := "3,50", "3,50"
+		if i == 2 {
+			level, target = "2", "4.00"
+		}
+		if _, err := as.PutScore(ctx, s.people["auditor"], a.ID, fmt.Sprintf("P%02d", i), level, target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.browser()
+	b.signIn("auditor")
+	status, page, _ := b.get("/")
+	if status != http.StatusOK {
+		t.Fatalf("dashboard: %d", status)
+	}
+	// Now (3.50·95 + 2.00·5) / 100 = 3.425, published 3.43: Baik
+	// (Berkembang). Projected, P02 at its target 4.00 for the carried-over
+	// I21 finding: (3.50·95 + 4.00·5) / 100 = 3.525, 3.53: Sangat Baik
+	// (Melembaga). Aspect A1 (P01, P02 of 5 each): 2.75 now, 3.75
+	// projected.
+	for _, want := range []string{`<h2 id="h-indeks">Indeks Pemerintah Digital</h2>`,
+		`<strong id="indeks-saat-ini">3,43</strong> <span class="badge">Baik (Berkembang)</span>`,
+		`<strong id="indeks-proyeksi">3,53</strong> <span class="badge">Sangat Baik (Melembaga)</span>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+	svg := regexp.MustCompile(`(?s)<svg class="chart"[^>]*aria-label="([^"]*)".*?</svg>`).FindStringSubmatch(page)
+	if svg == nil {
+		t.Fatal("no chart")
+	}
+	for _, want := range []string{"Indeks Pemerintah Digital Evaluasi Pemdi Uji", "Indeks Pemerintah Digital saat ini 3,43, proyeksi 3,53",
+		"Tata Kelola dan Manajemen saat ini 2,75, proyeksi 3,75", "Kepuasan Pengguna Layanan Digital Pemerintah saat ini 3,50, proyeksi 3,50"} {
+		if !strings.Contains(svg[1], want) {
+			t.Errorf("the chart's label lacks %q:\n%s", want, svg[1])
+		}
+	}
+	if n := strings.Count(svg[0], `height="14" fill="#0b5cad"`); n != 8 {
+		t.Errorf("%d bars of now, want the overall index and 7 aspects", n)
+	}
+	b.get("/bahasa?ke=en&kembali=/")
+	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-saat-ini">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
+		t.Errorf("English dashboard index")
 	}
 }

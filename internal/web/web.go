@@ -72,7 +72,7 @@ type Web struct {
 	pages       map[string]*template.Template
 	// summaries and indexes keep the dashboard's figures for a while.
 	summaries *memo[report.Summary]
-	indexes   *memo[framework.IndexReport]
+	indexes   *memo[indexFacts]
 }
 
 // pageNames are the pages; each is parsed with layout.html.
@@ -85,7 +85,7 @@ func New(opts Options) (*Web, error) {
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
 		summaries: newMemo[report.Summary](dashboardFreshness, dashboardStaleness),
-		indexes:   newMemo[framework.IndexReport](dashboardFreshness, dashboardStaleness)}
+		indexes:   newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
