@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +25,10 @@ import (
 type Assessments struct {
 	db  *gorm.DB
 	now func() time.Time
+	// models caches the models the index is computed on, by code: a model
+	// is never edited in place (a new version is a new code), so what was
+	// read once stays true, and the index spares five reads a call.
+	models sync.Map
 }
 
 // NewAssessments returns the service; now is the clock.
@@ -511,7 +516,7 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 		if err := identity.Authorize(p, identity.AssessmentRead, &identity.Resource{}); err != nil {
 			return err
 		}
-		fw, err := get(tx, a.FrameworkCode)
+		fw, err := s.model(tx, a.FrameworkCode)
 		if err != nil {
 			return err
 		}
@@ -555,6 +560,21 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 		return nil
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	return rep, err
+}
+
+// model returns the model with code, read once. Its Current flag is not
+// kept (it moves when a newer model is imported); nothing here reads it.
+func (s *Assessments) model(tx *gorm.DB, code string) (Framework, error) {
+	if fw, ok := s.models.Load(code); ok {
+		return fw.(Framework), nil
+	}
+	fw, err := get(tx, code)
+	if err != nil {
+		return Framework{}, err
+	}
+	fw.Current = false
+	s.models.Store(code, fw)
+	return fw, nil
 }
 
 // --- validation ----------------------------------------------------------------
