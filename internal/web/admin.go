@@ -118,6 +118,11 @@ func (w *Web) registerAdmin(g router) {
 		g.GET("/admin/notifikasi", a(w.outboxList))
 		g.POST("/admin/notifikasi/:id/kirim-ulang", a(w.outboxRetry))
 	}
+	if w.frameworks != nil {
+		g.GET("/admin/model", a(w.modelList))
+		g.GET("/admin/pemetaan/:from/:to", a(w.mappingShow))
+		g.POST("/admin/pemetaan/:from/:to", a(w.mappingUpload))
+	}
 }
 
 // adminOnly refuses everyone but an admin with the 403 page.
@@ -140,7 +145,7 @@ func adminCrumbs(v *view, section, href string, more ...crumb) []crumb {
 func (w *Web) adminIndex(c echo.Context, v *view) error {
 	v.Title = T(v.Lang, "admin.title")
 	v.Crumbs = []crumb{{T(v.Lang, "home"), "/"}, {v.Title, ""}}
-	v.Page = struct{ Outbox bool }{w.outbox != nil}
+	v.Page = struct{ Outbox, Models bool }{w.outbox != nil, w.frameworks != nil}
 	return w.render(c, http.StatusOK, "admin", v)
 }
 

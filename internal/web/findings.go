@@ -382,22 +382,11 @@ func (w *Web) evidenceUpload(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	req := c.Request()
-	ctx := req.Context()
+	ctx := contextOf(c)
 	p := principalOf(c)
-	media, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
-	if err != nil || media != "multipart/form-data" || params["boundary"] == "" {
-		return apperr.E(apperr.Unsupported, "The upload must be sent as a multipart form.")
-	}
-	body := http.MaxBytesReader(c.Response(), req.Body, w.uploadLimit+1<<20)
-	mr := multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"])
-	first, err := mr.NextPart()
-	if err != nil || first.FormName() != "csrf" {
-		return errCSRF
-	}
-	token, _ := io.ReadAll(io.LimitReader(first, 100))
-	if !w.validCSRF(c, string(token)) {
-		return errCSRF
+	mr, err := w.multipartWithToken(c, w.uploadLimit+1<<20)
+	if err != nil {
+		return err
 	}
 	findingID, err := w.findings.FindingOfAction(ctx, p, id)
 	if err != nil {
@@ -420,6 +409,29 @@ func (w *Web) evidenceUpload(c echo.Context, v *view) error {
 		_, err = w.findings.AddArtifact(ctx, p, id, in, func(ctx2 context.Context) error { return u.Staging.Commit(ctx2, u.Sum) })
 	}
 	return w.actionOutcome(c, v, err, id, findingID, "upload")
+}
+
+// multipartWithToken opens a multipart post, whose body is bounded by
+// limit and whose first part must be the form's CSRF token: the session
+// middleware does not read a streamed body, so the token is checked here,
+// before any file is read.
+func (w *Web) multipartWithToken(c echo.Context, limit int64) (*multipart.Reader, error) {
+	req := c.Request()
+	media, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || media != "multipart/form-data" || params["boundary"] == "" {
+		return nil, apperr.E(apperr.Unsupported, "The upload must be sent as a multipart form.")
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, limit)
+	mr := multipart.NewReader(bufio.NewReaderSize(body, 64<<10), params["boundary"])
+	first, err := mr.NextPart()
+	if err != nil || first.FormName() != "csrf" {
+		return nil, errCSRF
+	}
+	token, _ := io.ReadAll(io.LimitReader(first, 100))
+	if !w.validCSRF(c, string(token)) {
+		return nil, errCSRF
+	}
+	return mr, nil
 }
 
 // actionOutcome answers a form posted from an action's card: back to the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
@@ -62,6 +63,7 @@ func TestInterfaceWordsComplete(t *testing.T) {
 		"mail.":      notify.Statuses,
 		"notif.":     notify.Kinds,
 		"cat.":       strs(categories),
+		"scoring.":   {string(framework.Levels), string(framework.DecimalScores)},
 		"verb.":      nil,
 		"event.": {finding.EventCreated, finding.EventUpdated, finding.EventCommented, finding.EventActionAssigned,
 			finding.EventActionUpdated, finding.EventActionCompleted, finding.EventActionReopened,

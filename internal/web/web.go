@@ -77,7 +77,7 @@ type Web struct {
 
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
-	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox"}
+	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {

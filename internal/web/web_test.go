@@ -303,31 +303,38 @@ func TestFindingPagesEscapeAndScope(t *testing.T) {
 	}
 }
 
-// upload sends an SK through an action card's upload form, the token
-// first, and returns where it was sent on.
-func (b *browser) upload(action int64, csrf, fileName string, content []byte) string {
-	t := b.s.t
-	t.Helper()
+// postFile posts a multipart form as a browser sends it: fields in their
+// order (name, value), then the file as the part named file.
+func (b *browser) postFile(path string, fields [][2]string, fileName string, content []byte) (int, string, http.Header) {
+	b.s.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("csrf", csrf)
-	mw.WriteField("kind", "sk")
-	mw.WriteField("title", "SK Gubernur tentang Tim Manajemen Risiko SPBE")
-	mw.WriteField("doc_number", "188.44/0123/KUM/2024")
-	mw.WriteField("doc_date", "2024-08-20")
-	mw.WriteField("signer", "Gubernur Kalimantan Selatan")
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
 	fw, _ := mw.CreateFormFile("file", fileName)
 	fw.Write(content)
 	mw.Close()
-	resp, err := b.c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", b.s.srv.URL, action), mw.FormDataContentType(), &body)
+	resp, err := b.c.Post(b.s.srv.URL+path, mw.FormDataContentType(), &body)
 	if err != nil {
-		t.Fatal(err)
+		b.s.t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("upload: %d", resp.StatusCode)
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(page), resp.Header
+}
+
+// upload sends an SK through an action card's upload form, the token
+// first, and returns where it was sent on.
+func (b *browser) upload(action int64, csrf, fileName string, content []byte) string {
+	b.s.t.Helper()
+	status, _, h := b.postFile(fmt.Sprintf("/tindak-lanjut/%d/bukti", action), [][2]string{{"csrf", csrf}, {"kind", "sk"},
+		{"title", "SK Gubernur tentang Tim Manajemen Risiko SPBE"}, {"doc_number", "188.44/0123/KUM/2024"},
+		{"doc_date", "2024-08-20"}, {"signer", "Gubernur Kalimantan Selatan"}}, fileName, content)
+	if status != http.StatusSeeOther {
+		b.s.t.Fatalf("upload: %d", status)
 	}
-	return resp.Header.Get("Location")
+	return h.Get("Location")
 }
 
 func TestTransitionsAndUploadThroughForms(t *testing.T) {
