@@ -10,18 +10,6 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
 
-// section is the part of page from the element with id to the end of
-// its section.
-func section(t *testing.T, page, id string) string {
-	t.Helper()
-	i := strings.Index(page, `id="`+id+`"`)
-	if i < 0 {
-		t.Fatalf("no %s on the page", id)
-	}
-	part := page[i:]
-	return part[:strings.Index(part, "</section>")]
-}
-
 // mappingState is the mapping as stored: its version and pairs, equal
 // before and after a refused upload.
 func (s *fullSite) mappingState() string {
@@ -65,7 +53,7 @@ func TestModelsPageShowsSourceNotes(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("models: %d", status)
 	}
-	pemdi, spbe := section(t, page, "model-pemdi-2026"), section(t, page, "model-spbe-2020")
+	pemdi, spbe := partOf(t, page, "model-pemdi-2026", "</section>"), partOf(t, page, "model-spbe-2020", "</section>")
 	if strings.Index(page, `id="model-pemdi-2026"`) > strings.Index(page, `id="model-spbe-2020"`) {
 		t.Errorf("the current model is not listed first")
 	}

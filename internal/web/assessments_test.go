@@ -498,27 +498,31 @@ func (s *site) openOn(title string, codes ...string) int64 {
 	return d.ID
 }
 
-// rowOf is the table row of the indicator code on page.
-func rowOf(t *testing.T, page, code string) string {
-	t.Helper()
-	i := strings.Index(page, `<tr id="`+code+`">`)
-	if i < 0 {
-		t.Fatalf("no row %s on the page", code)
-	}
-	row := page[i:]
-	return row[:strings.Index(row, "</tr>")]
-}
-
-// cellText is the text of the element with id on page, tags dropped.
-func cellText(t *testing.T, page, id string) string {
+// partOf is page from the element with id to the first end after it; the
+// test fails when there is none.
+func partOf(t *testing.T, page, id, end string) string {
 	t.Helper()
 	i := strings.Index(page, `id="`+id+`"`)
 	if i < 0 {
 		t.Fatalf("no element %s on the page", id)
 	}
-	row := page[i:]
-	row = row[strings.Index(row, ">")+1 : strings.Index(row, "</tr>")]
-	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(row, " ")), " ")
+	part := page[i:]
+	return part[:strings.Index(part, end)]
+}
+
+// rowOf is the table row of the indicator code on page.
+func rowOf(t *testing.T, page, code string) string {
+	t.Helper()
+	return partOf(t, page, code, "</tr>")
+}
+
+var tagRE = regexp.MustCompile(`<[^>]+>`)
+
+// cellText is the text of the table row with id on page, tags dropped.
+func cellText(t *testing.T, page, id string) string {
+	t.Helper()
+	row := partOf(t, page, id, "</tr>")
+	return strings.Join(strings.Fields(tagRE.ReplaceAllString(row[strings.Index(row, ">")+1:], " ")), " ")
 }
 
 var pemdiRowRE = regexp.MustCompile(`<tr id="P\d\d">`)
