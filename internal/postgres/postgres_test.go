@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"testing"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
@@ -92,11 +93,33 @@ func TestFrameworkSeed(t *testing.T) {
 			t.Errorf("domain %d = %+v; want %+v", i, domains[i], want[i])
 		}
 	}
-	var aspects, levels, predicates int
-	db.Raw(`SELECT count(*) FROM framework_aspects`).Scan(&aspects)
-	db.Raw(`SELECT count(*) FROM framework_levels`).Scan(&levels)
-	db.Raw(`SELECT count(*) FROM framework_predicates`).Scan(&predicates)
-	if aspects != 8 || levels != 10 || predicates != 5 {
-		t.Errorf("aspects, levels, predicates = %d, %d, %d; want 8, 10, 5", aspects, levels, predicates)
+	// Per model: spbe-2020 has 8 aspects in 4 domains, two scales of five
+	// levels and five bands; pemdi-2026 has 7 aspects and no domains, one
+	// scale, five bands with labels, 20 indicators weighing 100 with each
+	// aspect's indicators weighing the aspect.
+	type parts struct {
+		Code                                                     string
+		Domains, Aspects, Levels, Predicates, Labels, Indicators int
+		Weight                                                   float64
+		AspectsAddingUp                                          int
+	}
+	var got []parts
+	err = db.Raw(`SELECT f.code,
+			(SELECT count(*) FROM framework_domains d WHERE d.framework_id = f.id) AS domains,
+			(SELECT count(*) FROM framework_aspects a WHERE a.framework_id = f.id) AS aspects,
+			(SELECT count(*) FROM framework_levels l WHERE l.framework_id = f.id) AS levels,
+			(SELECT count(*) FROM framework_predicates p WHERE p.framework_id = f.id) AS predicates,
+			(SELECT count(*) FROM framework_predicates p WHERE p.framework_id = f.id AND p.label <> '') AS labels,
+			(SELECT count(*) FROM framework_indicators i WHERE i.framework_id = f.id) AS indicators,
+			(SELECT sum(weight)::float8 FROM framework_indicators i WHERE i.framework_id = f.id) AS weight,
+			(SELECT count(*) FROM framework_aspects a WHERE a.framework_id = f.id
+				AND a.weight = (SELECT sum(i.weight) FROM framework_indicators i WHERE i.aspect_id = a.id)) AS aspects_adding_up
+		FROM frameworks f ORDER BY f.code`).Scan(&got).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantParts := []parts{{"pemdi-2026", 0, 7, 5, 5, 5, 20, 100, 7}, {"spbe-2020", 4, 8, 10, 5, 0, 47, 100, 8}}
+	if diff := cmp.Diff(wantParts, got); diff != "" {
+		t.Errorf("models (-want +got):\n%s", diff)
 	}
 }
