@@ -239,4 +239,3 @@ func fillPreviousSchema(t *testing.T, db *gorm.DB) previous {
 	}
 	return p
 }
-

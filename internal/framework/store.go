@@ -101,8 +101,8 @@ func get(db *gorm.DB, code string) (Framework, error) {
 	}
 	var rows []struct {
 		ACode, AName, AScale, DCode, ICode, IName, INameEn, IExternal string
-		ANumber, INumber                                             int
-		AWeight, IWeight                                             float64
+		ANumber, INumber                                              int
+		AWeight, IWeight                                              float64
 	}
 	err := db.Raw(`SELECT a.code AS a_code, a.name AS a_name, a.number AS a_number, a.weight::float8 AS a_weight,
 			coalesce(a.scale, '') AS a_scale, coalesce(d.code, '') AS d_code,

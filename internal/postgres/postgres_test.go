@@ -2,8 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"github.com/google/go-cmp/cmp"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
