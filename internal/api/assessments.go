@@ -68,8 +68,18 @@ type assessmentPatchRequest struct {
 // binary fraction), and a string, null or a missing score is named as
 // such by the service.
 type scoreRequest struct {
-	Level       json.RawMessage `json:"level"`
-	TargetLevel json.RawMessage `json:"target_level"`
+	Level       scoreValue `json:"level"`
+	TargetLevel scoreValue `json:"target_level"`
+}
+
+// scoreValue is a score's JSON value as the client wrote it. The OpenAPI
+// document describes it as a number (openapi.go).
+type scoreValue struct{ raw json.RawMessage }
+
+// UnmarshalJSON keeps the value's own text.
+func (v *scoreValue) UnmarshalJSON(b []byte) error {
+	v.raw = append(v.raw[:0], b...)
+	return nil
 }
 
 // indexResponse is an assessment's index now and projected; the indexes
@@ -257,8 +267,8 @@ func (a *API) scorePut(c echo.Context) error {
 // scoreText is a score's JSON value as the service reads it: a number's
 // own digits; "" for null or a missing score (required); anything else
 // (a string, true, an object) as written, which no scoring accepts.
-func scoreText(raw json.RawMessage) string {
-	t := strings.TrimSpace(string(raw))
+func scoreText(v scoreValue) string {
+	t := strings.TrimSpace(string(v.raw))
 	if t == "null" {
 		return ""
 	}

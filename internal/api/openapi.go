@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
 
 // The OpenAPI document is built from the route table and the Go types of the
@@ -185,6 +186,9 @@ var (
 	timeType    = reflect.TypeOf(time.Time{})
 	dateType    = reflect.TypeOf(date.Date{})
 	rawJSONType = reflect.TypeOf(json.RawMessage{})
+	numberType  = reflect.TypeOf(json.Number(""))
+	decimalType = reflect.TypeOf(framework.Decimal(0))
+	scoreType   = reflect.TypeOf(scoreValue{})
 )
 
 func (g *schemaGen) of(t reflect.Type) map[string]any {
@@ -200,6 +204,11 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		s = map[string]any{"type": "string", "format": "date", "example": "2024-09-30"}
 	case t == rawJSONType:
 		s = map[string]any{"type": "object"}
+	case t == decimalType:
+		s = map[string]any{"type": "number", "multipleOf": 0.01, "example": 2.5}
+	case t == numberType, t == scoreType:
+		s = map[string]any{"type": "number", "example": 3.25,
+			"description": "a whole level 1–5 on a levels model (spbe-2020), 1.00–5.00 with at most two decimals on a decimal model (pemdi-2026)"}
 	case strings.HasPrefix(t.Name(), "Field["): // opt.Field[T]: absent, null or T
 		inner := g.of(t.Field(2).Type)
 		s = copyMap(inner)
