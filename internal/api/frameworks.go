@@ -149,27 +149,9 @@ func (a *API) frameworkList(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// mappingResponse is a mapping in the shape of the shipped file, so that
-// what GET answers can be edited and sent back with PUT.
-type mappingResponse struct {
-	From        string            `json:"from"`
-	To          string            `json:"to"`
-	Note        string            `json:"note"`
-	Pairs       []pairResponse    `json:"pairs"`
-	UnmappedTo  []string          `json:"unmapped_to"`
-	UnmappedWhy map[string]string `json:"unmapped_why"`
-	Version     int               `json:"version"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-}
-
-type pairResponse struct {
-	From string   `json:"from"`
-	To   []string `json:"to"`
-	Why  string   `json:"why"`
-}
-
-// mappingRequest documents PUT's body; the handler reads it with
-// framework.ParseMappingFor.
+// mappingRequest is PUT's body, in the shape of the shipped file; the
+// handler reads it with framework.ParseMappingFor. from and to may be left
+// out: the query names them.
 type mappingRequest struct {
 	From        string            `json:"from"`
 	To          string            `json:"to"`
@@ -179,9 +161,23 @@ type mappingRequest struct {
 	UnmappedWhy map[string]string `json:"unmapped_why"`
 }
 
+// mappingResponse is a mapping in the shape of the request, so that what
+// GET answers can be edited and sent back with PUT.
+type mappingResponse struct {
+	mappingRequest
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type pairResponse struct {
+	From string   `json:"from"`
+	To   []string `json:"to"`
+	Why  string   `json:"why"`
+}
+
 func (a *API) toMapping(m framework.Mapping) mappingResponse {
-	out := mappingResponse{From: m.From, To: m.To, Note: m.Note, Pairs: []pairResponse{}, UnmappedTo: []string{},
-		UnmappedWhy: map[string]string{}, Version: m.Version, UpdatedAt: m.UpdatedAt.In(a.tz)}
+	out := mappingResponse{mappingRequest: mappingRequest{From: m.From, To: m.To, Note: m.Note, Pairs: []pairResponse{},
+		UnmappedTo: []string{}, UnmappedWhy: map[string]string{}}, Version: m.Version, UpdatedAt: m.UpdatedAt.In(a.tz)}
 	for _, p := range m.Pairs {
 		out.Pairs = append(out.Pairs, pairResponse{p.From, p.To, p.Why})
 	}
