@@ -46,6 +46,193 @@ func screenshots(t *testing.T) string {
 	return dir
 }
 
+// story drives one headless Chromium through a site's pages, as its
+// people, and leaves pictures of the pages in screenshots.
+type story struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string
+}
+
+// newStory starts Chromium (exe, from chromium) on the site at base; the
+// whole story has timeout.
+func newStory(t *testing.T, exe, base string, timeout time.Duration) *story {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return &story{t: t, ctx: ctx, base: base, shots: screenshots(t)}
+}
+
+// step is one thing the browser does.
+type step = chromedp.Action[chromedp.Void]
+
+// fail stops the story with the page it is on.
+func (s *story) fail(what string, err error) {
+	s.t.Helper()
+	url, _ := chromedp.Run(s.ctx, chromedp.Location())
+	body, _ := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS("main")))
+	s.t.Fatalf("%s: %v (at %s)\n%.1500s", what, err, url, body)
+}
+
+// run does a group of steps. Each group has 20 seconds, so that a page
+// that is not what a step waits for fails with that page shown, not at
+// the deadline.
+func (s *story) run(what string, steps ...step) {
+	s.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(s.ctx, steps...) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			s.fail(what, err)
+		}
+	case <-time.After(20 * time.Second):
+		s.fail(what, errors.New("not done after 20 s"))
+	}
+}
+
+// get runs an action that reads something from the page.
+func get[T any](s *story, what string, a chromedp.Action[T]) T {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, a)
+	if err != nil {
+		s.fail(what, err)
+	}
+	return v
+}
+
+// text is the text of the element sel, its white space folded.
+func (s *story) text(what, sel string) string {
+	s.t.Helper()
+	return strings.Join(strings.Fields(get(s, what, chromedp.Text(chromedp.CSS(sel)))), " ")
+}
+
+// location is the page's address.
+func (s *story) location() string {
+	s.t.Helper()
+	return get(s, "location", chromedp.Location())
+}
+
+// shot saves a picture of what the window shows as a test artifact, and
+// fullShot one of the whole page. Pictures are not assertions: one that
+// cannot be taken in 10 seconds (a headless frame that never comes, under
+// load) is logged and skipped.
+func (s *story) shot(name string) step     { return s.capture(name, chromedp.CaptureScreenshot()) }
+func (s *story) fullShot(name string) step { return s.capture(name, chromedp.FullScreenshot(100)) }
+
+func (s *story) capture(name string, take chromedp.Action[[]byte]) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		type result struct {
+			png []byte
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			png, err := take(ctx, tg)
+			done <- result{png, err}
+		}()
+		select {
+		case r := <-done:
+			if r.err != nil {
+				s.t.Logf("screenshot %s: %v", name, r.err)
+				return nil
+			}
+			return os.WriteFile(filepath.Join(s.shots, name+".png"), r.png, 0o644)
+		case <-time.After(10 * time.Second):
+			s.t.Logf("screenshot %s: not taken in 10 s", name)
+			return nil
+		}
+	})
+}
+
+func (s *story) signIn(who string) {
+	s.t.Helper()
+	s.run("sign in as "+who,
+		chromedp.Navigate(s.base+"/masuk"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), who+"@kalselprov.go.id"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/masuk"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.filters`)),
+	)
+}
+
+func (s *story) signOut() {
+	s.t.Helper()
+	s.run("sign out", chromedp.Click(chromedp.CSS(`form[action="/keluar"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)))
+}
+
+// state checks the state the finding's page shows.
+func (s *story) state(findingURL, want string) {
+	s.t.Helper()
+	s.run("open the finding", chromedp.Navigate(findingURL))
+	if badge := s.text("read the state", `main p .badge`); badge != want {
+		s.t.Fatalf("%s: state %q; want %q", findingURL, badge, want)
+	}
+}
+
+// transition presses the verb's button on the finding's page, with a
+// reason if one is given.
+func (s *story) transition(findingURL, verb, reason string) {
+	s.t.Helper()
+	actions := []step{chromedp.Navigate(findingURL), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb)))}
+	if reason != "" {
+		actions = append(actions, chromedp.SendKeys(chromedp.CSS("#reason-"+verb), reason))
+	}
+	actions = append(actions, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb))),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	s.run(verb, actions...)
+}
+
+// uploadAndComplete uploads doc as the officer's evidence of the
+// finding's (one) action, of kind, and marks the action done.
+func (s *story) uploadAndComplete(findingURL, kind, title, doc string) {
+	s.t.Helper()
+	s.run("upload "+title, chromedp.Navigate(findingURL),
+		chromedp.Click(chromedp.CSS(`section.card details summary`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=kind]`), kind),
+		chromedp.SendKeys(chromedp.CSS(`section.card input[name=title]`), title),
+		chromedp.SendKeys(chromedp.CSS(`input[name=doc_number]`), "188.44/0123/KUM/2024"),
+		chromedp.SetValue(chromedp.CSS(`input[name=doc_date]`), "2024-09-18"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=signer]`), "Gubernur Kalimantan Selatan"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{doc}),
+		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/bukti/"]`)))
+	s.run("complete", chromedp.SendKeys(chromedp.CSS(`textarea[name=note]`), "Telah ditetapkan dan diunggah"),
+		chromedp.Click(chromedp.CSS(`form[action$="/selesai"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+}
+
+// accessible checks that the pages at paths give keyboard and
+// screen-reader users what they need (see unlabeledJS).
+func (s *story) accessible(paths ...string) {
+	s.t.Helper()
+	for _, path := range paths {
+		s.run("open "+path, chromedp.Navigate(s.base+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if problems := get(s, "accessibility of "+path, chromedp.Evaluate[[]string](unlabeledJS)); len(problems) > 0 {
+			s.t.Errorf("%s: %s", path, strings.Join(problems, "; "))
+		}
+	}
+}
+
+// evidenceFile writes an SK as a PDF for the officer to upload.
+func evidenceFile(t *testing.T) string {
+	t.Helper()
+	sk := filepath.Join(t.TempDir(), "SK Gubernur Tim Manajemen Risiko.pdf")
+	if err := os.WriteFile(sk, evidencetest.PDF("Keputusan Gubernur Kalimantan Selatan", 20<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return sk
+}
+
 // TestKalselStoryInBrowser walks the story through the pages, as each
 // role, in headless Chromium: the auditor records a review and a finding
 // and issues it, the manager assigns the officer, the officer uploads the
@@ -57,141 +244,39 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	}
 	exe := chromium(t)
 	s := newSite(t)
-	shots := screenshots(t)
-	sk := filepath.Join(t.TempDir(), "SK Gubernur Tim Manajemen Risiko.pdf")
-	if err := os.WriteFile(sk, evidencetest.PDF("Keputusan Gubernur Kalimantan Selatan", 20<<10), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancelTimeout()
-
+	b := newStory(t, exe, s.srv.URL, 3*time.Minute)
 	base := s.srv.URL
-	type step = chromedp.Action[chromedp.Void]
-	fail := func(what string, err error) {
-		t.Helper()
-		url, _ := chromedp.Run(ctx, chromedp.Location())
-		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-		t.Fatalf("%s: %v (at %s)\n%.1500s", what, err, url, body)
-	}
-	// Each group of steps has 20 seconds, so that a page that is not what
-	// a step waits for fails with that page shown, not at the deadline.
-	run := func(what string, steps ...step) {
-		t.Helper()
-		done := make(chan error, 1)
-		go func() { done <- chromedp.Do(ctx, steps...) }()
-		select {
-		case err := <-done:
-			if err != nil {
-				fail(what, err)
-			}
-		case <-time.After(20 * time.Second):
-			fail(what, errors.New("not done after 20 s"))
-		}
-	}
-	text := func(what, sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			fail(what, err)
-		}
-		return s
-	}
-	// shot saves a picture of the page as a test artifact. Pictures are
-	// not assertions: one that cannot be taken in 10 seconds (a headless
-	// frame that never comes, under load) is logged and skipped.
-	shot := func(name string) step {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			type result struct {
-				png []byte
-				err error
-			}
-			done := make(chan result, 1)
-			go func() {
-				png, err := chromedp.CaptureScreenshot()(ctx, tg)
-				done <- result{png, err}
-			}()
-			select {
-			case r := <-done:
-				if r.err != nil {
-					t.Logf("screenshot %s: %v", name, r.err)
-					return nil
-				}
-				return os.WriteFile(filepath.Join(shots, name+".png"), r.png, 0o644)
-			case <-time.After(10 * time.Second):
-				t.Logf("screenshot %s: not taken in 10 s", name)
-				return nil
-			}
-		})
-	}
-	signIn := func(who string) {
-		t.Helper()
-		run("sign in as "+who,
-			chromedp.Navigate(base+"/masuk"),
-			chromedp.WaitVisible(chromedp.CSS(`#email`)),
-			chromedp.SendKeys(chromedp.CSS(`#email`), who+"@kalselprov.go.id"),
-			chromedp.SendKeys(chromedp.CSS(`#password`), password),
-			chromedp.Click(chromedp.CSS(`form[action="/masuk"] button`)),
-			chromedp.WaitVisible(chromedp.CSS(`form.filters`)),
-		)
-	}
-	signOut := func() {
-		t.Helper()
-		run("sign out", chromedp.Click(chromedp.CSS(`form[action="/keluar"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)))
-	}
-	var findingURL string
-	state := func(want string) {
-		t.Helper()
-		run("open the finding", chromedp.Navigate(findingURL))
-		badge := text("read the state", `main p .badge`)
-		if badge != want {
-			t.Fatalf("state %q; want %q", badge, want)
-		}
-	}
-	transition := func(verb, reason string) {
-		t.Helper()
-		actions := []step{chromedp.Navigate(findingURL), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb)))}
-		if reason != "" {
-			actions = append(actions, chromedp.SendKeys(chromedp.CSS("#reason-"+verb), reason))
-		}
-		actions = append(actions, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[value=%q]`, verb))),
-			chromedp.WaitVisible(chromedp.CSS(`.flash`)))
-		run(verb, actions...)
-	}
+	sk := evidenceFile(t)
 
-	// The auditor records the year's SPBE assessment, the review of it,
-	// and the finding, and issues it.
-	signIn("auditor")
-	run("record the assessment", chromedp.Navigate(base+"/penilaian/baru"),
+	// The auditor records the year's SPBE assessment (on the revoked
+	// model, whose form the new form links: it proposes the current one),
+	// the review of it, and the finding, and issues it.
+	b.signIn("auditor")
+	b.run("record the assessment", chromedp.Navigate(base+"/penilaian/baru?model=spbe-2020"),
+		chromedp.WaitVisible(chromedp.CSS(`#milestone_name_3`)),
 		chromedp.SendKeys(chromedp.CSS(`#year`), "2024"),
 		chromedp.SendKeys(chromedp.CSS(`#name`), "Evaluasi SPBE 2024"),
+		// One milestone of its own; the stages proposed are cleared.
+		chromedp.Clear(chromedp.CSS(`#milestone_name_0`)),
 		chromedp.SendKeys(chromedp.CSS(`#milestone_name_0`), "Penilaian eksternal"),
 		chromedp.SetValue(chromedp.CSS(`#milestone_date_0`), "2024-09-16"),
-		shot("assessment-form"),
+		chromedp.Clear(chromedp.CSS(`#milestone_name_1`)),
+		chromedp.Clear(chromedp.CSS(`#milestone_name_2`)),
+		chromedp.Clear(chromedp.CSS(`#milestone_name_3`)),
+		b.shot("assessment-form"),
 		chromedp.Click(chromedp.CSS(`form[action="/penilaian/baru"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
-	assessmentURL, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
+	assessmentURL := b.location()
 	assessmentID := assessmentURL[strings.LastIndex(assessmentURL, "/")+1 : strings.Index(assessmentURL, "?")]
-	run("record a review", chromedp.Navigate(base+"/reviu/baru"),
+	b.run("record a review", chromedp.Navigate(base+"/reviu/baru"),
 		chromedp.SetValue(chromedp.CSS(`#kind`), "spbe_evaluation"),
 		chromedp.SendKeys(chromedp.CSS(`#title`), "Evaluasi SPBE Provinsi Kalimantan Selatan 2024"),
 		chromedp.SetValue(chromedp.CSS(`#conducted_on`), "2024-09-16"),
 		chromedp.SetValue(chromedp.CSS(`#assessment_id`), assessmentID),
-		shot("review-form"),
+		b.shot("review-form"),
 		chromedp.Click(chromedp.CSS(`form[action="/reviu/baru"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#review_id`)))
-	run("record a finding",
+	b.run("record a finding",
 		chromedp.SendKeys(chromedp.CSS(`#title`), "Belum ada SK tim manajemen risiko SPBE"),
 		chromedp.SendKeys(chromedp.CSS(`#condition`), "Pemerintah provinsi belum menetapkan tim manajemen risiko SPBE."),
 		chromedp.SendKeys(chromedp.CSS(`#recommendation`), "Menetapkan SK Gubernur tentang tim manajemen risiko SPBE."),
@@ -199,21 +284,17 @@ func TestKalselStoryInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#unit_id`), fmt.Sprint(s.unitA)),
 		chromedp.SendKeys(chromedp.CSS(`#indicator_codes`), "I21, I38"),
 		chromedp.SetValue(chromedp.CSS(`#due_date`), "2024-09-30"),
-		shot("finding-form"),
+		b.shot("finding-form"),
 		chromedp.Click(chromedp.CSS(`form[action="/temuan/baru"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[value="issue"]`)))
-	url, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	findingURL = url
-	transition("issue", "")
-	state("Terbuka")
-	signOut()
+	findingURL := b.location()
+	b.transition(findingURL, "issue", "")
+	b.state(findingURL, "Terbuka")
+	b.signOut()
 
 	// The manager assigns the officer, asking for an SK.
-	signIn("manager")
-	run("assign", chromedp.Navigate(findingURL),
+	b.signIn("manager")
+	b.run("assign", chromedp.Navigate(findingURL),
 		chromedp.Click(chromedp.CSS(`details summary`)),
 		chromedp.SendKeys(chromedp.CSS(`#a-title`), "Menyusun dan menetapkan SK tim manajemen risiko"),
 		chromedp.SetValue(chromedp.CSS(`#a-assignee`), fmt.Sprint(s.people["officer"].UserID)),
@@ -221,47 +302,35 @@ func TestKalselStoryInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=required_artifact_kinds][value=sk]`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/tindak-lanjut"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
-	state("Dalam proses")
-	signOut()
+	b.state(findingURL, "Dalam proses")
+	b.signOut()
 
 	// The officer uploads the SK and completes the action.
-	signIn("officer")
-	run("upload the SK", chromedp.Navigate(findingURL),
-		chromedp.Click(chromedp.CSS(`section.card details summary`)),
-		chromedp.SetValue(chromedp.CSS(`select[name=kind]`), "sk"),
-		chromedp.SendKeys(chromedp.CSS(`section.card input[name=title]`), "SK Gubernur Kalimantan Selatan tentang Tim Manajemen Risiko SPBE"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=doc_number]`), "188.44/0123/KUM/2024"),
-		chromedp.SetValue(chromedp.CSS(`input[name=doc_date]`), "2024-09-18"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=signer]`), "Gubernur Kalimantan Selatan"),
-		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{sk}),
-		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href^="/bukti/"]`)))
-	run("complete", chromedp.SendKeys(chromedp.CSS(`textarea[name=note]`), "SK telah ditetapkan dan diunggah"),
-		chromedp.Click(chromedp.CSS(`form[action$="/selesai"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)), shot("finding-officer"))
-	signOut()
+	b.signIn("officer")
+	b.uploadAndComplete(findingURL, "sk", "SK Gubernur Kalimantan Selatan tentang Tim Manajemen Risiko SPBE", sk)
+	b.run("screenshot", b.shot("finding-officer"))
+	b.signOut()
 
 	// The manager submits; the auditor rejects with a reason.
-	signIn("manager")
-	transition("submit", "")
-	state("Menunggu verifikasi")
-	signOut()
-	signIn("auditor")
-	transition("reject", "Lampirkan salinan SK yang sudah ditandatangani dan diundangkan")
-	state("Dalam proses")
-	run("list", chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("findings-list"))
-	signOut()
+	b.signIn("manager")
+	b.transition(findingURL, "submit", "")
+	b.state(findingURL, "Menunggu verifikasi")
+	b.signOut()
+	b.signIn("auditor")
+	b.transition(findingURL, "reject", "Lampirkan salinan SK yang sudah ditandatangani dan diundangkan")
+	b.state(findingURL, "Dalam proses")
+	b.run("list", chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), b.shot("findings-list"))
+	b.signOut()
 
 	// Submitted again, and closed by a second auditor (not the submitter).
-	signIn("manager")
-	transition("submit", "")
-	signOut()
-	signIn("auditor2")
-	transition("close", "")
-	state("Selesai")
-	timeline := text("timeline", `#riwayat`)
-	run("screenshot", shot("finding-closed"))
+	b.signIn("manager")
+	b.transition(findingURL, "submit", "")
+	b.signOut()
+	b.signIn("auditor2")
+	b.transition(findingURL, "close", "")
+	b.state(findingURL, "Selesai")
+	timeline := b.text("timeline", `#riwayat`)
+	b.run("screenshot", b.shot("finding-closed"))
 	for _, want := range []string{"Diterbitkan", "Tindak lanjut ditugaskan", "Bukti dukung diunggah", "Tindak lanjut selesai",
 		"Diajukan untuk verifikasi", "Ditolak", "Ditutup (sesuai)",
 		"Lampirkan salinan SK"} {
@@ -271,8 +340,8 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	}
 	// The reviews and the assessment, where the closed finding no longer
 	// counts as open.
-	run("reviews", chromedp.Navigate(base+"/reviu"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("reviews"))
-	if got := text("the review's assessment", `table.list tbody`); !strings.Contains(got, "Evaluasi SPBE 2024 (2024)") {
+	b.run("reviews", chromedp.Navigate(base+"/reviu"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), b.shot("reviews"))
+	if got := b.text("the review's assessment", `table.list tbody`); !strings.Contains(got, "Evaluasi SPBE 2024 (2024)") {
 		t.Errorf("the review list does not name the assessment:\n%s", got)
 	}
 	// The auditor scores the indicators the findings named.
@@ -281,25 +350,15 @@ func TestKalselStoryInBrowser(t *testing.T) {
 		levels = append(levels, chromedp.SetValue(chromedp.CSS("#level_"+code), lv[0]), chromedp.SetValue(chromedp.CSS("#target_"+code), lv[1]))
 	}
 	levels = append(levels, chromedp.Click(chromedp.CSS(`form[action$="/tingkat"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)), shot("assessment"))
-	run("assessment levels", levels...)
-	run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`main`)), shot("dashboard"))
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)), b.shot("assessment"))
+	b.run("assessment levels", levels...)
+	b.run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`main`)), b.shot("dashboard"))
 	// Every control of the main pages has a label, and the page a title
 	// and a single h1 (keyboard and screen-reader users find their way).
-	for _, path := range []string{"/", "/temuan", "/reviu", "/reviu/baru", "/temuan/baru", "/penilaian/baru",
-		"/penilaian/" + assessmentID, findingURL[len(base):]} {
-		run("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
-		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](unlabeledJS))
-		if err != nil {
-			fail("accessibility of "+path, err)
-		}
-		if len(problems) > 0 {
-			t.Errorf("%s: %s", path, strings.Join(problems, "; "))
-		}
-	}
+	b.accessible("/", "/temuan", "/reviu", "/reviu/baru", "/temuan/baru", "/penilaian/baru", "/penilaian/"+assessmentID, findingURL[len(base):])
 	// The same pages at a phone's width.
-	run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), shot("finding-360px"),
-		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot("findings-360px"))
+	b.run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), b.shot("finding-360px"),
+		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), b.shot("findings-360px"))
 }
 
 // unlabeledJS lists what a page lacks for keyboard and screen-reader
