@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -37,6 +38,31 @@ type summaryDoc struct {
 		Code          string `json:"code"`
 		countsDoc
 	} `json:"by_domain"`
+	Aspects []struct {
+		FrameworkCode string `json:"framework_code"`
+		Code          string `json:"code"`
+		Name          string `json:"name"`
+		countsDoc
+	} `json:"aspects"`
+}
+
+// aspectCounts returns the summary's aspects by code, failing the test
+// unless they are pemdi-2026's seven in order.
+func (s summaryDoc) aspectCounts(t *testing.T) map[string]countsDoc {
+	t.Helper()
+	out := map[string]countsDoc{}
+	var order []string
+	for _, a := range s.Aspects {
+		if a.FrameworkCode != "pemdi-2026" {
+			t.Errorf("aspect %s of framework %s", a.Code, a.FrameworkCode)
+		}
+		out[a.Code] = a.countsDoc
+		order = append(order, a.Code)
+	}
+	if diff := cmp.Diff([]string{"A1", "A2", "A3", "A4", "A5", "A6", "A7"}, order); diff != "" {
+		t.Errorf("aspects (-want +got):\n%s", diff)
+	}
+	return out
 }
 
 // states builds a by_state map with every state, the given ones set.
@@ -105,21 +131,30 @@ func TestReportSummary(t *testing.T) {
 		Code   string
 		Counts countsDoc
 	}
+	// The aspects of pemdi-2026, through the mapping: unit A's I21 counts
+	// on P02 (A1), unit B's I01 on P01 (A1) and its I38 and I39 on P16 and
+	// P17 (A6, once).
+	aspects := func(a1, a6 countsDoc) map[string]countsDoc {
+		return map[string]countsDoc{"A1": a1, "A2": none, "A3": none, "A4": none, "A5": none, "A6": a6, "A7": none}
+	}
 	tests := []struct {
 		who     string
 		want    countsDoc
 		units   []unit
 		domains map[string]countsDoc // D1..D4
+		aspects map[string]countsDoc // A1..A7
 	}{
 		{"auditor", everything, []unit{{"BAPPEDA", unitB}, {"DISKOMINFO", unitAWithDraft}},
-			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}},
+			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}, aspects(everything, unitB)},
 		{"admin", everything, []unit{{"BAPPEDA", unitB}, {"DISKOMINFO", unitAWithDraft}},
-			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}},
+			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}, aspects(everything, unitB)},
 		// Viewers see what the finding list shows them: everything.
 		{"viewer", everything, []unit{{"BAPPEDA", unitB}, {"DISKOMINFO", unitAWithDraft}},
-			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}},
-		{"manager", unitA, []unit{{"DISKOMINFO", unitA}}, map[string]countsDoc{"D1": none, "D2": none, "D3": unitA, "D4": none}},
-		{"officer", officer, []unit{{"DISKOMINFO", officer}}, map[string]countsDoc{"D1": none, "D2": none, "D3": officer, "D4": none}},
+			map[string]countsDoc{"D1": unitB, "D2": none, "D3": unitAWithDraft, "D4": unitB}, aspects(everything, unitB)},
+		{"manager", unitA, []unit{{"DISKOMINFO", unitA}}, map[string]countsDoc{"D1": none, "D2": none, "D3": unitA, "D4": none},
+			aspects(unitA, none)},
+		{"officer", officer, []unit{{"DISKOMINFO", officer}}, map[string]countsDoc{"D1": none, "D2": none, "D3": officer, "D4": none},
+			aspects(officer, none)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.who, func(t *testing.T) {
@@ -152,6 +187,95 @@ func TestReportSummary(t *testing.T) {
 			}
 			if diff := cmp.Diff([]string{"D1", "D2", "D3", "D4"}, order); diff != "" {
 				t.Errorf("domain order (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.aspects, got.aspectCounts(t)); diff != "" {
+				t.Errorf("by aspect (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// summaryFinding records a finding of unit (on a review of its own) due on
+// due, naming codes, and drives it into state as findingIn does (draft,
+// open, in_progress, closed; the last two in unit A, whose officer takes
+// the action).
+func (f *fixture) summaryFinding(unit int64, state, due string, codes ...string) findingDoc {
+	f.t.Helper()
+	names, _ := json.Marshal(append([]string{}, codes...))
+	var fd findingDoc
+	mustStatus(f.t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
+		"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":%q,"indicator_codes":%s}`,
+		f.newReview(""), unit, due, names), &fd), 201)
+	if state == "draft" {
+		return fd
+	}
+	fd = f.mustMove("auditor", fd, "issue", "")
+	if state == "open" {
+		return fd
+	}
+	a := f.assign("manager", fd.ID, `["sk"]`)
+	f.attach(a.ID, "sk")
+	f.complete("officer", a)
+	if state == "in_progress" {
+		return f.getFinding("auditor", fd.ID)
+	}
+	fd = f.mustMove("manager", f.getFinding("auditor", fd.ID), "submit", "")
+	return f.mustMove("auditor", fd, "close", "")
+}
+
+// TestReportSummaryByAspect counts a set of findings by the aspects of the
+// current model, pemdi-2026, by hand: those naming Pemdi indicators
+// directly, those left from SPBE whose indicators the mapping carries over,
+// each once per aspect however many of its indicators they reach, within
+// the scope of each caller, as the other counts. Today is 2 March 2026.
+func TestReportSummaryByAspect(t *testing.T) {
+	f := newFixture(t)
+	f.setNow(time.Date(2026, 3, 2, 9, 0, 0, 0, wita))
+	a, b := f.unitA.ID, f.unitB.ID
+	f.summaryFinding(a, "open", "2026-02-20", "I29", "I30")        // overdue; P09 twice over: A4 once
+	f.summaryFinding(a, "in_progress", "2026-03-05", "P02", "I21") // due in 7 days; P02 itself and through I21: A1 once
+	f.summaryFinding(a, "open", "2026-03-25", "I24")               // due in 30 days; P02 and P14: A1 and A5
+	f.summaryFinding(a, "draft", "2026-03-31", "I31")              // P09: A4, for those who see drafts
+	f.summaryFinding(a, "open", "2026-04-30")                      // no indicator: no aspect
+	f.summaryFinding(a, "closed", "2026-02-01", "I09")             // P09: A4; closed, never overdue
+	f.summaryFinding(b, "open", "2026-06-30", "P05", "P06")        // two indicators of A3: once
+	f.summaryFinding(b, "open", "2026-03-10", "I38", "I39")        // due in 30 days; each onto P16 and P17: A6 once
+
+	none := countsDoc{ByState: states(), ByAuditCategory: categories(0, 0, 0, 0)}
+	a1 := countsDoc{Total: 2, ByState: states("open", 1, "in_progress", 1), ByAuditCategory: categories(0, 1, 1, 0),
+		DueIn7Days: 1, DueIn30Days: 2}
+	a3 := countsDoc{Total: 1, ByState: states("open", 1), ByAuditCategory: categories(0, 0, 1, 0)}
+	a4 := countsDoc{Total: 3, ByState: states("draft", 1, "open", 1, "closed", 1), ByAuditCategory: categories(1, 0, 1, 0), Overdue: 1}
+	a4NoDraft := countsDoc{Total: 2, ByState: states("open", 1, "closed", 1), ByAuditCategory: categories(1, 0, 1, 0), Overdue: 1}
+	a5 := countsDoc{Total: 1, ByState: states("open", 1), ByAuditCategory: categories(0, 0, 1, 0), DueIn30Days: 1}
+	a6 := a5
+	// The officer holds the actions of the in-progress and the closed
+	// finding only.
+	officerA1 := countsDoc{Total: 1, ByState: states("in_progress", 1), ByAuditCategory: categories(0, 1, 0, 0), DueIn7Days: 1, DueIn30Days: 1}
+	officerA4 := countsDoc{Total: 1, ByState: states("closed", 1), ByAuditCategory: categories(1, 0, 0, 0)}
+	all := map[string]countsDoc{"A1": a1, "A2": none, "A3": a3, "A4": a4, "A5": a5, "A6": a6, "A7": none}
+	tests := []struct {
+		who  string
+		want map[string]countsDoc
+	}{
+		{"auditor", all},
+		{"admin", all},
+		{"viewer", all},
+		{"manager", map[string]countsDoc{"A1": a1, "A2": none, "A3": none, "A4": a4NoDraft, "A5": a5, "A6": none, "A7": none}},
+		{"officer", map[string]countsDoc{"A1": officerA1, "A2": none, "A3": none, "A4": officerA4, "A5": none, "A6": none, "A7": none}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			var got summaryDoc
+			mustStatus(t, f.do("GET", "/api/v1/reports/summary", f.tokens[tt.who], "", &got), 200)
+			if got.Today != "2026-03-02" {
+				t.Fatalf("today = %s; want 2026-03-02", got.Today)
+			}
+			if diff := cmp.Diff(tt.want, got.aspectCounts(t)); diff != "" {
+				t.Errorf("by aspect (-want +got):\n%s", diff)
+			}
+			if len(got.Aspects) > 0 && got.Aspects[0].Name != "Tata Kelola dan Manajemen" {
+				t.Errorf("A1 is named %q", got.Aspects[0].Name)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,6 +44,15 @@ type domainCountsResponse struct {
 	countsResponse
 }
 
+// aspectCountsResponse is the findings that count on one aspect of the
+// current model, through the mapping for those naming older indicators.
+type aspectCountsResponse struct {
+	FrameworkCode string `json:"framework_code"`
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	countsResponse
+}
+
 // summaryResponse is the dashboard's figures over the findings the caller
 // may see.
 type summaryResponse struct {
@@ -50,6 +60,8 @@ type summaryResponse struct {
 	countsResponse
 	ByUnit   []unitCountsResponse   `json:"by_unit"`
 	ByDomain []domainCountsResponse `json:"by_domain"`
+	// Aspects has every aspect of the current model.
+	Aspects []aspectCountsResponse `json:"aspects"`
 }
 
 // --- converters ----------------------------------------------------------------
@@ -61,12 +73,16 @@ func toCounts(c report.Counts) countsResponse {
 
 func toSummary(s report.Summary) summaryResponse {
 	out := summaryResponse{Today: s.Today, countsResponse: toCounts(s.Counts),
-		ByUnit: make([]unitCountsResponse, len(s.Units)), ByDomain: make([]domainCountsResponse, len(s.Domains))}
+		ByUnit: make([]unitCountsResponse, len(s.Units)), ByDomain: make([]domainCountsResponse, len(s.Domains)),
+		Aspects: make([]aspectCountsResponse, len(s.Aspects))}
 	for i, u := range s.Units {
 		out.ByUnit[i] = unitCountsResponse{UnitID: u.UnitID, UnitCode: u.Code, UnitName: u.Name, countsResponse: toCounts(u.Counts)}
 	}
 	for i, d := range s.Domains {
 		out.ByDomain[i] = domainCountsResponse{FrameworkCode: d.FrameworkCode, Code: d.Code, Name: d.Name, countsResponse: toCounts(d.Counts)}
+	}
+	for i, a := range s.Aspects {
+		out.Aspects[i] = aspectCountsResponse{FrameworkCode: a.FrameworkCode, Code: a.Code, Name: a.Name, countsResponse: toCounts(a.Counts)}
 	}
 	return out
 }
@@ -83,13 +99,14 @@ var matrixQuery = append([]param{
 func (a *API) reportRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/reports/summary", tag: "reports",
-			summary: "Counts of the findings the caller may see: by state, audit category, unit and SPBE domain; overdue; " +
-				"due within 7 and 30 days (today in the organisation's time zone)",
+			summary: "Counts of the findings the caller may see: by state, audit category, unit and SPBE domain; by aspect " +
+				"of the current model (aspects: a finding counts once under each aspect whose indicators it names, or " +
+				"names an older indicator mapped onto); overdue; due within 7 and 30 days (today in the organisation's time zone)",
 			response: summaryResponse{}, status: 200, handler: a.reportSummary},
 		{method: http.MethodGet, path: "/reports/follow-up-matrix", tag: "reports",
-			summary: fmt.Sprintf("The follow-up matrix (No, Temuan, Rekomendasi, Tindak Lanjut, Bukti Dukung, Status, Keterangan) of "+
+			summary: fmt.Sprintf("The follow-up matrix (%s) of "+
 				"every finding the list's filters select, in the list's order, as a download: XLSX to print or CSV "+
-				"(UTF-8 with BOM, ';'-separated). At most %d findings: more is a 422", a.reports.MaxRows()),
+				"(UTF-8 with BOM, ';'-separated). At most %d findings: more is a 422", strings.Join(report.Columns, ", "), a.reports.MaxRows()),
 			files: []string{report.XLSXContentType, report.CSVContentType}, status: 200, query: matrixQuery,
 			handler: a.reportMatrix},
 	}

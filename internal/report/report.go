@@ -1,7 +1,8 @@
 // Package report is what the follow-up loop looks like from above: the
-// summary counts of a dashboard (by state, audit category, unit and SPBE
-// domain, overdue and due soon) and the follow-up matrix (matriks tindak
-// lanjut) that units print and sign, written as CSV or XLSX.
+// summary counts of a dashboard (by state, audit category, unit, SPBE
+// domain and aspect of the current model, overdue and due soon) and the
+// follow-up matrix (matriks tindak lanjut) that units print and sign,
+// written as CSV or XLSX.
 //
 // Every report covers exactly the findings its caller may see: the
 // visibility and filter conditions are the finding list's own
@@ -105,6 +106,15 @@ type DomainCounts struct {
 	Counts
 }
 
+// AspectCounts are the findings that count on indicators of one aspect of
+// the current model.
+type AspectCounts struct {
+	FrameworkCode string
+	Code          string
+	Name          string
+	Counts
+}
+
 // Summary is the dashboard's figures over the findings a caller may see.
 type Summary struct {
 	Today date.Date
@@ -116,6 +126,12 @@ type Summary struct {
 	// finding linked to indicators of two domains counts in both; one linked
 	// to none counts in no domain.
 	Domains []DomainCounts
+	// Aspects lists every aspect of the current model, in the model's
+	// order. A finding counts under an aspect when it names one of the
+	// aspect's indicators, or an indicator of another model that a mapping
+	// maps onto one of them (the carry-over of the assessments' index):
+	// once per aspect, however many of its indicators it counts on.
+	Aspects []AspectCounts
 }
 
 // stateCounts is the tail every summary query selects per state:
@@ -147,31 +163,52 @@ func (s *Service) Summary(ctx context.Context, p identity.Principal, today date.
 		FROM sel LEFT JOIN units u ON u.id = sel.unit_id
 		GROUP BY GROUPING SETS ((sel.state), (sel.unit_id, u.code, u.name, sel.state))
 		ORDER BY 1 DESC, u.code NULLS LAST, sel.state`
-	// Findings by the domains of their indicators, in the model of their
-	// review's assessment (the default model when it has none), as the
-	// finding's indicators were checked against when recorded.
-	// The default model's id is looked up once and each finding's model
-	// resolved before the indicators are joined: a coalesce inside the
-	// join condition made PostgreSQL rebuild the indicators' hash for
-	// every finding (1.5 s on 100,000 findings; now a plain hash join).
-	byDomain := `WITH sel0 AS (SELECT id, review_id, state, due_date, indicator_codes FROM findings
-			WHERE ` + cond + ` AND cardinality(indicator_codes) > 0),
-		def AS (SELECT id FROM frameworks WHERE code = ?),
-		fsel AS (SELECT sel0.id, sel0.state, sel0.due_date, sel0.indicator_codes, coalesce(a.framework_id, def.id) AS framework_id
-			FROM sel0 JOIN reviews r ON r.id = sel0.review_id LEFT JOIN assessments a ON a.id = r.assessment_id CROSS JOIN def),
-		ind AS (SELECT i.framework_id, i.code, asp.domain_id FROM framework_indicators i JOIN framework_aspects asp ON asp.id = i.aspect_id),
-		linked AS (
-			SELECT DISTINCT fsel.id, fsel.state, fsel.due_date, ind.domain_id
-			FROM fsel
-			CROSS JOIN LATERAL unnest(fsel.indicator_codes) AS ic(code)
-			JOIN ind ON ind.framework_id = fsel.framework_id AND ind.code = ic.code)
-		SELECT fw.code, d.code, d.name, sel.state, ` + stateCounts + `
-		FROM framework_domains d
-		JOIN frameworks fw ON fw.id = d.framework_id
-		LEFT JOIN linked sel ON sel.domain_id = d.id
-		WHERE fw.code = ? OR sel.id IS NOT NULL
-		GROUP BY fw.code, d.id, d.code, d.number, d.name, sel.state
-		ORDER BY fw.code <> ?, fw.code, d.number, sel.state`
+	// The domains and aspects count the findings that name indicators
+	// from tallies of them per list of codes and state (t): what a finding
+	// adds to a group depends on nothing else, and there are a few
+	// thousand tallies where there are a hundred thousand findings. Each
+	// query lists its groups in reach, each with every code that counts
+	// in it, and a tally counts under each group whose codes its codes
+	// overlap (&&): once, however many of them it names (counted). Both
+	// CTEs are MATERIALIZED, so that the findings are read once and each
+	// group's codes gathered once, not once per tally. Arguments: those of
+	// stateArgs, then cond's.
+	tallies := `t AS MATERIALIZED (SELECT indicator_codes AS codes, state, count(*) AS n,
+			count(*) FILTER (WHERE state IN ('open', 'in_progress') AND due_date < ?) AS overdue,
+			count(*) FILTER (WHERE state IN ('open', 'in_progress') AND due_date >= ? AND due_date <= ?) AS d7,
+			count(*) FILTER (WHERE state IN ('open', 'in_progress') AND due_date >= ? AND due_date <= ?) AS d30
+		FROM findings WHERE ` + cond + ` AND cardinality(indicator_codes) > 0
+		GROUP BY indicator_codes, state)`
+	counted := `SELECT r.id, t.state, sum(t.n) AS n, sum(t.overdue) AS overdue, sum(t.d7) AS d7, sum(t.d30) AS d30
+		FROM reach r JOIN t ON t.codes && r.codes GROUP BY r.id, t.state`
+	sums := `coalesce(c.n, 0)::bigint, coalesce(c.overdue, 0)::bigint, coalesce(c.d7, 0)::bigint, coalesce(c.d30, 0)::bigint`
+	// Findings by the domains of their indicators. Indicator codes are
+	// unique across models, so a code names its indicator and its model
+	// (a finding's codes were checked against its review's assessment's
+	// model when recorded); an indicator of a model without domains is
+	// in no domain.
+	byDomain := `WITH ` + tallies + `,
+		reach AS MATERIALIZED (SELECT fw.code AS model, d.id, d.code, d.name, d.number,
+				array(SELECT i.code FROM framework_indicators i JOIN framework_aspects asp ON asp.id = i.aspect_id
+					WHERE asp.domain_id = d.id) AS codes
+			FROM framework_domains d JOIN frameworks fw ON fw.id = d.framework_id)
+		SELECT r.model, r.code, r.name, c.state, ` + sums + `
+		FROM reach r LEFT JOIN (` + counted + `) c ON c.id = r.id
+		WHERE r.model = ? OR c.state IS NOT NULL
+		ORDER BY r.model <> ?, r.model, r.number, c.state`
+	// Findings by the aspects of the current model they count on: an
+	// aspect reaches its indicators and the indicators a mapping maps onto
+	// them, as finding_indicator_targets counts them for the index.
+	byAspect := `WITH ` + tallies + `,
+		reach AS MATERIALIZED (SELECT fw.code AS model, a.id, a.code, a.name, a.number,
+				array(SELECT i.code FROM framework_indicators i WHERE i.aspect_id = a.id
+					UNION SELECT p.from_code FROM framework_mapping_pairs p JOIN framework_indicators i ON i.code = p.to_code
+					WHERE i.aspect_id = a.id) AS codes
+			FROM framework_aspects a JOIN frameworks fw ON fw.id = a.framework_id
+			WHERE fw.code = coalesce((SELECT code FROM frameworks WHERE is_current), ?))
+		SELECT r.model, r.code, r.name, c.state, ` + sums + `
+		FROM reach r LEFT JOIN (` + counted + `) c ON c.id = r.id
+		ORDER BY r.number, c.state`
 
 	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
 		tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -212,32 +249,60 @@ func (s *Service) Summary(ctx context.Context, p identity.Principal, today date.
 			return err
 		}
 
-		args := append(append([]any{}, condArgs...), framework.DefaultCode)
-		args = append(append(args, stateArgs(today)...), framework.DefaultCode, framework.DefaultCode)
-		rows, err = tx.Query(ctx, postgres.Numbered(byDomain), args...)
+		tallyArgs := func(more ...any) []any { return append(append(stateArgs(today), condArgs...), more...) }
+		domains, err := groupCounts(ctx, tx, byDomain, tallyArgs(framework.DefaultCode, framework.DefaultCode))
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		var dom *DomainCounts
-		for rows.Next() {
-			var fw, code, name string
-			var st *finding.State
-			var n, overdue, d7, d30 int
-			if err := rows.Scan(&fw, &code, &name, &st, &n, &overdue, &d7, &d30); err != nil {
-				return err
-			}
-			if dom == nil || dom.FrameworkCode != fw || dom.Code != code {
-				out.Domains = append(out.Domains, DomainCounts{FrameworkCode: fw, Code: code, Name: name, Counts: newCounts()})
-				dom = &out.Domains[len(out.Domains)-1]
-			}
-			if st != nil { // nil: the domain has no findings
-				dom.add(*st, n, overdue, d7, d30)
-			}
+		for _, g := range domains {
+			out.Domains = append(out.Domains, DomainCounts(g))
 		}
-		return rows.Err()
+		aspects, err := groupCounts(ctx, tx, byAspect, tallyArgs(framework.DefaultCode))
+		if err != nil {
+			return err
+		}
+		for _, g := range aspects {
+			out.Aspects = append(out.Aspects, AspectCounts(g))
+		}
+		return nil
 	})
 	return out, err
+}
+
+// group is the counts of one domain or aspect of a model.
+type group struct {
+	FrameworkCode string
+	Code          string
+	Name          string
+	Counts
+}
+
+// groupCounts reads the counts of the groups (domains, aspects) a query
+// returns: one row per group and state, in the groups' order, the model's
+// code, the group's code and name, then the state (NULL for a group
+// without findings) and its counts.
+func groupCounts(ctx context.Context, tx pgx.Tx, query string, args []any) ([]group, error) {
+	rows, err := tx.Query(ctx, postgres.Numbered(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []group
+	for rows.Next() {
+		var fw, code, name string
+		var st *finding.State
+		var n, overdue, d7, d30 int
+		if err := rows.Scan(&fw, &code, &name, &st, &n, &overdue, &d7, &d30); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].FrameworkCode != fw || out[len(out)-1].Code != code {
+			out = append(out, group{FrameworkCode: fw, Code: code, Name: name, Counts: newCounts()})
+		}
+		if st != nil { // nil: the group has no findings
+			out[len(out)-1].add(*st, n, overdue, d7, d30)
+		}
+	}
+	return out, rows.Err()
 }
 
 func sameUnit(a, b *int64) bool {
