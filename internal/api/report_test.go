@@ -433,6 +433,36 @@ func TestMatrixColumns(t *testing.T) {
 	}
 }
 
+// TestMatrixIndicatorColumn: the last column names each finding's
+// indicators, an older model's code with what it maps onto in the current
+// model, in both formats.
+func TestMatrixIndicatorColumn(t *testing.T) {
+	f := newFixture(t)
+	f.setNow(time.Date(2026, 3, 2, 9, 0, 0, 0, wita))
+	want := map[string]string{
+		f.summaryFinding(f.unitA.ID, "open", "2026-04-30", "I21", "I29").Code: "I21 (P02), I29 (P09)",
+		f.summaryFinding(f.unitA.ID, "open", "2026-05-31", "P05").Code:        "P05",
+		f.summaryFinding(f.unitA.ID, "open", "2026-06-30", "I24", "P09").Code: "I24 (P02, P14), P09",
+		f.summaryFinding(f.unitA.ID, "draft", "2026-07-31").Code:              "Tanpa indikator",
+	}
+	last := len(report.Columns) - 1
+	if report.Columns[last] != "Indikator" {
+		t.Fatalf("the last column is %q", report.Columns[last])
+	}
+	for format, rows := range map[string][][]string{"xlsx": f.matrixXLSX("auditor", ""), "csv": f.matrixCSV("auditor", "")} {
+		got := map[string]string{}
+		for _, r := range rows {
+			code, _, _ := strings.Cut(r[1], "\n")
+			if len(r) == len(report.Columns) {
+				got[code] = r[last]
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: Indikator by finding (-want +got):\n%s", format, diff)
+		}
+	}
+}
+
 func TestMatrixDownloadHeaders(t *testing.T) {
 	f := newFixture(t)
 	f.setNow(time.Date(2024, 9, 30, 23, 30, 0, 0, wita)) // 15:30 UTC: the date is WITA's

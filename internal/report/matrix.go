@@ -13,6 +13,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
@@ -20,8 +21,9 @@ import (
 // MatrixTitle heads the follow-up matrix.
 const MatrixTitle = "Matriks Tindak Lanjut Hasil Reviu/Evaluasi"
 
-// Columns are the follow-up matrix's columns, in order.
-var Columns = []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan"}
+// Columns are the follow-up matrix's columns, in order. Indikator came
+// last, so that the columns before it kept their places.
+var Columns = []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator"}
 
 // Matrix is the follow-up matrix: one row per finding, in list order.
 type Matrix struct {
@@ -48,6 +50,17 @@ type Row struct {
 	LastRejection string
 	// NotActionable is the justification of a not-actionable finding.
 	NotActionable string
+	// Indicators are the indicators the finding names, in its order.
+	Indicators []MatrixIndicator
+}
+
+// MatrixIndicator is an indicator a finding names, with the indicators of
+// the current model it is mapped onto when it is another model's (the
+// carry-over: an open finding on I21 weighs on P02); none for an indicator
+// of the current model.
+type MatrixIndicator struct {
+	Code string
+	Onto []string
 }
 
 // MatrixAction is a follow-up action with its evidence.
@@ -85,7 +98,7 @@ func (s *Service) Matrix(ctx context.Context, p identity.Principal, f finding.Fi
 	// aside; finding_events is keyed by (finding_id, seq).
 	findings := `WITH sel AS (SELECT id FROM findings WHERE ` + cond + `
 			ORDER BY due_sort, id LIMIT ` + strconv.Itoa(s.maxRows+1) + `)
-		SELECT f.id, f.code, f.title, f.condition, f.recommendation, f.state, f.due_date, coalesce(u.name, ''),
+		SELECT f.id, f.code, f.title, f.condition, f.recommendation, f.state, f.due_date, coalesce(u.name, ''), f.indicator_codes,
 			coalesce((SELECT e.data->>'reason' FROM finding_events e WHERE e.finding_id = f.id AND e.kind = 'reject'
 				ORDER BY e.seq DESC LIMIT 1), ''),
 			coalesce((SELECT e.data->>'reason' FROM finding_events e WHERE e.finding_id = f.id AND e.kind = 'mark_not_actionable'
@@ -109,14 +122,17 @@ func (s *Service) Matrix(ctx context.Context, p identity.Principal, f finding.Fi
 		}
 		index := map[int64]int{}
 		var ids []int64
+		var named [][]string // each row's indicator codes
 		for rows.Next() {
 			var r Row
 			var due pgtype.Date
+			var codes []string
 			if err := rows.Scan(&r.FindingID, &r.Code, &r.Title, &r.Condition, &r.Recommendation, &r.State, &due,
-				&r.UnitName, &r.LastRejection, &r.NotActionable); err != nil {
+				&r.UnitName, &codes, &r.LastRejection, &r.NotActionable); err != nil {
 				rows.Close()
 				return err
 			}
+			named = append(named, codes)
 			if due.Valid {
 				r.DueDate = date.New(due.Time.Date())
 			}
@@ -142,6 +158,34 @@ func (s *Service) Matrix(ctx context.Context, p identity.Principal, f finding.Fi
 		}
 		if len(ids) == 0 {
 			return nil
+		}
+
+		// What the older models' indicators map onto in the current model.
+		rows, err = tx.Query(ctx, `SELECT p.from_code, p.to_code FROM framework_mapping_pairs p
+			JOIN framework_indicators i ON i.code = p.to_code
+			JOIN frameworks fw ON fw.id = i.framework_id
+			WHERE fw.code = coalesce((SELECT code FROM frameworks WHERE is_current), $1)
+			ORDER BY p.mapping_id, p.position`, framework.DefaultCode)
+		if err != nil {
+			return err
+		}
+		onto := map[string][]string{}
+		for rows.Next() {
+			var from, to string
+			if err := rows.Scan(&from, &to); err != nil {
+				rows.Close()
+				return err
+			}
+			onto[from] = append(onto[from], to)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, codes := range named {
+			for _, c := range codes {
+				out.Rows[i].Indicators = append(out.Rows[i].Indicators, MatrixIndicator{Code: c, Onto: onto[c]})
+			}
 		}
 
 		rows, err = tx.Query(ctx, `SELECT a.finding_id, a.id, a.title, a.status, a.due_date, us.name
@@ -249,7 +293,12 @@ func Tanggal(d date.Date) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
 }
 
-// Cells returns the text of the row's seven columns (see Columns).
+// noIndicator fills the Indikator column of a finding that names none:
+// a cell left empty would be dropped from the end of the row by the
+// programs that read the sheet.
+const noIndicator = "Tanpa indikator"
+
+// Cells returns the text of the row's columns (see Columns).
 func (r Row) Cells() []string {
 	temuan := r.Code + "\n" + r.Title
 	if c := strings.TrimSpace(r.Condition); c != "" {
@@ -304,6 +353,16 @@ func (r Row) Cells() []string {
 	if r.NotActionable != "" {
 		ket = append(ket, "Alasan tidak dapat ditindaklanjuti: "+r.NotActionable)
 	}
+	indikator := make([]string, len(r.Indicators))
+	for i, ind := range r.Indicators {
+		indikator[i] = ind.Code
+		if len(ind.Onto) > 0 {
+			indikator[i] += " (" + strings.Join(ind.Onto, ", ") + ")"
+		}
+	}
+	if len(indikator) == 0 {
+		indikator = []string{noIndicator}
+	}
 	return []string{strconv.Itoa(r.No), temuan, r.Recommendation, strings.Join(tl, "\n"), strings.Join(bukti, "\n"),
-		StatusLabels[r.State], strings.Join(ket, "\n")}
+		StatusLabels[r.State], strings.Join(ket, "\n"), strings.Join(indikator, ", ")}
 }

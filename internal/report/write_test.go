@@ -24,8 +24,10 @@ func sample() report.Matrix {
 			LastRejection: "Lampiran SK belum ditandatangani",
 			Actions: []report.MatrixAction{{Title: "Menyusun SK", AssigneeName: "Sari", Status: finding.Done,
 				DueDate: date.MustParse("2024-08-31"), Artifacts: []report.MatrixArtifact{{Kind: "sk",
-					DocNumber: "188.44/0123/KUM/2024", DocDate: date.MustParse("2024-08-20"), FileName: "SK Tim.pdf"}}}}},
-		{Code: "TL-2024-0002", Title: "Judul biasa", Recommendation: "+1", State: finding.Open, DueDate: date.MustParse("2024-10-05")},
+					DocNumber: "188.44/0123/KUM/2024", DocDate: date.MustParse("2024-08-20"), FileName: "SK Tim.pdf"}}}},
+			Indicators: []report.MatrixIndicator{{Code: "I21", Onto: []string{"P02"}}, {Code: "I29", Onto: []string{"P09"}}}},
+		{Code: "TL-2024-0002", Title: "Judul biasa", Recommendation: "+1", State: finding.Open, DueDate: date.MustParse("2024-10-05"),
+			Indicators: []report.MatrixIndicator{{Code: "P05"}, {Code: "I24", Onto: []string{"P02", "P14"}}}},
 		{Code: "TL-2024-0003", Title: "Judul", Recommendation: "@SUM(A1:A9)", State: finding.Closed, DueDate: date.MustParse("2024-10-05")},
 		{Code: "TL-2024-0004", Title: "Judul", Recommendation: "-2+3", State: finding.NotActionable, NotActionable: "Aplikasi dihentikan"},
 		{Code: "TL-2024-0005", Title: "<script>alert(1)</script>", Recommendation: "\tTab", State: finding.Submitted},
@@ -47,9 +49,17 @@ func TestCellsOfARow(t *testing.T) {
 		"Belum sesuai",
 		"Batas waktu: 1 September 2024\nKeadaan: dalam proses tindak lanjut\nTerlambat: batas waktu telah lewat\n" +
 			"Unit: Dinas Komunikasi dan Informatika\nAlasan penolakan terakhir: Lampiran SK belum ditandatangani",
+		"I21 (P02), I29 (P09)",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cells (-want +got):\n%s", diff)
+	}
+	// A code of the current model is shown as it is; a finding without
+	// indicators says so rather than leave the row's last cell empty.
+	for i, want := range []string{"I21 (P02), I29 (P09)", "P05, I24 (P02, P14)", "Tanpa indikator"} {
+		if got := sample().Rows[i].Cells()[7]; got != want {
+			t.Errorf("row %d: Indikator = %q; want %q", i+1, got, want)
+		}
 	}
 	statuses := map[finding.State]string{finding.Open: "Belum ditindaklanjuti", finding.InProgress: "Belum sesuai",
 		finding.Submitted: "Belum sesuai", finding.Closed: "Sesuai", finding.NotActionable: "Tidak dapat ditindaklanjuti"}
@@ -88,6 +98,25 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 	}
 	if !strings.Contains(recs[5][1], "<script>alert(1)</script>") {
 		t.Errorf("script text changed: %q", recs[5][1])
+	}
+	var indicators []string
+	for _, rec := range recs[1:] {
+		indicators = append(indicators, rec[7])
+	}
+	wantInd := []string{"I21 (P02), I29 (P09)", "P05, I24 (P02, P14)", "Tanpa indikator", "Tanpa indikator", "Tanpa indikator",
+		"Tanpa indikator"}
+	if diff := cmp.Diff(wantInd, indicators); diff != "" {
+		t.Errorf("Indikator (-want +got):\n%s", diff)
+	}
+}
+
+// TestColumnsKeepTheirPlaces: Indikator came last, so that what reads the
+// matrix by column position (macros, imports into other registers) still
+// finds each column where it was.
+func TestColumnsKeepTheirPlaces(t *testing.T) {
+	want := []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator"}
+	if diff := cmp.Diff(want, report.Columns); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
 	}
 }
 
@@ -168,6 +197,15 @@ func TestXLSXWritesTextNeverFormulas(t *testing.T) {
 	}
 	if w, _ := x.GetColWidth(sheet, "B"); w < 30 {
 		t.Errorf("column B is %v wide", w)
+	}
+	if h, _ := x.GetCellValue(sheet, "H4"); h != "Indikator" {
+		t.Errorf("H4 = %q; want the Indikator heading", h)
+	}
+	if v, _ := x.GetCellValue(sheet, "H5"); v != "I21 (P02), I29 (P09)" {
+		t.Errorf("H5 = %q; want the first finding's indicators", v)
+	}
+	if w, _ := x.GetColWidth(sheet, "H"); w < 15 {
+		t.Errorf("column H is %v wide", w)
 	}
 }
 
