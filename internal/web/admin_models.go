@@ -57,6 +57,9 @@ func (w *Web) modelList(c echo.Context, v *view) error {
 	if pg.Mappings, err = w.frameworks.Mappings(ctx); err != nil {
 		return err
 	}
+	for i := range pg.Mappings {
+		pg.Mappings[i].UpdatedAt = pg.Mappings[i].UpdatedAt.In(w.tz)
+	}
 	return w.adminPage(c, v, http.StatusOK, modelsSection, "", false, pg)
 }
 
@@ -107,6 +110,7 @@ func (w *Web) showMapping(c echo.Context, v *view, status int, problems []filePr
 	if err != nil {
 		return err
 	}
+	m.UpdatedAt = m.UpdatedAt.In(w.tz)
 	pg := &mappingPage{M: m, Problems: problems}
 	names := map[string]string{}
 	for _, x := range []struct {

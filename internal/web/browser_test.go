@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence/evidencetest"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
 
 // chromium finds Debian's headless browser. CI installs it (.ci/run);
@@ -206,8 +208,11 @@ func (s *story) uploadAndComplete(findingURL, kind, title, doc string) {
 		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href^="/bukti/"]`)))
+	// The upload's page has a flash too: the completion is done when its
+	// form is gone.
 	s.run("complete", chromedp.SendKeys(chromedp.CSS(`textarea[name=note]`), "Telah ditetapkan dan diunggah"),
 		chromedp.Click(chromedp.CSS(`form[action$="/selesai"] button`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`form[action$="/selesai"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
 }
 
@@ -359,6 +364,232 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	// The same pages at a phone's width.
 	b.run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), b.shot("finding-360px"),
 		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), b.shot("findings-360px"))
+}
+
+// TestKalselStoryAcrossTheRegulationChange: the gaps of the 2024 SPBE
+// evaluation are still gaps under PermenPANRB 8/2026. Findings of the
+// 2024 SPBE assessment on I21 (risk management) and I29–I31 (the three
+// audits) are left open or in progress; in 2026 the auditor records the
+// Pemdi evaluation in the browser, on the model the form proposes, with
+// its four stages as milestones, and scores its 20 indicators as
+// decimals with the comma in one form. The assessment page counts the old
+// findings on P02 and P09 through the shipped mapping ("melalui I21"), so
+// the projected Pemdi index stands above the current one; closing the
+// findings through their normal life cycle (assign, upload, complete,
+// submit, a second auditor closes) brings the two together.
+func TestKalselStoryAcrossTheRegulationChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	exe := chromium(t)
+	s := newSite(t)
+	b := newStory(t, exe, s.srv.URL, 4*time.Minute)
+	base := s.srv.URL
+	doc := evidenceFile(t)
+	ctx := context.Background()
+
+	// 2024, through the services: the SPBE evaluation, its review, and
+	// four findings left active, two of them in progress.
+	spbe, err := framework.NewAssessments(s.db, time.Now).Create(ctx, s.people["auditor"], framework.AssessmentInput{Year: 2024,
+		Name: "Evaluasi SPBE 2024", FrameworkCode: "spbe-2020",
+		Milestones: []framework.MilestoneInput{{Name: "Penilaian eksternal", Date: "2024-09-16"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := "2024-09-16"
+	review, err := s.findings.CreateReview(ctx, s.people["auditor"], finding.ReviewInput{Kind: "spbe_evaluation",
+		Title: "Evaluasi SPBE Provinsi Kalimantan Selatan 2024", ConductedOn: &on, AssessmentID: &spbe.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type old struct {
+		title, indicator, kind string
+		inProgress             bool
+		url, code              string
+	}
+	olds := []*old{
+		{title: "Belum ada SK tim manajemen risiko SPBE", indicator: "I21", kind: "sk", inProgress: true},
+		{title: "Audit infrastruktur SPBE belum dilaksanakan", indicator: "I29", kind: "laporan"},
+		{title: "Audit aplikasi SPBE belum dilaksanakan", indicator: "I30", kind: "laporan", inProgress: true},
+		{title: "Audit keamanan SPBE belum dilaksanakan", indicator: "I31", kind: "laporan"},
+	}
+	for _, o := range olds {
+		due := "2024-12-31"
+		d, err := s.findings.CreateFinding(ctx, s.people["auditor"], finding.FindingInput{ReviewID: review.ID, Title: o.title,
+			Condition: "Belum dilaksanakan pada 2024", Recommendation: "Menindaklanjuti sebelum evaluasi berikutnya",
+			Severity: finding.Severity("high"), UnitID: &s.unitA, IndicatorCodes: []string{o.indicator}, DueDate: &due})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.findings.Transition(ctx, s.people["auditor"], d.ID, finding.TransitionInput{Verb: finding.Issue, Version: d.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if o.inProgress {
+			actionDue := "2025-03-31"
+			if _, err := s.findings.CreateAction(ctx, s.people["auditor"], d.ID, finding.ActionInput{Title: "Menindaklanjuti " + o.indicator,
+				AssigneeID: s.people["officer"].UserID, DueDate: &actionDue}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.url, o.code = fmt.Sprintf("%s/temuan/%d", base, d.ID), d.Code
+	}
+
+	// 2026, in the browser: the form proposes the current model with its
+	// four stages; the auditor dates them.
+	b.signIn("auditor")
+	stages := []string{"Penilaian Mandiri", "Penilaian Dokumen", "Penilaian Interviu", "Penilaian Visitasi"}
+	b.run("open the new form", chromedp.Navigate(base+"/penilaian/baru"), chromedp.WaitVisible(chromedp.CSS(`#milestone_name_3`)))
+	if got := get(b, "the model proposed", chromedp.Value(chromedp.CSS(`#framework_code`))); got != "pemdi-2026" {
+		t.Errorf("the form proposes %q", got)
+	}
+	for i, stage := range stages {
+		if got := get(b, "a stage", chromedp.Value(chromedp.CSS(fmt.Sprintf(`#milestone_name_%d`, i)))); got != stage {
+			t.Errorf("row %d proposes %q, want %q", i+1, got, stage)
+		}
+	}
+	dates := []string{"2026-07-31", "2026-08-28", "2026-09-25", "2026-10-23"}
+	create := []step{chromedp.SendKeys(chromedp.CSS(`#year`), "2026"), chromedp.SendKeys(chromedp.CSS(`#name`), "Evaluasi Pemdi 2026")}
+	for i, d := range dates {
+		create = append(create, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#milestone_date_%d`, i)), d))
+	}
+	create = append(create, b.fullShot("pemdi-assessment-form"), chromedp.Click(chromedp.CSS(`form[action="/penilaian/baru"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	b.run("record the Pemdi assessment", create...)
+	assessmentURL := b.location()
+	assessmentURL = assessmentURL[:strings.Index(assessmentURL, "?")]
+	if got := b.text("milestones", `main ul`); got != "Penilaian Mandiri — Jumat, 31 Juli 2026 Penilaian Dokumen — Jumat, 28 Agustus 2026 "+
+		"Penilaian Interviu — Jumat, 25 September 2026 Penilaian Visitasi — Jumat, 23 Oktober 2026" {
+		t.Errorf("the milestones: %q", got)
+	}
+
+	// One form, decimals with the comma: every indicator at 3,45 (target
+	// 3,75), except P02 at 2,10 and P09 at 1,80, both with target 4,00.
+	// (From the page without the creation's flash, so that the flash
+	// waited for is the save's.)
+	scores := []step{chromedp.Navigate(assessmentURL), chromedp.WaitVisible(chromedp.CSS(`#level_P01`))}
+	for i := 1; i <= 20; i++ {
+		code := fmt.Sprintf("P%02d", i)
+		level, target := "3,45", "3,75"
+		switch code {
+		case "P02":
+			level, target = "2,10", "4,00"
+		case "P09":
+			level, target = "1,80", "4,00"
+		}
+		scores = append(scores, chromedp.SendKeys(chromedp.CSS("#level_"+code), level), chromedp.SendKeys(chromedp.CSS("#target_"+code), target))
+	}
+	scores = append(scores, chromedp.Click(chromedp.CSS(`form[action$="/tingkat"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	b.run("score the indicators", scores...)
+	if got := b.text("flash", `.flash`); got != "Nilai indikator disimpan." {
+		t.Errorf("after scoring: %q", got)
+	}
+	// Weights: P02 5, P09 4, the other 18 indicators 91 together.
+	// Now: (3.45·91 + 2.10·5 + 1.80·4) / 100 = 3.3165, published 3.32,
+	// Baik (Berkembang). Projected, P02 and P09 at their targets for the
+	// findings carried over: (3.45·91 + 4.00·5 + 4.00·4) / 100 = 3.4995,
+	// published 3.50: Sangat Baik (Melembaga), read from the rounded value.
+	// A1 (P01, P02 of 5 each): 2.775 → 2.78 now, 3.725 → 3.73 projected.
+	// A4 (P09 4, P10 4, P11 3, P12 4): (1.80·4 + 3.45·11) / 15 = 3.01
+	// now, (4.00·4 + 3.45·11) / 15 = 3.5967 → 3.60 projected.
+	index := func(want map[string]string) {
+		t.Helper()
+		for id, w := range want {
+			if got := b.text("index "+id, "#"+id); got != w {
+				t.Errorf("%s: %q, want %q", id, got, w)
+			}
+		}
+	}
+	index(map[string]string{
+		"indeks":    "Indeks keseluruhan 3,32 Baik (Berkembang) 3,50 Sangat Baik (Melembaga)",
+		"indeks-A1": "Tata Kelola dan Manajemen 2,78 3,73",
+		"indeks-A4": "Keamanan Pemdi 3,01 3,60",
+		"indeks-A2": "Penyelenggara 3,45 3,45",
+	})
+	// The old findings, each at the indicator it counts on, with the code
+	// it came through.
+	p02, p09 := b.text("P02", "#P02"), b.text("P09", "#P09")
+	if want := olds[0].code + " " + olds[0].title + " melalui I21"; !strings.Contains(p02, want) {
+		t.Errorf("P02 lacks %q: %q", want, p02)
+	}
+	for _, o := range olds[1:] {
+		if want := o.code + " " + o.title + " melalui " + o.indicator; !strings.Contains(p09, want) {
+			t.Errorf("P09 lacks %q: %q", want, p09)
+		}
+	}
+	if got := b.text("P01", "#P01"); strings.Contains(got, "TL-") {
+		t.Errorf("P01 lists a finding: %q", got)
+	}
+	b.run("the assessment before", chromedp.Navigate(assessmentURL), chromedp.WaitVisible(chromedp.CSS(`#P09`)),
+		b.fullShot("pemdi-assessment-before"))
+	b.signOut()
+
+	// The follow-up, as every finding goes: the manager assigns the open
+	// ones, the officer uploads the evidence and completes, the manager
+	// submits, and a second auditor closes.
+	b.signIn("manager")
+	for _, o := range olds {
+		if o.inProgress {
+			continue
+		}
+		b.run("assign "+o.indicator, chromedp.Navigate(o.url),
+			chromedp.Click(chromedp.CSS(`details summary`)),
+			chromedp.SendKeys(chromedp.CSS(`#a-title`), "Melaksanakan "+strings.ToLower(o.title[:strings.Index(o.title, " belum")])),
+			chromedp.SetValue(chromedp.CSS(`#a-assignee`), fmt.Sprint(s.people["officer"].UserID)),
+			chromedp.SetValue(chromedp.CSS(`#a-due`), "2026-08-31"),
+			chromedp.Click(chromedp.CSS(`form[action$="/tindak-lanjut"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+		b.state(o.url, "Dalam proses")
+	}
+	b.signOut()
+	b.signIn("officer")
+	for _, o := range olds {
+		b.uploadAndComplete(o.url, o.kind, "Bukti tindak lanjut "+o.indicator, doc)
+	}
+	b.signOut()
+	b.signIn("manager")
+	for _, o := range olds {
+		b.transition(o.url, "submit", "")
+	}
+	b.signOut()
+	b.signIn("auditor2")
+	for _, o := range olds {
+		b.transition(o.url, "close", "")
+		b.state(o.url, "Selesai")
+	}
+	b.signOut()
+
+	// Nothing is left to follow up: projected and current are one.
+	b.signIn("auditor")
+	b.run("the assessment after", chromedp.Navigate(assessmentURL), chromedp.WaitVisible(chromedp.CSS(`#P09`)),
+		b.fullShot("pemdi-assessment-after"))
+	index(map[string]string{
+		"indeks":    "Indeks keseluruhan 3,32 Baik (Berkembang) 3,32 Baik (Berkembang)",
+		"indeks-A1": "Tata Kelola dan Manajemen 2,78 2,78",
+		"indeks-A4": "Keamanan Pemdi 3,01 3,01",
+	})
+	if p02, p09 := b.text("P02", "#P02"), b.text("P09", "#P09"); strings.Contains(p02, "TL-") || strings.Contains(p09, "TL-") {
+		t.Errorf("closed findings still listed: %q, %q", p02, p09)
+	}
+	b.run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#indeks-saat-ini`)), b.shot("pemdi-dashboard"))
+	if got := b.text("the dashboard's index", `#h-indeks + p`); got != "Evaluasi Pemdi 2026: saat ini 3,32 Baik (Berkembang) · proyeksi 3,32 Baik (Berkembang)" {
+		t.Errorf("the dashboard's index: %q", got)
+	}
+	b.signOut()
+
+	// The admin reads the models and the mapping that carried the
+	// findings over.
+	b.signIn("admin")
+	b.run("models", chromedp.Navigate(base+"/admin/model"), chromedp.WaitVisible(chromedp.CSS(`#model-pemdi-2026 .note`)),
+		b.fullShot("models-admin"))
+	if got := b.text("the source note", `#model-pemdi-2026 .note`); !strings.Contains(got, "Compiled from secondary summaries") {
+		t.Errorf("the source note of pemdi-2026: %q", got)
+	}
+	b.run("mapping", chromedp.Click(chromedp.CSS(`a[href="/admin/pemetaan/spbe-2020/pemdi-2026"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pasangan-I21`)), b.fullShot("mapping-admin"))
+	if got := b.text("I21's pair", `#pasangan-I21`); !strings.HasPrefix(got, "I21 Tingkat Kematangan Penerapan Manajemen Risiko SPBE P02 ") {
+		t.Errorf("I21's pair: %q", got)
+	}
+	b.accessible("/penilaian/baru", assessmentURL[len(base):], "/penilaian", "/admin/model", "/admin/pemetaan/spbe-2020/pemdi-2026")
 }
 
 // unlabeledJS lists what a page lacks for keyboard and screen-reader
