@@ -57,10 +57,16 @@ type story struct {
 	shots string
 }
 
-// newStory starts Chromium (exe, from chromium) on the site at base; the
-// whole story has timeout.
-func newStory(t *testing.T, exe, base string, timeout time.Duration) *story {
+// newStory starts a site of the Kalsel story and Chromium on it; the
+// whole story has timeout. Without Chromium the test is skipped (fails on
+// CI), and in -short mode too.
+func newStory(t *testing.T, timeout time.Duration) (*site, *story) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	exe := chromium(t)
+	site := newSite(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
@@ -69,7 +75,7 @@ func newStory(t *testing.T, exe, base string, timeout time.Duration) *story {
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return &story{t: t, ctx: ctx, base: base, shots: screenshots(t)}
+	return site, &story{t: t, ctx: ctx, base: site.srv.URL, shots: screenshots(t)}
 }
 
 // step is one thing the browser does.
@@ -244,12 +250,7 @@ func evidenceFile(t *testing.T) string {
 // SK and completes, the manager submits, the auditor rejects with a
 // reason, the manager submits again and a second auditor closes.
 func TestKalselStoryInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives a browser")
-	}
-	exe := chromium(t)
-	s := newSite(t)
-	b := newStory(t, exe, s.srv.URL, 3*time.Minute)
+	s, b := newStory(t, 3*time.Minute)
 	base := s.srv.URL
 	sk := evidenceFile(t)
 
@@ -378,12 +379,7 @@ func TestKalselStoryInBrowser(t *testing.T) {
 // findings through their normal life cycle (assign, upload, complete,
 // submit, a second auditor closes) brings the two together.
 func TestKalselStoryAcrossTheRegulationChange(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives a browser")
-	}
-	exe := chromium(t)
-	s := newSite(t)
-	b := newStory(t, exe, s.srv.URL, 4*time.Minute)
+	s, b := newStory(t, 4*time.Minute)
 	base := s.srv.URL
 	doc := evidenceFile(t)
 	ctx := context.Background()
