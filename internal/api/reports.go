@@ -100,13 +100,15 @@ func (a *API) reportRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/reports/summary", tag: "reports",
 			summary: "Counts of the findings the caller may see: by state, audit category, unit and SPBE domain; by aspect " +
-				"of the current model (aspects: a finding counts once under each aspect whose indicators it names, or " +
-				"names an older indicator mapped onto); overdue; due within 7 and 30 days (today in the organisation's time zone)",
+				"of the current model (aspects: a finding counts once under each aspect it names an indicator of, directly " +
+				"or through an older indicator mapped onto it); overdue; due within 7 and 30 days (today in the " +
+				"organisation's time zone)",
 			response: summaryResponse{}, status: 200, handler: a.reportSummary},
 		{method: http.MethodGet, path: "/reports/follow-up-matrix", tag: "reports",
 			summary: fmt.Sprintf("The follow-up matrix (%s) of "+
 				"every finding the list's filters select, in the list's order, as a download: XLSX to print or CSV "+
-				"(UTF-8 with BOM, ';'-separated). At most %d findings: more is a 422", strings.Join(report.Columns, ", "), a.reports.MaxRows()),
+				"(UTF-8 with BOM, ';'-separated). At most %d findings: more is a 422",
+				strings.Join(report.Columns, ", "), a.reports.MaxRows()),
 			files: []string{report.XLSXContentType, report.CSVContentType}, status: 200, query: matrixQuery,
 			handler: a.reportMatrix},
 	}
