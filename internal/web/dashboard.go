@@ -27,10 +27,11 @@ type dashboardPage struct {
 	Scope      string // i18n key saying whose findings are counted
 	Categories []countCell
 	Deadlines  []countCell
-	Units      []tableRow
-	Domains    []tableRow
-	Milestone  *milestoneView
-	Index      *indexView
+	// Tables count the findings per unit, per aspect of the current
+	// model and per SPBE domain.
+	Tables    []countTable
+	Milestone *milestoneView
+	Index     *indexView
 }
 
 // countCell is one count with the finding list that shows it ("" when
@@ -45,7 +46,16 @@ type countCell struct {
 	Alarm bool
 }
 
-// tableRow is one line of the per-unit or per-domain table.
+// countTable is one table of counts: its element's id (per-<ID>), its
+// heading, the heading of its first column, and its rows; ShowCode adds
+// each row's code to its name.
+type countTable struct {
+	ID, Heading, Column string
+	ShowCode            bool
+	Rows                []tableRow
+}
+
+// tableRow is one line of a table of counts.
 type tableRow struct {
 	Code, Name string
 	Total      int
@@ -161,16 +171,29 @@ func (w *Web) dashboard(c echo.Context, v *view) error {
 		{ID: "7-hari", Key: "dash.due7", N: sum.DueIn7Days},
 		{ID: "30-hari", Key: "dash.due30", N: sum.DueIn30Days},
 	}
+	units := countTable{ID: "unit", Heading: T(v.Lang, "dash.units"), Column: T(v.Lang, "dash.unit"), ShowCode: true}
 	for _, u := range sum.Units {
 		code, name := u.Code, u.Name
 		if u.UnitID == nil {
 			code, name = "—", T(v.Lang, "dash.nounit")
 		}
-		pg.Units = append(pg.Units, row(code, name, u.Counts))
+		units.Rows = append(units.Rows, row(code, name, u.Counts))
 	}
+	pg.Tables = append(pg.Tables, units)
+	// The current model's aspects, where its findings (and those carried
+	// over onto it) count now; then the SPBE domains of the years before.
+	if len(sum.Aspects) > 0 {
+		aspects := countTable{ID: "aspek", Heading: T(v.Lang, "dash.aspects", sum.Aspects[0].FrameworkCode), Column: T(v.Lang, "dash.aspect")}
+		for _, a := range sum.Aspects {
+			aspects.Rows = append(aspects.Rows, row(a.Code, a.Name, a.Counts))
+		}
+		pg.Tables = append(pg.Tables, aspects)
+	}
+	domains := countTable{ID: "domain", Heading: T(v.Lang, "dash.domains"), Column: T(v.Lang, "dash.domain")}
 	for _, d := range sum.Domains {
-		pg.Domains = append(pg.Domains, row(d.Code, d.Name, d.Counts))
+		domains.Rows = append(domains.Rows, row(d.Code, d.Name, d.Counts))
 	}
+	pg.Tables = append(pg.Tables, domains)
 	if w.assessments != nil {
 		if err := w.assessmentFacts(ctx, p, today, v.Lang, pg); err != nil {
 			return err

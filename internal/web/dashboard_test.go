@@ -254,6 +254,14 @@ func TestDashboardPemdiIndex(t *testing.T) {
 	if n := strings.Count(svg[0], `height="14" fill="#0b5cad"`); n != 8 {
 		t.Errorf("%d bars of now, want the overall index and 7 aspects", n)
 	}
+	// The findings per aspect of the current model: the I21 finding under
+	// A1 (P02), no other.
+	aspects := partOf(t, page, "per-aspek", "</table>")
+	if !strings.Contains(page, `<h2 id="h-aspek">Per aspek model yang berlaku (pemdi-2026)`) ||
+		!strings.Contains(aspects, `<th scope="row">Tata Kelola dan Manajemen</th><td class="num">1</td>`) ||
+		strings.Count(aspects, `</th><td class="num">0</td>`) != 6 || strings.Count(aspects, `<th scope="row">`) != 7 {
+		t.Errorf("the aspects' table:\n%s", aspects)
+	}
 	b.get("/bahasa?ke=en&kembali=/")
 	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-saat-ini">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
 		t.Errorf("English dashboard index")
