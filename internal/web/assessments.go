@@ -49,7 +49,7 @@ type assessmentsPage struct {
 // assessmentList lists the evaluation cycles, each with its model.
 func (w *Web) assessmentList(c echo.Context, v *view) error {
 	ctx, p := contextOf(c), principalOf(c)
-	list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+	list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{WithoutScores: true}, framework.Page{Limit: maxAssessments})
 	if err != nil {
 		return err
 	}

@@ -223,7 +223,7 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 		after  int64
 	)
 	for {
-		list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{AfterID: after, Limit: 100})
+		list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{WithoutScores: true}, framework.Page{AfterID: after, Limit: 100})
 		if err != nil {
 			return err
 		}

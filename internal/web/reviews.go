@@ -103,7 +103,7 @@ func (w *Web) reviewNames(c echo.Context, list []finding.Review) (apps, asms map
 		}
 	}
 	if w.assessments != nil {
-		found, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+		found, err := w.assessments.List(ctx, p, framework.AssessmentFilter{WithoutScores: true}, framework.Page{Limit: maxAssessments})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -131,7 +131,7 @@ func (w *Web) reviewChoices(c echo.Context) (apps, asms []option, err error) {
 	if w.assessments == nil {
 		return apps, nil, nil
 	}
-	as, err := w.assessments.List(ctx, p, framework.AssessmentFilter{}, framework.Page{Limit: maxAssessments})
+	as, err := w.assessments.List(ctx, p, framework.AssessmentFilter{WithoutScores: true}, framework.Page{Limit: maxAssessments})
 	if err != nil {
 		return nil, nil, err
 	}
