@@ -11,25 +11,26 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
 
-type frameworkSummary struct {
+// modelHead is what names a model, in the list and in the model itself.
+type modelHead struct {
 	Code       string            `json:"code"`
 	Title      string            `json:"title"`
 	Scoring    framework.Scoring `json:"scoring"`
 	Current    bool              `json:"current"`
 	Supersedes *string           `json:"supersedes"`
-	Indicators int               `json:"indicators"`
-	CreatedAt  time.Time         `json:"created_at"`
+}
+
+type frameworkSummary struct {
+	modelHead
+	Indicators int       `json:"indicators"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // frameworkResponse is one model. Aspects are listed twice, as the
 // contract has them: under their domain (a model with domains) and at the
 // top with their domain_code (every model).
 type frameworkResponse struct {
-	Code       string              `json:"code"`
-	Title      string              `json:"title"`
-	Scoring    framework.Scoring   `json:"scoring"`
-	Current    bool                `json:"current"`
-	Supersedes *string             `json:"supersedes"`
+	modelHead
 	SourceNote string              `json:"source_note"`
 	Stages     []string            `json:"stages"`
 	Predicates []predicateResponse `json:"predicates"`
@@ -95,8 +96,7 @@ func toAspect(f framework.Framework, a framework.Aspect) aspectResponse {
 }
 
 func toFramework(f framework.Framework) frameworkResponse {
-	out := frameworkResponse{Code: f.Code, Title: f.Title, Scoring: f.Scoring, Current: f.Current, Supersedes: optional(f.Supersedes),
-		SourceNote: f.SourceNote, Stages: f.Stages, Predicates: []predicateResponse{}, Levels: []levelResponse{},
+	out := frameworkResponse{modelHead: modelHead{f.Code, f.Title, f.Scoring, f.Current, optional(f.Supersedes)}, SourceNote: f.SourceNote, Stages: f.Stages, Predicates: []predicateResponse{}, Levels: []levelResponse{},
 		Domains: []domainResponse{}, Aspects: []aspectResponse{}}
 	for _, p := range f.Predicates {
 		out.Predicates = append(out.Predicates, predicateResponse{p.Name, p.Label, p.Min})
@@ -143,7 +143,7 @@ func (a *API) frameworkList(c echo.Context) error {
 	}
 	out := listResponse[frameworkSummary]{Items: []frameworkSummary{}}
 	for _, s := range list {
-		out.Items = append(out.Items, frameworkSummary{s.Code, s.Title, s.Scoring, s.Current, optional(s.Supersedes),
+		out.Items = append(out.Items, frameworkSummary{modelHead{s.Code, s.Title, s.Scoring, s.Current, optional(s.Supersedes)},
 			s.Indicators, s.CreatedAt.In(a.tz)})
 	}
 	return c.JSON(http.StatusOK, out)

@@ -196,9 +196,8 @@ func TestReportSummary(t *testing.T) {
 }
 
 // summaryFinding records a finding of unit (on a review of its own) due on
-// due, naming codes, and drives it into state as findingIn does (draft,
-// open, in_progress, closed; the last two in unit A, whose officer takes
-// the action).
+// due, naming codes, and drives it into state (drive; in_progress and
+// beyond in unit A, whose officer takes the action).
 func (f *fixture) summaryFinding(unit int64, state, due string, codes ...string) findingDoc {
 	f.t.Helper()
 	names, _ := json.Marshal(append([]string{}, codes...))
@@ -206,21 +205,7 @@ func (f *fixture) summaryFinding(unit int64, state, due string, codes ...string)
 	mustStatus(f.t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
 		"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":%q,"indicator_codes":%s}`,
 		f.newReview(""), unit, due, names), &fd), 201)
-	if state == "draft" {
-		return fd
-	}
-	fd = f.mustMove("auditor", fd, "issue", "")
-	if state == "open" {
-		return fd
-	}
-	a := f.assign("manager", fd.ID, `["sk"]`)
-	f.attach(a.ID, "sk")
-	f.complete("officer", a)
-	if state == "in_progress" {
-		return f.getFinding("auditor", fd.ID)
-	}
-	fd = f.mustMove("manager", f.getFinding("auditor", fd.ID), "submit", "")
-	return f.mustMove("auditor", fd, "close", "")
+	return f.drive(fd, state)
 }
 
 // TestReportSummaryByAspect counts a set of findings by the aspects of the

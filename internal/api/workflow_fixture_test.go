@@ -125,13 +125,19 @@ func (f *fixture) complete(who string, a actionDoc) actionDoc {
 	return out
 }
 
-// findingIn drives a new finding of unit A into state through the API:
-// the auditor issues, the manager assigns the officer, the officer
-// completes with an SK (so an in_progress finding is ready to submit), the
-// manager submits and the auditor closes.
+// findingIn drives a new finding of unit A into state through the API
+// (see drive).
 func (f *fixture) findingIn(state string) findingDoc {
 	f.t.Helper()
-	fd := f.newFinding(f.newReview(""), "")
+	return f.drive(f.newFinding(f.newReview(""), ""), state)
+}
+
+// drive takes a draft finding into state through the API: the auditor
+// issues, the manager assigns unit A's officer, the officer completes with
+// an SK (so an in_progress finding is ready to submit), the manager submits
+// and the auditor closes.
+func (f *fixture) drive(fd findingDoc, state string) findingDoc {
+	f.t.Helper()
 	if state == "draft" {
 		return fd
 	}
