@@ -52,15 +52,16 @@ var errBadCredentials = apperr.E(apperr.Unauthenticated, "The email or password 
 // email costs as much time as a wrong password.
 var dummyHash, _ = HashPassword("tindaklanjut-timing-equaliser")
 
-// Login checks email and password and issues a token of kind. Failed
-// attempts are counted per account and per client address; over the limit
-// it answers TooManyRequests with the time until the window ends.
+// Login checks email and password and issues a token of kind. Attempts are
+// counted per account and per client address before the password is
+// checked; over the limit it answers TooManyRequests with the time until
+// the window ends, without checking the password at all.
 func (s *Service) Login(ctx context.Context, email, password string, client Client, kind TokenKind) (IssuedToken, error) {
 	now := s.now()
 	email = strings.ToLower(strings.TrimSpace(email))
-	subjects := []string{"email:" + email, "ip:" + client.IP}
+	subjects := [2]string{"email:" + email, "ip:" + client.IP}
 	window := now.Truncate(s.settings.FailureWindow)
-	if err := s.checkThrottle(ctx, subjects, window, now); err != nil {
+	if err := s.reserveAttempt(ctx, subjects, window, now); err != nil {
 		return IssuedToken{}, err
 	}
 
@@ -75,12 +76,12 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil || !ok || res.RowsAffected == 0 || !u.Active {
-		if err := s.recordFailure(ctx, subjects, window); err != nil {
-			return IssuedToken{}, err
-		}
+		// The attempt was counted as a failure when it was reserved.
 		return IssuedToken{}, errBadCredentials
 	}
-	s.db.WithContext(ctx).Exec(`DELETE FROM login_failures WHERE subject = ?`, subjects[0])
+	if err := s.releaseAttempt(ctx, subjects, window); err != nil {
+		return IssuedToken{}, err
+	}
 	tok, err := s.issue(ctx, u.ID, kind, client, now)
 	if err != nil {
 		return IssuedToken{}, err
@@ -90,35 +91,59 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 	return tok, nil
 }
 
-func (s *Service) checkThrottle(ctx context.Context, subjects []string, window, now time.Time) error {
-	var rows []struct {
-		Subject  string
-		Failures int
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT subject, failures FROM login_failures WHERE subject IN ? AND window_start = ?`,
-		subjects, window).Scan(&rows).Error
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		limit := s.settings.AccountFailures
-		if strings.HasPrefix(r.Subject, "ip:") {
-			limit = s.settings.AddressFailures
+// reserveAttempt counts a sign-in attempt against the account and the
+// client address as a failure, in one statement, unless either is at its
+// limit. Counting before the password is checked is what makes the limit
+// exact: a check followed later by a write let a burst of parallel guesses
+// all pass the check before any was counted. The upsert locks each row it
+// updates; a concurrent attempt waits and re-evaluates the limit on the
+// updated count. Both rows are written in one fixed order (the account
+// first), so two attempts never wait on each other in a cycle. When one
+// subject is at its limit the other's increment is rolled back with the
+// transaction, so a refused attempt counts nowhere.
+func (s *Service) reserveAttempt(ctx context.Context, subjects [2]string, window, now time.Time) error {
+	throttled := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var counted []string
+		err := tx.Raw(`INSERT INTO login_failures AS f (subject, window_start, failures)
+			VALUES (?, ?, 1), (?, ?, 1)
+			ON CONFLICT (subject, window_start) DO UPDATE SET failures = f.failures + 1
+				WHERE f.failures < CASE WHEN f.subject LIKE 'ip:%' THEN ?::int ELSE ?::int END
+			RETURNING subject`,
+			subjects[0], window, subjects[1], window, s.settings.AddressFailures, s.settings.AccountFailures).
+			Scan(&counted).Error
+		if err != nil {
+			return err
 		}
-		if r.Failures >= limit {
-			wait := window.Add(s.settings.FailureWindow).Sub(now)
-			return &apperr.Error{Kind: apperr.TooManyRequests, RetryAfter: wait,
-				Message: "Too many failed sign-in attempts. Wait a few minutes before trying again."}
+		if len(counted) < len(subjects) {
+			throttled = true
+			return errRollback
 		}
+		return nil
+	})
+	if throttled {
+		wait := window.Add(s.settings.FailureWindow).Sub(now)
+		return &apperr.Error{Kind: apperr.TooManyRequests, RetryAfter: wait,
+			Message: "Too many failed sign-in attempts. Wait a few minutes before trying again."}
 	}
-	return nil
+	return err
 }
 
-func (s *Service) recordFailure(ctx context.Context, subjects []string, window time.Time) error {
-	return s.db.WithContext(ctx).Exec(`INSERT INTO login_failures (subject, window_start, failures)
-		VALUES (?, ?, 1), (?, ?, 1)
-		ON CONFLICT (subject, window_start) DO UPDATE SET failures = login_failures.failures + 1`,
-		subjects[0], window, subjects[1], window).Error
+// errRollback ends a transaction that has nothing to keep.
+var errRollback = errors.New("identity: rolled back")
+
+// releaseAttempt takes back the failure reserveAttempt counted, for an
+// attempt that succeeded: the account starts afresh, and the address keeps
+// only its failures, so that an office behind one address may sign in all
+// morning.
+func (s *Service) releaseAttempt(ctx context.Context, subjects [2]string, window time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM login_failures WHERE subject = ?`, subjects[0]).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE login_failures SET failures = failures - 1
+			WHERE subject = ? AND window_start = ? AND failures > 0`, subjects[1], window).Error
+	})
 }
 
 func (s *Service) issue(ctx context.Context, userID int64, kind TokenKind, client Client, now time.Time) (IssuedToken, error) {
