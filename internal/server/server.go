@@ -31,6 +31,11 @@ type Options struct {
 	ErrorHandler echo.HTTPErrorHandler
 	// TrustProxy takes client addresses from X-Forwarded-For.
 	TrustProxy bool
+	// BaseURL is the service's public address (TINDAKLANJUT_BASE_URL). Its
+	// scheme is every request's: with https, cookies are Secure and answers
+	// carry Strict-Transport-Security. Empty (tests) leaves each request its
+	// own scheme, as Echo reads it, and sends no HSTS.
+	BaseURL string
 }
 
 // Server is the HTTP side of the service.
@@ -50,12 +55,16 @@ func New(opts Options) *Server {
 	if opts.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
+	scheme := schemeOf(opts.BaseURL)
+	if scheme != "" {
+		e.SchemeExtractor = configuredScheme(scheme)
+	}
 	if opts.ErrorHandler != nil {
 		e.HTTPErrorHandler = opts.ErrorHandler
 	}
 	// The request id comes first so that everything after it can log it;
 	// recovery is innermost so that a panic still gets its log line.
-	e.Use(requestID(), observe(opts.Logger, newHTTPMetrics(opts.Registry)), recoverPanic(opts.Logger))
+	e.Use(requestID(), securityHeaders(scheme), observe(opts.Logger, newHTTPMetrics(opts.Registry)), recoverPanic(opts.Logger))
 	e.Use(compress())
 
 	e.GET("/healthz", func(c echo.Context) error {
