@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // ProblemContentType is the media type of every error answer.
@@ -81,6 +82,8 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 		if c.Response().Committed {
 			return
 		}
+		cause := err
+		err = postgres.UnavailableError(err)
 		p := toProblem(err)
 		req := c.Request()
 		var ae *apperr.Error
@@ -91,7 +94,10 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="tindaklanjut"`)
 		}
 		p.RequestID = requestID(req)
-		if p.Status >= 500 {
+		switch {
+		case p.Status == http.StatusServiceUnavailable:
+			log.Warn("database unavailable", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", cause)
+		case p.Status >= 500:
 			log.Error("internal error", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", err)
 		}
 		if req.Method == http.MethodHead {
@@ -115,6 +121,7 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.TooManyRequests: http.StatusTooManyRequests,
 	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
+	apperr.Unavailable:     http.StatusServiceUnavailable,
 }
 
 func toProblem(err error) Problem {

@@ -24,6 +24,7 @@ const (
 	TooLarge        Kind = "too_large"         // 413: the content exceeds a limit
 	Unsupported     Kind = "unsupported"       // 415: a type of content not accepted
 	TooManyRequests Kind = "too_many_requests" // 429: throttled
+	Unavailable     Kind = "unavailable"       // 503: a dependency (the database) cannot serve now; try again
 )
 
 // FieldError names one invalid input field.

@@ -9,6 +9,7 @@ package web
 // are full sentences. Enum values, field names, codes and paths are kept
 // as they are.
 var serviceMessagesID = map[string]string{
+	"The database cannot be reached just now. Try again in a few seconds; a write sent with an Idempotency-Key may be sent again safely.": "Basis data sedang tidak dapat dijangkau. Coba lagi dalam beberapa detik; perubahan yang dikirim dengan Idempotency-Key aman dikirim ulang.",
 	"%d is used twice": "%d digunakan dua kali",
 	"%q ends at %s but %q starts at %s: the bands must meet without gap or overlap": "%q berakhir di %s, tetapi %q dimulai di %s: rentang predikat harus bersambung tanpa celah atau tumpang tindih",
 	"%q is not a model held here":   "%q bukan model yang tersedia di sini",

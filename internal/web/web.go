@@ -33,6 +33,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/templates"
 )
@@ -241,6 +242,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -251,8 +254,14 @@ func statusOf(err error) int {
 
 // renderError answers err as an error page.
 func (w *Web) renderError(c echo.Context, v *view, err error) error {
+	cause := err
+	err = postgres.UnavailableError(err)
 	status := statusOf(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		w.log.Warn("page failed: database unavailable", "path", c.Request().URL.Path, "error", cause.Error())
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(postgres.RetryUnavailable.Seconds())))
+	case status >= 500:
 		w.log.Error("page failed", "path", c.Request().URL.Path, "error", err.Error())
 	}
 	msg := T(v.Lang, fmt.Sprintf("error.%d", status))
