@@ -25,9 +25,9 @@ type applicationResponse struct {
 }
 
 type applicationCreateRequest struct {
-	Name       string  `json:"name"`
-	UnitID     int64   `json:"unit_id"`
-	Kind       string  `json:"kind" enum:"administrasi,publik"`
+	Name       string  `json:"name" required:"true"`
+	UnitID     int64   `json:"unit_id" required:"true"`
+	Kind       string  `json:"kind" enum:"administrasi,publik" required:"true"`
 	URL        *string `json:"url"`
 	Integrated bool    `json:"integrated"`
 	// Status defaults to active.

@@ -19,9 +19,9 @@ import (
 
 // uploadForm documents the multipart body of an upload.
 type uploadForm struct {
-	File      string `json:"file" format:"binary"`
-	Kind      string `json:"kind" enum:"sk,surat_edaran,peraturan,tata_kelola,pedoman,peta_rencana,sop,laporan,lainnya"`
-	Title     string `json:"title"`
+	File      string `json:"file" format:"binary" required:"true"`
+	Kind      string `json:"kind" enum:"sk,surat_edaran,peraturan,tata_kelola,pedoman,peta_rencana,sop,laporan,lainnya" required:"true"`
+	Title     string `json:"title" required:"true"`
 	DocNumber string `json:"doc_number"`
 	DocDate   string `json:"doc_date" format:"date"`
 	Signer    string `json:"signer"`

@@ -44,13 +44,13 @@ type scoreResponse struct {
 }
 
 type milestoneRequest struct {
-	Name string `json:"name"`
-	Date string `json:"date"`
+	Name string `json:"name" required:"true"`
+	Date string `json:"date" required:"true"`
 }
 
 type assessmentCreateRequest struct {
-	Year          int                `json:"year"`
-	Name          string             `json:"name"`
+	Year          int                `json:"year" required:"true"`
+	Name          string             `json:"name" required:"true"`
 	FrameworkCode string             `json:"framework_code"`
 	Milestones    []milestoneRequest `json:"milestones"`
 }
@@ -68,8 +68,8 @@ type assessmentPatchRequest struct {
 // binary fraction), and a string, null or a missing score is named as
 // such by the service.
 type scoreRequest struct {
-	Level       scoreValue `json:"level"`
-	TargetLevel scoreValue `json:"target_level"`
+	Level       scoreValue `json:"level" required:"true"`
+	TargetLevel scoreValue `json:"target_level" required:"true"`
 }
 
 // scoreValue is a score's JSON value as the client wrote it. The OpenAPI

@@ -18,9 +18,9 @@ import (
 // --- request and response types ------------------------------------------------
 
 type reviewRequest struct {
-	Kind          string  `json:"kind"`
-	Title         string  `json:"title"`
-	ConductedOn   *string `json:"conducted_on"`
+	Kind          string  `json:"kind" required:"true"`
+	Title         string  `json:"title" required:"true"`
+	ConductedOn   *string `json:"conducted_on" required:"true"`
 	ApplicationID *int64  `json:"application_id"`
 	AssessmentID  *int64  `json:"assessment_id"`
 	Summary       string  `json:"summary"`
@@ -51,14 +51,14 @@ type reviewResponse struct {
 }
 
 type findingCreateRequest struct {
-	ReviewID       int64            `json:"review_id"`
-	Title          string           `json:"title"`
+	ReviewID       int64            `json:"review_id" required:"true"`
+	Title          string           `json:"title" required:"true"`
 	Condition      string           `json:"condition"`
 	Criteria       string           `json:"criteria"`
 	Cause          string           `json:"cause"`
 	Effect         string           `json:"effect"`
 	Recommendation string           `json:"recommendation"`
-	Severity       finding.Severity `json:"severity"`
+	Severity       finding.Severity `json:"severity" required:"true"`
 	UnitID         *int64           `json:"unit_id"`
 	IndicatorCodes []string         `json:"indicator_codes"`
 	ApplicationID  *int64           `json:"application_id"`
@@ -118,17 +118,17 @@ type findingResponse struct {
 }
 
 type transitionRequest struct {
-	Action          finding.Verb `json:"action"`
+	Action          finding.Verb `json:"action" required:"true"`
 	Reason          string       `json:"reason"`
 	Version         *int         `json:"version"`
 	ReopenActionIDs []int64      `json:"reopen_action_ids"`
 }
 
 type actionCreateRequest struct {
-	Title                 string   `json:"title"`
+	Title                 string   `json:"title" required:"true"`
 	Description           string   `json:"description"`
-	AssigneeID            int64    `json:"assignee_id"`
-	DueDate               *string  `json:"due_date"`
+	AssigneeID            int64    `json:"assignee_id" required:"true"`
+	DueDate               *string  `json:"due_date" required:"true"`
 	RequiredArtifactKinds []string `json:"required_artifact_kinds"`
 }
 
@@ -186,7 +186,7 @@ type artifactResponse struct {
 }
 
 type commentRequest struct {
-	Body string `json:"body"`
+	Body string `json:"body" required:"true"`
 }
 
 type eventResponse struct {

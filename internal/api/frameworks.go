@@ -170,8 +170,8 @@ type mappingResponse struct {
 }
 
 type pairResponse struct {
-	From string   `json:"from"`
-	To   []string `json:"to"`
+	From string   `json:"from" required:"true"`
+	To   []string `json:"to" required:"true"`
 	Why  string   `json:"why"`
 }
 

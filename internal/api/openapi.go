@@ -19,7 +19,27 @@ import (
 // requests and responses, so it cannot drift from the code: a route exists
 // in the document exactly when it is registered (a test walks Echo's routes
 // to keep it so), and a field exists in a schema exactly when it exists in
-// the type.
+// the type. A request field tagged `required:"true"` is in its schema's
+// required list: the client must send it, and the service refuses a body
+// without it (openapi_lint_test.go checks both, and the document against
+// the linter rules generated clients rely on).
+//
+// Every operation needs a bearer token (the document's global security)
+// but those of public routes, which say so with an empty security list.
+
+// openAPITags are the groups of operations, in the order a reader meets
+// them; every route's tag must be one of them.
+var openAPITags = []struct{ name, description string }{
+	{"auth", "Signing in and out: bearer tokens"},
+	{"people", "The caller, units and users"},
+	{"reference", "Evaluation models and their mappings, applications, assessments and their scores"},
+	{"findings", "Reviews, findings, their life cycle and their history"},
+	{"actions", "Follow-up actions assigned on findings"},
+	{"evidence", "Documents uploaded as evidence of actions"},
+	{"reports", "Counts of findings and the follow-up matrix"},
+	{"notifications", "The outbox of emails (admin)"},
+	{"meta", "This document"},
+}
 
 var pathParamRE = regexp.MustCompile(`:([a-z_]+)`)
 
@@ -48,14 +68,17 @@ func (a *API) OpenAPI() map[string]any {
 			ProblemContentType: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
 	}
 	for _, r := range a.routes {
-		op := map[string]any{"summary": r.summary, "tags": []string{r.tag}, "operationId": operationID(r)}
+		versioned := r.body != nil && hasVersion(reflect.TypeOf(r.body))
+		op := map[string]any{"summary": r.summary, "description": operationDescription(r, versioned),
+			"tags": []string{r.tag}, "operationId": operationID(r)}
 		var params []any
 		for _, m := range pathParamRE.FindAllStringSubmatch(r.path, -1) {
 			schema := map[string]any{"type": "integer", "minimum": 1}
 			if m[1] != "id" && !strings.HasSuffix(m[1], "_id") { // a code, such as indicator_code
 				schema = map[string]any{"type": "string"}
 			}
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
+				"description": pathParamDescription(r.path, m[1]), "schema": schema})
 		}
 		for _, q := range r.query {
 			s := map[string]any{"type": q.typ}
@@ -69,9 +92,10 @@ func (a *API) OpenAPI() map[string]any {
 				"description": "a retry with the same key and body returns the first answer (kept 24 hours)",
 				"schema":      map[string]any{"type": "string", "maxLength": 255}})
 		}
-		if r.method == http.MethodPatch {
+		if versioned {
 			params = append(params, map[string]any{"name": "If-Match", "in": "header",
-				"description": `the version last seen, "3"; or send "version" in the body`, "schema": map[string]any{"type": "string"}})
+				"description": `the version last seen, "3"; or send "version" in the body (one of the two is required)`,
+				"schema":      map[string]any{"type": "string"}})
 		}
 		if len(params) > 0 {
 			op["parameters"] = params
@@ -115,6 +139,10 @@ func (a *API) OpenAPI() map[string]any {
 			success["content"] = content
 			success["description"] = "the file, with Content-Disposition: attachment and a dated file name"
 		}
+		if r.creates {
+			success["headers"] = map[string]any{"Location": map[string]any{"description": "the address of the new object",
+				"schema": map[string]any{"type": "string"}}}
+		}
 		responses[strconv.Itoa(r.status)] = success
 		if r.body != nil {
 			responses["400"] = problem("malformed JSON")
@@ -129,7 +157,7 @@ func (a *API) OpenAPI() map[string]any {
 		if strings.Contains(r.path, ":") {
 			responses["404"] = problem("no such object, or not visible to the caller")
 		}
-		if r.method == http.MethodPatch || r.creates {
+		if versioned || r.creates {
 			responses["409"] = problem("stale version, or a duplicate")
 		}
 		if r.path == "/auth/token" && r.method == http.MethodPost {
@@ -137,8 +165,8 @@ func (a *API) OpenAPI() map[string]any {
 			responses["429"] = problem("too many failed attempts; see Retry-After")
 		}
 		op["responses"] = responses
-		if !r.public {
-			op["security"] = []any{map[string]any{"bearer": []string{}}}
+		if r.public {
+			op["security"] = []any{} // overrides the global bearer requirement
 		}
 		item, _ := paths[openAPIPath(r.path)].(map[string]any)
 		if item == nil {
@@ -147,19 +175,77 @@ func (a *API) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(r.method)] = op
 	}
-	paths["/openapi.json"] = map[string]any{"get": map[string]any{"summary": "This document", "tags": []string{"meta"},
-		"operationId": "getOpenAPI", "responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
+	paths["/openapi.json"] = map[string]any{"get": map[string]any{"summary": "This document",
+		"description": "The OpenAPI 3 document of this API, built from its route table. No token needed.",
+		"tags":        []string{"meta"}, "operationId": "getOpenAPI", "security": []any{},
+		"responses": map[string]any{"200": map[string]any{"description": "OK", "content": map[string]any{
+			"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}}}}
+	tags := make([]any, len(openAPITags))
+	for i, t := range openAPITags {
+		tags[i] = map[string]any{"name": t.name, "description": t.description}
+	}
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "tindaklanjut API", "version": "1",
-			"description": "Follow-up of review, SPBE evaluation and ICT audit findings. Errors are RFC 9457 problem documents."},
-		"servers": []any{map[string]any{"url": Prefix}},
-		"paths":   paths,
+			"description": "Follow-up of review, SPBE evaluation and ICT audit findings. Errors are RFC 9457 problem documents.",
+			"contact":     map[string]any{"name": "tindaklanjut maintainers"}},
+		"servers":  []any{map[string]any{"url": Prefix, "description": "this installation"}},
+		"security": []any{map[string]any{"bearer": []string{}}},
+		"tags":     tags,
+		"paths":    paths,
 		"components": map[string]any{
 			"schemas":         schemas,
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
 		},
 	}
+}
+
+// operationDescription says what every operation of r's kind shares, after
+// its summary: whether it needs a token, how lists page, how creating and
+// changing behave.
+func operationDescription(r route, versioned bool) string {
+	parts := []string{strings.TrimSuffix(r.summary, ".") + "."}
+	if r.public {
+		parts = append(parts, "No token needed.")
+	} else {
+		parts = append(parts, "Needs Authorization: Bearer <token>.")
+	}
+	if r.list {
+		parts = append(parts, "Answers a page of items and next_cursor, null on the last page; pass it as cursor for the next.")
+	}
+	if r.creates {
+		parts = append(parts, "Answers 201 with the new object and its address in Location; "+
+			"a retry with the same Idempotency-Key and body answers the first result instead of creating another.")
+	}
+	if r.body != nil || r.form != nil {
+		parts = append(parts, "The body's required fields must be sent; the others may be left out.")
+	}
+	if versioned {
+		parts = append(parts, `Send the version last seen as "version" in the body or as If-Match; a stale one is a 409.`)
+	}
+	return strings.Join(parts, " ")
+}
+
+// pathParamDescription names what a path parameter identifies: the object
+// of the collection before it (/units/{id}: the unit's id).
+func pathParamDescription(path, name string) string {
+	if name != "id" {
+		return strings.ReplaceAll(name, "_", " ") + ", such as I01 or P01"
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := len(segs) - 1; i > 0; i-- {
+		if segs[i] == ":id" {
+			return "the id of the " + strings.TrimSuffix(segs[i-1], "s")
+		}
+	}
+	return "the object's id"
+}
+
+// hasVersion says whether request type t carries the optimistic lock's
+// "version", which If-Match may carry instead.
+func hasVersion(t reflect.Type) bool {
+	f, ok := t.FieldByName("Version")
+	return ok && f.Tag.Get("json") == "version"
 }
 
 func operationID(r route) string {
@@ -219,8 +305,13 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // break cycles
 			props := map[string]any{}
-			g.properties(t, props)
-			g.schemas[name] = map[string]any{"type": "object", "properties": props}
+			var required []string
+			g.properties(t, props, &required)
+			schema := map[string]any{"type": "object", "properties": props}
+			if len(required) > 0 { // OpenAPI 3.0 forbids an empty list
+				schema["required"] = required
+			}
+			g.schemas[name] = schema
 		}
 		s = map[string]any{"$ref": "#/components/schemas/" + name}
 		if nullable {
@@ -250,13 +341,14 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 }
 
 // properties adds the JSON fields of struct t to props, inlining embedded
-// structs as encoding/json does.
-func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
+// structs as encoding/json does, and the names of those tagged
+// `required:"true"` to required.
+func (g *schemaGen) properties(t reflect.Type, props map[string]any, required *[]string) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("json"), ",")[0]
 		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
-			g.properties(f.Type, props)
+			g.properties(f.Type, props, required)
 			continue
 		}
 		if tag == "" || tag == "-" || !f.IsExported() {
@@ -269,6 +361,13 @@ func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
 		if enum := f.Tag.Get("enum"); enum != "" { // a plain string field with a fixed set: `enum:"a,b"`
 			props[tag] = copyMap(props[tag].(map[string]any))
 			props[tag].(map[string]any)["enum"] = strings.Split(enum, ",")
+		}
+		if f.Tag.Get("required") == "true" {
+			*required = append(*required, tag)
+		}
+		if tag == "version" && f.Type.Kind() == reflect.Pointer { // a request's lock; responses always carry it
+			props[tag] = map[string]any{"type": "integer", "minimum": 1,
+				"description": "the version last seen; required here unless sent as the If-Match header"}
 		}
 	}
 }

@@ -14,8 +14,8 @@ import (
 // --- request and response types ------------------------------------------------
 
 type tokenRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" required:"true"`
+	Password string `json:"password" required:"true"`
 }
 
 type tokenResponse struct {
@@ -36,8 +36,8 @@ type unitResponse struct {
 }
 
 type unitCreateRequest struct {
-	Code     string  `json:"code"`
-	Name     string  `json:"name"`
+	Code     string  `json:"code" required:"true"`
+	Name     string  `json:"name" required:"true"`
 	ParentID *int64  `json:"parent_id"`
 	Email    *string `json:"email"`
 }
@@ -64,13 +64,13 @@ type userResponse struct {
 }
 
 type userCreateRequest struct {
-	Email    string        `json:"email"`
-	Name     string        `json:"name"`
+	Email    string        `json:"email" required:"true"`
+	Name     string        `json:"name" required:"true"`
 	NIP      *string       `json:"nip"`
-	Role     identity.Role `json:"role"`
-	UnitID   int64         `json:"unit_id"`
+	Role     identity.Role `json:"role" required:"true"`
+	UnitID   int64         `json:"unit_id" required:"true"`
 	Active   *bool         `json:"active"`
-	Password string        `json:"password"`
+	Password string        `json:"password" required:"true"`
 }
 
 type userPatchRequest struct {
