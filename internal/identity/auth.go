@@ -210,6 +210,18 @@ func (s *Service) Revoke(ctx context.Context, p Principal) error {
 	return s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.now(), p.TokenID).Error
 }
 
+// RevokeToken ends the token whose value is token. A value that is no
+// token, or one already ended, is not an error: the caller wants it gone,
+// and it is.
+func (s *Service) RevokeToken(ctx context.Context, token string) error {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(token))
+	return s.db.WithContext(ctx).Exec(`UPDATE auth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		s.now(), sum[:]).Error
+}
+
 // PurgeExpired deletes tokens, failure counters and idempotency records that
 // can no longer matter. It is a scheduled job.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {

@@ -137,11 +137,21 @@ func (w *Web) signin(c echo.Context, v *view) error {
 	default:
 		return err
 	}
+	// The session is always a new token, never one the browser brought:
+	// a session cookie present before sign-in (an earlier sign-in here, or
+	// one planted by someone who wants to share the session they know) is
+	// ended, so that no value known before sign-in is a signed-in session.
+	if old, err := c.Cookie(sessionCookie); err == nil && old.Value != tok.Token {
+		if err := w.identity.RevokeToken(contextOf(c), old.Value); err != nil {
+			return err
+		}
+	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: tok.Token, Path: "/", Expires: tok.ExpiresAt,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c)})
 	// The browser takes the language the user chose, wherever they chose it.
 	setLangCookie(c, Lang(tok.User.Lang))
-	c.SetCookie(&http.Cookie{Name: signinCookie, Path: "/masuk", MaxAge: -1})
+	c.SetCookie(&http.Cookie{Name: signinCookie, Path: "/masuk", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(c)})
 	return c.Redirect(http.StatusSeeOther, pg.Return)
 }
 
