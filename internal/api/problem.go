@@ -66,6 +66,8 @@ func problemType(status int) string {
 		return "/problems/too-many-requests"
 	case http.StatusServiceUnavailable:
 		return "/problems/unavailable"
+	case http.StatusInsufficientStorage:
+		return "/problems/insufficient-storage"
 	}
 	if status >= 500 {
 		return "/problems/internal"
@@ -122,6 +124,8 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
+
+	apperr.InsufficientStorage: http.StatusInsufficientStorage,
 }
 
 func toProblem(err error) Problem {

@@ -25,6 +25,9 @@ const (
 	Unsupported     Kind = "unsupported"       // 415: a type of content not accepted
 	TooManyRequests Kind = "too_many_requests" // 429: throttled
 	Unavailable     Kind = "unavailable"       // 503: a dependency (the database) cannot serve now; try again
+
+	// 507: the server's storage is full (the disk or a quota); an administrator must make room.
+	InsufficientStorage Kind = "insufficient_storage"
 )
 
 // FieldError names one invalid input field.

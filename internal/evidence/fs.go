@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 )
 
 // FS is a Store on the local filesystem:
@@ -50,19 +52,19 @@ func (s *FS) Stage(ctx context.Context) (Staging, error) {
 	// it can lock, never sees an unlocked live one.
 	f, err := os.CreateTemp(s.staging, newPrefix+"*")
 	if err != nil {
-		return nil, fmt.Errorf("evidence store: %w", err)
+		return nil, storageError("create staged file", err)
 	}
-	fail := func(err error) (Staging, error) {
+	fail := func(op string, err error) (Staging, error) {
 		f.Close()
 		os.Remove(f.Name())
-		return nil, fmt.Errorf("evidence store: %w", err)
+		return nil, storageError(op, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return fail(err)
+		return fail("lock staged file", err)
 	}
 	name := filepath.Join(s.staging, uploadPrefix+strings.TrimPrefix(filepath.Base(f.Name()), newPrefix))
 	if err := os.Rename(f.Name(), name); err != nil {
-		return fail(err)
+		return fail("name staged file", err)
 	}
 	return &fsStaging{store: s, f: f, name: name}, nil
 }
@@ -85,21 +87,40 @@ const (
 // remains of a process that died between creating and locking it.
 const newFileGrace = time.Hour
 
-func (st *fsStaging) Write(p []byte) (int, error)             { return st.f.Write(p) }
+// Write implements Staging. A full disk shows here first, in the middle
+// of an upload: the error says so (storageError), and the caller aborts.
+func (st *fsStaging) Write(p []byte) (int, error) {
+	n, err := st.f.Write(p)
+	if err != nil {
+		return n, storageError("write staged file", err)
+	}
+	return n, nil
+}
+
 func (st *fsStaging) ReadAt(p []byte, off int64) (int, error) { return st.f.ReadAt(p, off) }
 
-func (st *fsStaging) Commit(ctx context.Context, sum Sum) error {
+// Commit implements Staging. When it fails before the blob is in place,
+// the staged file is removed at once: a full disk must not stay fuller by
+// what did not fit.
+func (st *fsStaging) Commit(ctx context.Context, sum Sum) (err error) {
 	if st.done {
 		return errors.New("evidence store: staging already finished")
 	}
+	defer func() {
+		if err != nil {
+			st.Abort() // nothing to do once the rename is done
+		}
+	}()
+	// A filesystem that allocates late (delayed allocation, quotas on
+	// NFS) reports a full disk on fsync rather than on write.
 	if err := st.f.Sync(); err != nil {
-		return fmt.Errorf("evidence store: %w", err)
+		return storageError("sync staged file", err)
 	}
 	target := st.store.path(sum)
 	dir := filepath.Dir(target)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("evidence store: %w", err)
+			return storageError("create blob directory", err)
 		}
 		if err := syncDir(st.store.blobs); err != nil {
 			return err
@@ -111,7 +132,7 @@ func (st *fsStaging) Commit(ctx context.Context, sum Sum) error {
 	// time, which Collect judges unreferenced blobs by; an open reader of
 	// the old copy keeps reading it.
 	if err := os.Rename(st.name, target); err != nil {
-		return fmt.Errorf("evidence store: %w", err)
+		return storageError("store blob", err)
 	}
 	st.done = true
 	st.f.Close()
@@ -243,7 +264,35 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("evidence store: sync %s: %w", dir, err)
+		return storageError("sync "+dir, err)
 	}
 	return nil
+}
+
+// The errors a client is given when the store cannot take a document.
+// Both name no path or system error: those are for the log, where the
+// API's and the pages' error handlers write them once, at error level
+// for the full disk (a 5xx).
+var (
+	errStorageFull = apperr.E(apperr.InsufficientStorage,
+		"The server's storage is full, so the document was not stored. An administrator has been told; try again later.")
+	errStorageFailing = &apperr.Error{Kind: apperr.Unavailable, RetryAfter: time.Minute,
+		Message: "The server cannot write to its storage just now, so the document was not stored. Try again later."}
+)
+
+// storageError is what a failure to create, write, sync or rename a file
+// of the store becomes. A full disk or quota, or a file larger than the
+// filesystem allows, is InsufficientStorage: nothing the client does
+// helps until an administrator makes room. An I/O error, or a filesystem
+// that turned read-only (as ext4 does after one), is Unavailable. Anything
+// else (a permission, a missing directory) is internal. The system error
+// stays in the chain, for errors.Is and for the log.
+func storageError(op string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EFBIG):
+		return fmt.Errorf("evidence store: %s: %w: %w", op, err, errStorageFull)
+	case errors.Is(err, syscall.EIO), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("evidence store: %s: %w: %w", op, err, errStorageFailing)
+	}
+	return fmt.Errorf("evidence store: %s: %w", op, err)
 }

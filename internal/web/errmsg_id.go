@@ -10,6 +10,8 @@ package web
 // as they are.
 var serviceMessagesID = map[string]string{
 	"The database cannot be reached just now. Try again in a few seconds; a write sent with an Idempotency-Key may be sent again safely.": "Basis data sedang tidak dapat dijangkau. Coba lagi dalam beberapa detik; perubahan yang dikirim dengan Idempotency-Key aman dikirim ulang.",
+	"The server's storage is full, so the document was not stored. An administrator has been told; try again later.":                      "Ruang penyimpanan server penuh, sehingga dokumen tidak disimpan. Administrator sudah diberi tahu; coba lagi nanti.",
+	"The server cannot write to its storage just now, so the document was not stored. Try again later.":                                   "Server sedang tidak dapat menulis ke ruang penyimpanannya, sehingga dokumen tidak disimpan. Coba lagi nanti.",
 	"%d is used twice": "%d digunakan dua kali",
 	"%q ends at %s but %q starts at %s: the bands must meet without gap or overlap": "%q berakhir di %s, tetapi %q dimulai di %s: rentang predikat harus bersambung tanpa celah atau tumpang tindih",
 	"%q is not a model held here":   "%q bukan model yang tersedia di sini",

@@ -244,6 +244,8 @@ func statusOf(err error) int {
 		return http.StatusUnsupportedMediaType
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
+	case apperr.InsufficientStorage:
+		return http.StatusInsufficientStorage
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
