@@ -613,3 +613,121 @@ func TestOpenAPILint(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAPIRequiredFields checks the required lists against what the
+// contract names and what the service refuses: a body of {} (with the
+// version as If-Match where it takes one) must be refused naming exactly
+// the required fields, so that a field tagged required:"true" and the
+// service's validation cannot part.
+func TestOpenAPIRequiredFields(t *testing.T) {
+	f := newFixture(t)
+	doc := decodeDoc(t, servedOpenAPI(t, f))
+	schemas := doc["components"].(obj)["schemas"].(obj)
+
+	t.Run("known", func(t *testing.T) {
+		for schema, want := range map[string][]string{
+			"TokenRequest":             {"email", "password"},
+			"UnitCreateRequest":        {"code", "name"},
+			"UserCreateRequest":        {"email", "name", "role", "unit_id", "password"},
+			"ApplicationCreateRequest": {"name", "unit_id", "kind"},
+			"AssessmentCreateRequest":  {"year", "name"},
+			"MilestoneRequest":         {"name", "date"},
+			"ScoreRequest":             {"level", "target_level"},
+			"ReviewRequest":            {"kind", "title", "conducted_on"},
+			"FindingCreateRequest":     {"review_id", "title", "severity"},
+			"TransitionRequest":        {"action"},
+			"CommentRequest":           {"body"},
+			"ActionCreateRequest":      {"title", "assignee_id", "due_date"},
+			"UploadForm":               {"file", "kind", "title"},
+			"PairResponse":             {"from", "to"},
+		} {
+			s, _ := schemas[schema].(obj)
+			if s == nil {
+				t.Errorf("no schema %s", schema)
+				continue
+			}
+			got := strs(s["required"])
+			if !slices.Equal(got, want) {
+				t.Errorf("%s required = %v; want %v", schema, got, want)
+			}
+		}
+		for name, s := range schemas {
+			if strings.HasSuffix(name, "PatchRequest") && s.(obj)["required"] != nil {
+				t.Errorf("%s requires %v; a change needs only the version, which may come as If-Match", name, s.(obj)["required"])
+			}
+		}
+	})
+
+	t.Run("agree-with-validation", func(t *testing.T) {
+		fd := f.findingIn("open")
+		act := f.assign("manager", fd.ID, "")
+		var app, asm struct{ ID int64 }
+		mustStatus(t, f.do("POST", "/api/v1/applications", f.tokens["admin"],
+			fmt.Sprintf(`{"name":"SIMPEG","unit_id":%d,"kind":"publik"}`, f.unitA.ID), &app), 201)
+		mustStatus(t, f.do("POST", "/api/v1/assessments", f.tokens["admin"], `{"year":2024,"name":"Evaluasi SPBE 2024"}`, &asm), 201)
+		ids := map[string]int64{"units": f.unitA.ID, "users": f.users["officer"].ID, "applications": app.ID,
+			"assessments": asm.ID, "reviews": f.newReview(""), "findings": fd.ID, "actions": act.ID}
+		// who sends each body: a caller allowed to, so that only validation refuses it.
+		who := map[string]string{"/units": "admin", "/users": "admin", "/applications": "admin", "/assessments": "admin",
+			"/framework-mappings": "admin", "/actions/{id}/complete": "officer", "/actions/{id}": "manager"}
+		idOf := regexp.MustCompile(`/([a-z-]+)/\{id\}`)
+		probed := 0
+		for _, o := range operations(doc) {
+			s := jsonBodySchema(doc, o.op)
+			if s == nil {
+				continue
+			}
+			method, path, _ := strings.Cut(o.key, " ")
+			url := idOf.ReplaceAllStringFunc(path, func(m string) string {
+				coll := idOf.FindStringSubmatch(m)[1]
+				if ids[coll] == 0 {
+					t.Fatalf("%s: no %s to send it to; add one to the probe", o.key, coll)
+				}
+				return fmt.Sprintf("/%s/%d", coll, ids[coll])
+			})
+			url = strings.ReplaceAll(url, "{indicator_code}", "I01")
+			if path == "/framework-mappings" {
+				url += "?from=spbe-2020&to=pemdi-2026"
+			}
+			caller := "auditor"
+			for prefix, w := range who {
+				if strings.HasPrefix(path, prefix) && (prefix != "/actions/{id}" || path == prefix) {
+					caller = w
+				}
+			}
+			if path == "/auth/token" {
+				caller = ""
+			}
+			// The version may come as If-Match; sent so, the body's own fields are judged.
+			_, versioned := s["properties"].(obj)["version"]
+			var headers []string
+			if versioned {
+				headers = []string{"If-Match", `"1"`}
+			}
+			rec := f.do(method, "/api/v1"+url, f.tokens[caller], `{}`, nil, headers...)
+			want := strs(s["required"])
+			probed++
+			if path == "/auth/token" { // wrong credentials, whichever is missing: the same 401
+				if rec.Code != 401 || len(want) == 0 {
+					t.Errorf("%s {}: %d, required %v; want 401 and email, password", o.key, rec.Code, want)
+				}
+				continue
+			}
+			var got []string
+			if rec.Code == 422 {
+				got = fields(f.problem(rec, 422))
+			} else if rec.Code >= 300 && !(versioned && rec.Code == 409) { // 409: a stale version, no field missing
+				t.Errorf("%s {} as %s: %d %s; want 422, or success when nothing is required", o.key, caller, rec.Code, rec.Body)
+				continue
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s {} is refused for %v; the schema requires %v", o.key, got, want)
+			}
+		}
+		if probed < 15 {
+			t.Errorf("only %d bodies probed", probed)
+		}
+	})
+}
