@@ -45,6 +45,10 @@ Usage:
   tindaklanjut remind --at INSTANT [--dry-run]
                                        plan the reminders due as of an RFC 3339 instant
                                        and deliver the queue (--dry-run: only list them)
+  tindaklanjut backup --out FILE       write a consistent backup of the database and the evidence
+                                       store to FILE while the service runs
+  tindaklanjut restore --from FILE     restore a backup into an installation with an empty database
+                                       and evidence store, then run both verify commands
   tindaklanjut version                 print the version
   tindaklanjut help                    print this text
 
@@ -84,6 +88,10 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runVerifyArtifacts(ctx, args, lookupEnv, stdout, stderr)
 	case "remind":
 		return runRemind(ctx, args, lookupEnv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, lookupEnv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, lookupEnv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tindaklanjut", version)
 		return nil
