@@ -410,3 +410,72 @@ func rewriteManifest(t *testing.T, data []byte, m *backupManifest) []byte {
 	tw.Close()
 	return buf.Bytes()
 }
+
+// TestBackupRestoreManagedDatabase backs up the managed database while
+// serve runs on it, without disturbing it, and restores the backup into a
+// new installation with a managed database of its own.
+func TestBackupRestoreManagedDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three managed PostgreSQL clusters")
+	}
+	ctx := context.Background()
+	srcDir := t.TempDir()
+	vars := map[string]string{"TINDAKLANJUT_DATA_DIR": srcDir, "TINDAKLANJUT_ADMIN_EMAIL": artAdminEmail,
+		"TINDAKLANJUT_ADMIN_PASSWORD": artPassword, "TINDAKLANJUT_LOG_LEVEL": "warn"}
+	r := startServe(t, vars)
+	target := newUploadTarget(t, r.url(""))
+	doc := target.mustUpload(t, "SK Tim.pdf", testPDF(64<<10, 7))
+	pid := postmasterPID(t, srcDir)
+
+	archive := filepath.Join(t.TempDir(), "backup.tar")
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"backup", "--out", archive}, mapEnv(vars), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("backup: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if got := postmasterPID(t, srcDir); got != pid {
+		t.Errorf("the service's database is now pid %d; it was %d: the backup restarted it", got, pid)
+	}
+	if status, body := get(t, r.url("/readyz")); status != http.StatusOK {
+		t.Errorf("/readyz = %d %s after the backup", status, body)
+	}
+	r.shutdown(t)
+	m := readManifest(t, archive)
+	if len(m.Evidence) != 1 || m.Evidence[0].SHA256 != doc.SHA256 {
+		t.Errorf("the backup holds %+v; want the one document %s", m.Evidence, doc.SHA256)
+	}
+
+	dstDir := t.TempDir()
+	dvars := map[string]string{"TINDAKLANJUT_DATA_DIR": dstDir, "TINDAKLANJUT_CONFIG": vars["TINDAKLANJUT_CONFIG"],
+		"TINDAKLANJUT_LOG_LEVEL": "warn"}
+	out.Reset()
+	errOut.Reset()
+	if err := run(ctx, []string{"restore", "--from", archive}, mapEnv(dvars), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	for _, want := range []string{"; 0 broken chains", summary(1, doc.Size, 0, 0, 0, 0), "both checks passed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("restore output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := os.Stat(blobPath(dstDir, doc.SHA256)); err != nil {
+		t.Errorf("restored document: %v", err)
+	}
+	// The restored installation serves: the document's artifact is there.
+	r2 := startServe(t, dvars)
+	var a artifactDoc
+	mustAPI(t, r2.url(""), 200, "GET", fmt.Sprintf("/artifacts/%d", doc.ID), target.officerToken, nil, &a)
+	if a.SHA256 != doc.SHA256 {
+		t.Errorf("restored artifact %+v; want %s", a, doc.SHA256)
+	}
+	req, _ := http.NewRequest("GET", r2.url(fmt.Sprintf("/api/v1/artifacts/%d/content", doc.ID)), nil)
+	req.Header.Set("Authorization", "Bearer "+target.officerToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if sum := sha256.Sum256(content); resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != doc.SHA256 {
+		t.Errorf("restored content: %d, %d bytes with SHA-256 %x; want %s", resp.StatusCode, len(content), sum, doc.SHA256)
+	}
+}
