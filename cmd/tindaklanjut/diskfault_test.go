@@ -5,10 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,6 +143,21 @@ func TestUploadOnAFullDisk(t *testing.T) {
 		t.Errorf("the full disk is logged in %d lines; want one at error level:\n%s", len(faults), strings.Join(faults, "\n"))
 	}
 
+	// Through the pages, the officer is shown the same in their language.
+	status, page := webUpload(t, "http://"+srv.addr, "officer@kalselprov.go.id", target, "SK.pdf", pdf)
+	if status != http.StatusInsufficientStorage || !strings.Contains(page, "Ruang penyimpanan server penuh") {
+		t.Errorf("upload through the page on a full disk = %d; want 507 and the storage message:\n%.2000s", status, page)
+	}
+	if got := storeFiles(t, staging); len(got) != 0 {
+		t.Errorf("staging after the failed page upload = %v; want empty", got)
+	}
+	if err := db.Raw(`SELECT count(*) FROM artifacts`).Scan(&artifacts).Error; err != nil || artifacts != 0 {
+		t.Errorf("%d artifacts after the failed page upload (%v); want none", artifacts, err)
+	}
+	if n := strings.Count(srv.stderr.String(), "no space left on device"); n != 2 {
+		t.Errorf("after two failed uploads the full disk is logged %d times; want 2", n)
+	}
+
 	// The service goes on serving while the disk is full.
 	if status, body := get(t, srv.url("/readyz")); status != http.StatusOK {
 		t.Errorf("/readyz on a full disk = %d %s", status, body)
@@ -159,4 +180,49 @@ func TestUploadOnAFullDisk(t *testing.T) {
 	if got := storeFiles(t, blobs); len(got) != 2 {
 		t.Errorf("blobs after the uploads = %v; want the two documents", got)
 	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// webUpload signs in as email through the sign-in page and uploads
+// content through the upload form of the target's action, as a browser
+// does (the CSRF token first); it returns the answer's status and page.
+func webUpload(t *testing.T, base, email string, target uploadTarget, fileName string, content []byte) (int, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(resp *http.Response, err error) (int, string) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	csrf := func(page string) string {
+		t.Helper()
+		m := csrfField.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no CSRF token on the page:\n%.500s", page)
+		}
+		return html.UnescapeString(m[1])
+	}
+	_, page := send(c.Get(base + "/masuk"))
+	if status, body := send(c.PostForm(base+"/masuk", url.Values{"csrf": {csrf(page)}, "email": {email},
+		"password": {artPassword}, "kembali": {"/temuan"}})); status != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d\n%.500s", email, status, body)
+	}
+	_, page = send(c.Get(fmt.Sprintf("%s/temuan/%d", base, target.findingID)))
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", csrf(page))
+	for _, f := range artUploadFields {
+		mw.WriteField(f[0], f[1])
+	}
+	fw, _ := mw.CreateFormFile("file", fileName)
+	fw.Write(content)
+	mw.Close()
+	return send(c.Post(fmt.Sprintf("%s/tindak-lanjut/%d/bukti", base, target.actionID), mw.FormDataContentType(), &body))
 }
