@@ -89,6 +89,8 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 			return nil, fmt.Errorf("managed postgres: %w", err)
 		}
 		d.cluster = c
+		// The database belongs to this process: if it dies, start it again.
+		c.Supervise()
 		if err := c.EnsureDatabase(ctx, "tindaklanjut"); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("managed postgres: %w", err)

@@ -65,6 +65,9 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 		Logger:   log,
 		Registry: registry,
 		Ready:    db,
+		// The public address decides HTTPS (Secure cookies, HSTS), not
+		// forwarding headers a client can forge.
+		BaseURL: cfg.BaseURL,
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string {
 			return server.RequestID(r.Context())
 		}),

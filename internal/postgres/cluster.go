@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,10 +52,18 @@ type Cluster struct {
 	cred      *syscall.Credential // nil when running as ourselves
 	socketDir string
 	tempSock  bool
-	cmd       *exec.Cmd
-	exited    chan struct{}
-	exitErr   error
 	logOut    *os.File
+
+	// mu guards the server process, which the supervisor replaces after a
+	// crash while readiness checks read it.
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	exitErr error
+	// stopSupervisor ends the supervisor, and supervised is done when it
+	// has.
+	stopSupervisor context.CancelFunc
+	supervised     sync.WaitGroup
 }
 
 // searchPatterns are the places PostgreSQL packages install their server
@@ -368,6 +377,9 @@ func (c *Cluster) startOnce(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("open postgres log: %w", err)
 		}
+		if c.logOut != nil { // the server's before a restart
+			c.logOut.Close()
+		}
 		c.logOut, out = f, f
 	}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -376,11 +388,16 @@ func (c *Cluster) startOnce(ctx context.Context) error {
 		return fmt.Errorf("start postgres: %w", err)
 	}
 	done()
-	c.cmd = cmd
-	c.exited = make(chan struct{})
+	exited := make(chan struct{})
+	c.mu.Lock()
+	c.cmd, c.exited = cmd, exited
+	c.mu.Unlock()
 	go func() {
-		c.exitErr = cmd.Wait()
-		close(c.exited)
+		err := cmd.Wait()
+		c.mu.Lock()
+		c.exitErr = err
+		c.mu.Unlock()
+		close(exited)
 	}()
 	c.opts.Logger.Info("managed postgres starting", "pid", cmd.Process.Pid, "dir", c.opts.Dir)
 
@@ -392,15 +409,18 @@ func (c *Cluster) startOnce(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-c.exited:
-			return fmt.Errorf("postgres exited during start (%v); see %s\n%s", c.exitErr, c.opts.LogFile, c.logTail())
+		case <-exited:
+			c.mu.Lock()
+			exitErr := c.exitErr
+			c.mu.Unlock()
+			return fmt.Errorf("postgres exited during start (%v); see %s\n%s", exitErr, c.opts.LogFile, c.logTail())
 		case <-ctx.Done():
-			c.Stop()
+			c.stopServer()
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			c.Stop()
+			c.stopServer()
 			return fmt.Errorf("postgres did not accept connections within 60s; see %s", c.opts.LogFile)
 		}
 	}
@@ -429,13 +449,79 @@ func (c *Cluster) URL(dbname string) string {
 	return (&url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + dbname, RawQuery: q.Encode()}).String()
 }
 
-// Exited is closed when the server process has ended.
-func (c *Cluster) Exited() <-chan struct{} { return c.exited }
+// Exited is closed when the server process has ended (the current one,
+// after the supervisor has restarted it).
+func (c *Cluster) Exited() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exited
+}
 
-// Stop shuts the server down (fast shutdown: open transactions are rolled
-// back, data is checkpointed) and waits for it.
+// Supervise restarts the server whenever it ends without Stop — killed,
+// crashed, out of memory — since nothing else watches over a database
+// this process owns. Attempts back off from one second to thirty; the
+// service answers 503 meanwhile. Stop ends the supervision first.
+func (c *Cluster) Supervise() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.stopSupervisor = cancel
+	c.mu.Unlock()
+	c.supervised.Add(1)
+	go func() {
+		defer c.supervised.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.Exited():
+			}
+			c.mu.Lock()
+			exitErr := c.exitErr
+			c.mu.Unlock()
+			c.opts.Logger.Error("managed postgres exited unexpectedly; restarting it", "err", exitErr)
+			for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+				err := c.clearStalePID(ctx)
+				if err == nil {
+					err = c.startOnce(ctx)
+				}
+				if err == nil {
+					c.opts.Logger.Info("managed postgres restarted")
+					break
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				c.opts.Logger.Error("managed postgres did not restart; trying again", "in", wait, "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		}
+	}()
+}
+
+// Stop ends the supervision, then shuts the server down (fast shutdown:
+// open transactions are rolled back, data is checkpointed) and waits for
+// it.
 func (c *Cluster) Stop() error {
-	if c.cmd == nil || c.cmd.Process == nil {
+	c.mu.Lock()
+	stopSupervisor := c.stopSupervisor
+	c.mu.Unlock()
+	if stopSupervisor != nil {
+		stopSupervisor()
+		c.supervised.Wait()
+	}
+	return c.stopServer()
+}
+
+// stopServer shuts the current server down and waits for it.
+func (c *Cluster) stopServer() error {
+	c.mu.Lock()
+	cmd, exited := c.cmd, c.exited
+	c.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
 		return nil
 	}
 	defer func() {
@@ -448,27 +534,31 @@ func (c *Cluster) Stop() error {
 		}
 	}()
 	select {
-	case <-c.exited:
+	case <-exited:
 		return nil
 	default:
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-c.exited:
+	case <-exited:
 		c.opts.Logger.Info("managed postgres stopped")
 		return nil
 	case <-time.After(30 * time.Second):
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGQUIT) // immediate shutdown
-	<-c.exited
+	_ = cmd.Process.Signal(syscall.SIGQUIT) // immediate shutdown
+	<-exited
 	return errors.New("postgres did not stop in 30s and was shut down immediately")
 }
 
 // Kill ends the server abruptly, as a crash would: for tests of recovery.
+// A supervised cluster starts it again.
 func (c *Cluster) Kill() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		_ = c.cmd.Process.Signal(syscall.SIGKILL)
-		<-c.exited
+	c.mu.Lock()
+	cmd, exited := c.cmd, c.exited
+	c.mu.Unlock()
+	if cmd != nil && cmd.Process != nil {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
 	}
 }
 
