@@ -479,3 +479,45 @@ func TestBackupRestoreManagedDatabase(t *testing.T) {
 		t.Errorf("restored content: %d, %d bytes with SHA-256 %x; want %s", resp.StatusCode, len(content), sum, doc.SHA256)
 	}
 }
+
+// TestBackupRestoreUsage: a missing file or an extra argument prints the
+// usage and fails before the configuration or the database is touched.
+func TestBackupRestoreUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"backup without --out", []string{"backup"}, "usage: tindaklanjut backup --out FILE"},
+		{"backup with an extra argument", []string{"backup", "--out", "b.tar", "now"}, "usage: tindaklanjut backup"},
+		{"restore without --from", []string{"restore"}, "usage: tindaklanjut restore --from FILE"},
+		{"restore with an unknown flag", []string{"restore", "--from", "b.tar", "--force"}, "usage: tindaklanjut restore"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			vars := mapEnv(map[string]string{"TINDAKLANJUT_TIMEZONE": "Nowhere/Atlantis"})
+			err := run(context.Background(), tt.args, vars, strings.NewReader(""), &out, &errOut)
+			if err != errUsage || !strings.Contains(errOut.String(), tt.want) || out.Len() != 0 {
+				t.Errorf("err = %v; stdout %q; stderr:\n%s\nwant the usage %q", err, out.String(), errOut.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestRestoreMissingFile names the file that cannot be read and writes
+// nothing.
+func TestRestoreMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "TINDAKLANJUT_DATA_DIR": dir,
+		"TINDAKLANJUT_CONFIG": writeFile(t, "")}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"restore", "--from", filepath.Join(dir, "absent.tar")}, mapEnv(vars),
+		strings.NewReader(""), &out, &errOut)
+	if err != errRefused || !strings.Contains(errOut.String(), "absent.tar") {
+		t.Errorf("err = %v; stderr:\n%s", err, errOut.String())
+	}
+	if files := storeFiles(t, dir); len(files) != 0 {
+		t.Errorf("the data directory holds %v", files)
+	}
+}
