@@ -98,6 +98,8 @@ type route struct {
 type param struct {
 	name, typ, doc string
 	repeat         bool
+	// required marks a parameter without which the request is a 422.
+	required bool
 }
 
 // Register mounts every route on e.

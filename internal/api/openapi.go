@@ -85,7 +85,11 @@ func (a *API) OpenAPI() map[string]any {
 			if q.repeat {
 				s = map[string]any{"type": "array", "items": map[string]any{"type": q.typ}}
 			}
-			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.doc, "schema": s})
+			p := map[string]any{"name": q.name, "in": "query", "description": q.doc, "schema": s}
+			if q.required {
+				p["required"] = true
+			}
+			params = append(params, p)
 		}
 		if r.creates {
 			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",

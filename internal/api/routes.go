@@ -10,8 +10,8 @@ var pageQuery = []param{
 
 // mappingQuery names the two models of a mapping.
 var mappingQuery = []param{
-	{name: "from", typ: "string", doc: "the older model, e.g. spbe-2020 (required)"},
-	{name: "to", typ: "string", doc: "the newer model, e.g. pemdi-2026 (required)"},
+	{name: "from", typ: "string", doc: "the older model, e.g. spbe-2020", required: true},
+	{name: "to", typ: "string", doc: "the newer model, e.g. pemdi-2026", required: true},
 }
 
 // table is every endpoint of the API, with what its documentation says.
