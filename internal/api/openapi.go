@@ -115,6 +115,7 @@ func (a *API) OpenAPI() map[string]any {
 			responses["400"] = problem("malformed multipart body")
 			responses["413"] = problem("the file is over the size limit")
 			responses["415"] = problem("not multipart/form-data, or a file of a type not accepted (judged from its content)")
+			responses["507"] = problem("the server's storage is full; nothing was stored")
 		}
 		success := map[string]any{"description": http.StatusText(r.status)}
 		if r.response != nil {

@@ -98,7 +98,9 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 		p.RequestID = requestID(req)
 		switch {
 		case p.Status == http.StatusServiceUnavailable:
-			log.Warn("database unavailable", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", cause)
+			// A storage or database fault an operator must see; the
+			// client is told to retry.
+			log.Error("unavailable", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", cause)
 		case p.Status >= 500:
 			log.Error("internal error", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", err)
 		}

@@ -261,7 +261,7 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 	status := statusOf(err)
 	switch {
 	case status == http.StatusServiceUnavailable:
-		w.log.Warn("page failed: database unavailable", "path", c.Request().URL.Path, "error", cause.Error())
+		w.log.Error("page failed: unavailable", "path", c.Request().URL.Path, "error", cause.Error())
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(postgres.RetryUnavailable.Seconds())))
 	case status >= 500:
 		w.log.Error("page failed", "path", c.Request().URL.Path, "error", err.Error())
