@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 	"gorm.io/gorm"
@@ -76,9 +79,16 @@ func openMigrated(ctx context.Context, lookupEnv env, stderr io.Writer) (*databa
 func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*database, error) {
 	d := &database{log: log}
 	url := cfg.DatabaseURL
-	if cfg.ManagedDatabase() {
+	if dir := filepath.Join(cfg.DataDir, "postgres"); cfg.ManagedDatabase() && ownedElsewhere(dir) {
+		// `serve` runs the managed database and this is another command
+		// (verify-history, migrate, a second replica): use the running
+		// server as it is; starting the cluster would take it for an
+		// orphan and stop it under the service.
+		url, _ = runningClusterURL(dir, "tindaklanjut")
+		log.Info("using the managed postgres that another process of this installation runs", "dir", dir)
+	} else if cfg.ManagedDatabase() {
 		c, err := postgres.NewCluster(postgres.ClusterOptions{
-			Dir:     filepath.Join(cfg.DataDir, "postgres"),
+			Dir:     dir,
 			LogFile: filepath.Join(cfg.DataDir, "postgres.log"),
 			Logger:  log,
 		})
@@ -119,6 +129,33 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 		}
 	}
 	return d, nil
+}
+
+// ownedElsewhere reports whether a ready server runs on the managed
+// cluster in dir whose parent is alive: a server that another process of
+// ours (serve) started and watches over. One whose parent is gone (its
+// owner crashed; it was reparented to init) is an orphan, which starting
+// the cluster stops and replaces.
+func ownedElsewhere(dir string) bool {
+	if _, ok := runningClusterURL(dir, "tindaklanjut"); !ok {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false // not Linux, or gone: start the cluster as before
+	}
+	// pid (comm) state ppid …; comm may hold spaces, so read after its ')'.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 2 {
+		return false
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid > 1
 }
 
 // Ready reports whether the database answers and its schema is current.

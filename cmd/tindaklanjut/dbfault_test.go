@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,6 +63,16 @@ func TestDatabaseKilledUnderLoad(t *testing.T) {
 		if !strings.Contains(svc.Logs(), "managed postgres restarted") {
 			t.Errorf("the supervisor did not say it restarted the database:\n%s", svc.Logs())
 		}
+		// Another command on the installation uses the running database
+		// instead of taking it for an orphan and stopping it.
+		running := postmasterPID(t, dataDir)
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"verify-history"}, mapEnv(map[string]string{"TINDAKLANJUT_DATA_DIR": dataDir,
+			"TINDAKLANJUT_CONFIG": writeFile(t, "")}), strings.NewReader(""), &out, &out)
+		if err != nil || postmasterPID(t, dataDir) != running {
+			t.Errorf("verify-history beside serve: %v, postgres pid %d → %d\n%s", err, running, postmasterPID(t, dataDir), out.String())
+		}
+		svc.waitReady(5 * time.Second)
 	})
 }
 
