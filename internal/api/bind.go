@@ -43,7 +43,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // dec.More is false before a stray } or ]
 		return apperr.E(apperr.Malformed, "The request body holds more than one JSON value.")
 	}
 	return nil
