@@ -69,7 +69,7 @@ vuln:
 	if [ $$rc -eq 3 ] && grep -q '^ *Fixed in: [^ ]*@v[0-9]' "$$out"; then \
 	  echo "vuln: a called vulnerable symbol of a module has a fixed version: upgrade it (go get MODULE@VERSION)"; rm -f "$$out"; exit 1; \
 	elif [ $$rc -eq 3 ] && [ -n "$(VULN_STRICT)" ]; then \
-	  rm -f "$$out"; exit 1; \
+	  echo "vuln: VULN_STRICT is set: the called vulnerabilities above fail the check"; rm -f "$$out"; exit 1; \
 	elif [ $$rc -eq 3 ]; then \
 	  echo "vuln: the vulnerabilities above are in the standard library (fixed by a newer Go toolchain) or have no fix yet; VULN_STRICT=1 fails on them"; \
 	elif [ $$rc -ne 0 ]; then \
