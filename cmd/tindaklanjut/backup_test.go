@@ -116,7 +116,7 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 		}()
 	}
 
-	time.Sleep(5 * time.Second)
+	time.Sleep(10 * time.Second) // the backup falls in the middle of 20 s of load
 	archive := filepath.Join(t.TempDir(), "tindaklanjut-backup.tar")
 	backupStart := time.Now()
 	out, errOut, status := runBin(t, bin, vars, "backup", "--out", archive)
@@ -126,7 +126,7 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 		wg.Wait()
 		t.Fatalf("backup exited %d\n%s%s", status, out, errOut)
 	}
-	time.Sleep(5 * time.Second)
+	time.Sleep(10 * time.Second)
 	stop.Store(true)
 	wg.Wait()
 	if f := failure.Load(); f != nil {
