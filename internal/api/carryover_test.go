@@ -213,9 +213,12 @@ func TestMappingEndpoint(t *testing.T) {
 
 	q := "/api/v1/framework-mappings?"
 	tests := []badInput{
+		{"read without to", "GET", q + "from=spbe-2020", "", 422, []string{"to"}, ""},
+		{"read with a code too long", "GET", q + "from=" + strings.Repeat("x", 65) + "&to=pemdi-2026", "", 422, []string{"from"}, ""},
+		{"read between models held with no mapping", "GET", q + "from=pemdi-2026&to=spbe-2020", "", 404, nil, "no mapping"},
 		{"malformed", "PUT", path, `{"pairs":[`, 400, nil, ""},
 		{"pairs an object", "PUT", path, `{"pairs":{"from":"I21"}}`, 400, nil, ""},
-		{"no models named", "PUT", q, `{"pairs":[]}`, 422, []string{"from"}, ""},
+		{"no models named", "PUT", q, `{"pairs":[]}`, 422, []string{"from", "to"}, ""},
 		{"unknown models", "PUT", q + "from=spbe-2019&to=pemdi-2030", `{"pairs":[]}`, 422, []string{"from", "to"}, "not a model held here"},
 		{"body names other models", "PUT", path, `{"from":"pemdi-2026","to":"spbe-2020","pairs":[]}`, 422, []string{"from", "to"}, "the address names"},
 		{"a model onto itself", "PUT", q + "from=pemdi-2026&to=pemdi-2026", `{"pairs":[]}`, 422, []string{"to"}, ""},

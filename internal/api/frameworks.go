@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
 
@@ -190,19 +191,17 @@ func (a *API) toMapping(m framework.Mapping) mappingResponse {
 	return out
 }
 
-// mappingModels reads ?from= and ?to=, both required.
+// mappingModels reads ?from= and ?to=, both required; a 422 names each
+// that is missing or too long.
 func mappingModels(c echo.Context) (from, to string, err error) {
 	from, to = c.QueryParam("from"), c.QueryParam("to")
-	var fields []string
+	var v apperr.Validation
 	for _, x := range []struct{ name, val string }{{"from", from}, {"to", to}} {
 		if x.val == "" || len(x.val) > 64 {
-			fields = append(fields, x.name)
+			v.Add(x.name, "must name a model, such as spbe-2020 or pemdi-2026")
 		}
 	}
-	if len(fields) > 0 {
-		return "", "", invalid(fields[0], "must name a model, such as spbe-2020 or pemdi-2026")
-	}
-	return from, to, nil
+	return from, to, v.Err()
 }
 
 // mappingGet answers GET /framework-mappings?from=&to=.

@@ -96,13 +96,14 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="tindaklanjut"`)
 		}
 		p.RequestID = requestID(req)
-		switch {
-		case p.Status == http.StatusServiceUnavailable:
-			// A storage or database fault an operator must see; the
-			// client is told to retry.
-			log.Error("unavailable", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", cause)
-		case p.Status >= 500:
-			log.Error("internal error", "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", err)
+		if p.Status >= 500 {
+			// A 503 is a storage or database fault, which the client is
+			// told to retry; an operator must see it all the same.
+			msg := "internal error"
+			if p.Status == http.StatusServiceUnavailable {
+				msg = "unavailable"
+			}
+			log.Error(msg, "request_id", p.RequestID, "method", req.Method, "path", req.URL.Path, "err", cause)
 		}
 		if req.Method == http.MethodHead {
 			c.Response().Header().Set(echo.HeaderContentType, ProblemContentType)
@@ -116,17 +117,16 @@ func NewErrorHandler(log *slog.Logger, requestID func(*http.Request) string) ech
 
 // kindStatus maps each domain error kind to its HTTP status.
 var kindStatus = map[apperr.Kind]int{
-	apperr.Malformed:       http.StatusBadRequest,
-	apperr.Unauthenticated: http.StatusUnauthorized,
-	apperr.Forbidden:       http.StatusForbidden,
-	apperr.NotFound:        http.StatusNotFound,
-	apperr.Conflict:        http.StatusConflict,
-	apperr.Invalid:         http.StatusUnprocessableEntity,
-	apperr.TooManyRequests: http.StatusTooManyRequests,
-	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
-	apperr.Unsupported:     http.StatusUnsupportedMediaType,
-	apperr.Unavailable:     http.StatusServiceUnavailable,
-
+	apperr.Malformed:           http.StatusBadRequest,
+	apperr.Unauthenticated:     http.StatusUnauthorized,
+	apperr.Forbidden:           http.StatusForbidden,
+	apperr.NotFound:            http.StatusNotFound,
+	apperr.Conflict:            http.StatusConflict,
+	apperr.Invalid:             http.StatusUnprocessableEntity,
+	apperr.TooManyRequests:     http.StatusTooManyRequests,
+	apperr.TooLarge:            http.StatusRequestEntityTooLarge,
+	apperr.Unsupported:         http.StatusUnsupportedMediaType,
+	apperr.Unavailable:         http.StatusServiceUnavailable,
 	apperr.InsufficientStorage: http.StatusInsufficientStorage,
 }
 

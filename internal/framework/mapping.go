@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,20 +176,11 @@ func (f mappingFile) mapping(v *apperr.Validation) Mapping {
 		m.Unmapped = append(m.Unmapped, Unmapped{Code: c, Why: strings.TrimSpace(f.UnmappedWhy[c])})
 	}
 	for c := range f.UnmappedWhy {
-		if !containsString(f.UnmappedTo, c) {
+		if !slices.Contains(f.UnmappedTo, c) {
 			v.Add("unmapped_why."+c, "explains an indicator that unmapped_to does not list")
 		}
 	}
 	return m
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Mapping returns the mapping from one model to another; NotFound when none
