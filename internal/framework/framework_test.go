@@ -218,6 +218,9 @@ func TestImportRejectsBadModels(t *testing.T) {
 		}), []string{"levels.process"}},
 		{"bad code and no title", edit(func(m map[string]any) { m["framework_code"] = "SPBE 2026"; m["title"] = "" }),
 			[]string{"framework_code", "title"}},
+		{"a domain without a scale", edit(func(m map[string]any) {
+			delete(m["levels"].(map[string]any)["scale_by_domain"].(map[string]any), "D2")
+		}), []string{"domains[1]"}},
 		{"no domains and no aspects", edit(func(m map[string]any) { m["domains"] = []any{} }), []string{"aspects"}},
 		{"decimal bound with three places", edit(func(m map[string]any) {
 			m["predicates"].([]any)[0].(map[string]any)["min"] = 4.205

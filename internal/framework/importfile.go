@@ -173,11 +173,11 @@ func (p *parser) parseDomains(m fileModel, scales map[string]string) {
 		p.unique(dw, d.Code)
 		dom := Domain{Code: d.Code, Number: d.Number, Name: d.Name, Weight: d.Weight, Scale: scales[d.Code]}
 		var aspectSum float64
+		if dom.Scale == "" {
+			p.v.Add(dw, "has no level scale in levels.scale_by_domain")
+		}
 		for j, a := range d.Aspects {
 			asp := p.parseAspect(fmt.Sprintf("%s.aspects[%d]", dw, j), a, d.Code, "")
-			if dom.Scale == "" && asp.Scale == "" {
-				p.v.Add(fmt.Sprintf("%s.aspects[%d]", dw, j), "has no level scale in levels.scale_by_domain")
-			}
 			aspectSum += a.Weight
 			dom.Aspects = append(dom.Aspects, asp)
 		}

@@ -2,6 +2,9 @@ package framework_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
@@ -131,5 +134,62 @@ func TestScoresInTheModelsScoring(t *testing.T) {
 		if ok := v.Err() == nil; ok != tt.ok {
 			t.Errorf("ParseScore(%q, %s): ok %v; want %v (%v)", tt.text, tt.scoring, ok, tt.ok, v.Err())
 		}
+	}
+}
+
+// TestImportRejectsBadPemdiModels names the problems of a file of the
+// shape without domains, each by its place.
+func TestImportRejectsBadPemdiModels(t *testing.T) {
+	st, _ := seeded(t)
+	fw, err := st.Get(context.Background(), "pemdi-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := framework.Export(fw)
+	edit := func(f func(m map[string]any)) string {
+		var m map[string]any
+		json.Unmarshal(base, &m)
+		f(m)
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	aspect := func(m map[string]any, i int) map[string]any { return m["aspects"].([]any)[i].(map[string]any) }
+	for _, tt := range []struct {
+		name, file string
+		want       []string
+	}{
+		{"aspects weigh 101", edit(func(m map[string]any) {
+			a := aspect(m, 6)
+			a["weight_percent"] = 26.0
+			a["indicators"].([]any)[0].(map[string]any)["weight_percent"] = 11.0
+		}), []string{"aspects"}},
+		{"an aspect without a scale", edit(func(m map[string]any) {
+			delete(m["levels"].(map[string]any)["scale_by_aspect"].(map[string]any), "A3")
+		}), []string{"aspects[2]"}},
+		{"domains and aspects both", edit(func(m map[string]any) {
+			m["domains"] = []any{map[string]any{"code": "D1", "aspects": []any{}}}
+		}), []string{"aspects"}},
+		{"a model superseding itself, unknown scoring", edit(func(m map[string]any) {
+			m["supersedes"], m["scoring"] = "pemdi-2026", "persen"
+		}), []string{"scoring", "supersedes"}},
+		{"a stage without a name", edit(func(m map[string]any) { m["stages"] = []any{"Penilaian Mandiri", " "} }),
+			[]string{"stages[1]"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := framework.Parse(strings.NewReader(tt.file))
+			var ae *apperr.Error
+			if !asError(err, &ae) || ae.Kind != apperr.Invalid {
+				t.Fatalf("Parse = %v; want Invalid", err)
+			}
+			var got []string
+			for _, f := range ae.Fields {
+				got = append(got, f.Field)
+			}
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("fields %v lack %s (%v)", got, w, ae.Fields)
+				}
+			}
+		})
 	}
 }
