@@ -370,11 +370,18 @@ func (v *viewer) model(ctx context.Context, code string) (*assessmentModel, erro
 // No. 8 Tahun 2026 …" is "Pemerintah Digital". A title of another shape is
 // taken whole; an empty one gives the code.
 func modelName(fw framework.Framework) string {
-	name, _, _ := strings.Cut(fw.Title, " — ")
-	name = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), "Indeks "))
+	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(IndexName(fw.Title)), "Indeks "))
 	if name == "" {
 		return fw.Code
 	}
+	return name
+}
+
+// IndexName is the name of a model's index, which its title leads with
+// ("Indeks Pemerintah Digital — PermenPANRB No. 8 Tahun 2026 …" is
+// "Indeks Pemerintah Digital"); a title of another shape is taken whole.
+func IndexName(title string) string {
+	name, _, _ := strings.Cut(title, " — ")
 	return name
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
 
 // registerAssessments mounts the assessment pages on g, when the services
@@ -189,7 +190,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	for _, s := range a.Scores {
 		scores[s.IndicatorCode] = s
 	}
-	pg := &assessmentPage{A: a, Model: fw.Title, IndexName: indexName(fw.Title), Decimal: fw.Scoring == framework.DecimalScores,
+	pg := &assessmentPage{A: a, Model: fw.Title, IndexName: notify.IndexName(fw.Title), Decimal: fw.Scoring == framework.DecimalScores,
 		Index: indexTable(v.Lang, idx), Levels: []int{1, 2, 3, 4, 5}, Partial: partial,
 		CanEdit: identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}) == nil}
 	row := func(ind framework.Indicator) indicatorRow {
@@ -314,13 +315,6 @@ func indexTable(lang Lang, rep framework.IndexReport) []indexGroup {
 	groups(T(lang, "assessment.bydomain"), rep.Current.Domains, rep.Projected.Domains)
 	groups(T(lang, "assessment.byaspect"), rep.Current.Aspects, rep.Projected.Aspects)
 	return out
-}
-
-// indexName is the name of a model's index, which its title leads with
-// ("Indeks Pemerintah Digital — PermenPANRB No. 8 Tahun 2026 …").
-func indexName(title string) string {
-	name, _, _ := strings.Cut(title, " — ")
-	return name
 }
 
 // assessmentFlashes are the messages of an assessment's page after a

@@ -13,6 +13,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
@@ -281,7 +282,8 @@ func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framewor
 	models, err := w.frameworks.List(ctx)
 	for _, m := range models {
 		if m.Code == a.FrameworkCode {
-			out.Name = indexName(m.Title)
+			out.Name = notify.IndexName(m.Title)
+			break
 		}
 	}
 	return out, err
