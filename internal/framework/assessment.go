@@ -386,13 +386,17 @@ func replaceMilestones(tx *gorm.DB, id int64, cur, next []Milestone, now time.Ti
 func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int64, indicatorCode, level, target string) (Score, error) {
 	var out Score
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The assessment's model, and the model the code is an indicator
+		// of ("" for none), in one read.
 		var head struct {
-			FrameworkID   int64
-			FrameworkCode string
-			Scoring       Scoring
+			FrameworkCode  string
+			Scoring        Scoring
+			IndicatorModel string
 		}
-		res := tx.Raw(`SELECT a.framework_id, f.code AS framework_code, f.scoring FROM assessments a JOIN frameworks f ON f.id = a.framework_id
-			WHERE a.id = ?`, id).Scan(&head)
+		res := tx.Raw(`SELECT f.code AS framework_code, f.scoring,
+				coalesce((SELECT m.code FROM framework_indicators i JOIN frameworks m ON m.id = i.framework_id
+					WHERE i.code = ?), '') AS indicator_model
+			FROM assessments a JOIN frameworks f ON f.id = a.framework_id WHERE a.id = ?`, indicatorCode, id).Scan(&head)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -403,16 +407,12 @@ func (s *Assessments) PutScore(ctx context.Context, p identity.Principal, id int
 			return err
 		}
 		var v apperr.Validation
-		var other string
-		if err := tx.Raw(`SELECT coalesce((SELECT f.code FROM framework_indicators i JOIN frameworks f ON f.id = i.framework_id
-			WHERE i.code = ?), '')`, indicatorCode).Scan(&other).Error; err != nil {
-			return err
-		}
-		switch {
-		case other == "":
+		switch head.IndicatorModel {
+		case "":
 			v.Add("indicator_code", "%s is not an indicator of %s", indicatorCode, head.FrameworkCode)
-		case other != head.FrameworkCode:
-			v.Add("indicator_code", "%s is an indicator of %s, not of this assessment's model %s", indicatorCode, other, head.FrameworkCode)
+		case head.FrameworkCode:
+		default:
+			v.Add("indicator_code", "%s is an indicator of %s, not of this assessment's model %s", indicatorCode, head.IndicatorModel, head.FrameworkCode)
 		}
 		lv := ParseScore(&v, "level", level, head.Scoring)
 		tv := ParseScore(&v, "target_level", target, head.Scoring)
