@@ -293,15 +293,15 @@ func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) 
 	out.Total, out.More = total, total-len(found)
 	byIndicator := map[string][]FindingView{}
 	for _, f := range found {
-		targets := model.targets(f.IndicatorCodes)
+		targets := Targets(model.fw, model.onto, f.IndicatorCodes)
 		if len(targets) == 0 {
 			out.Findings = append(out.Findings, v.findingView(f, false))
 			continue
 		}
 		for _, t := range targets {
 			fv := v.findingView(f, false)
-			fv.Via = strings.Join(t.via, ", ")
-			byIndicator[t.code] = append(byIndicator[t.code], fv)
+			fv.Via = strings.Join(t.Via, ", ")
+			byIndicator[t.Code] = append(byIndicator[t.Code], fv)
 		}
 	}
 	domains := make(map[string]string, len(model.fw.Domains))
@@ -385,21 +385,24 @@ func IndexName(title string) string {
 	return name
 }
 
-// target is an indicator of the model that a finding counts on, with the
+// Target is an indicator of a model that a finding counts on, with the
 // older indicators it counts through (none when the finding names it).
-type target struct {
-	code string
-	via  []string
+type Target struct {
+	Code string
+	Via  []string
 }
 
-// targets returns the indicators of m that a finding naming codes counts
-// on, in the order the finding's codes first lead to them.
-func (m *assessmentModel) targets(codes []string) []target {
-	var out []target
+// Targets returns the indicators of fw that a finding naming codes counts
+// on, in the order the finding's codes first lead to them: a code fw holds
+// counts on itself, another on what onto (Store.Onto of fw) maps it to.
+// The reminder e-mail and the web's assessment page both group findings
+// per indicator with it.
+func Targets(fw framework.Framework, onto map[string][]string, codes []string) []Target {
+	var out []Target
 	at := map[string]int{}
 	direct := map[string]bool{}
 	for _, c := range codes {
-		if m.fw.Holds(c) {
+		if fw.Holds(c) {
 			direct[c] = true
 		}
 	}
@@ -408,10 +411,10 @@ func (m *assessmentModel) targets(codes []string) []target {
 		if !ok {
 			i = len(out)
 			at[code] = i
-			out = append(out, target{code: code})
+			out = append(out, Target{Code: code})
 		}
-		if via != "" && !direct[code] && !slices.Contains(out[i].via, via) {
-			out[i].via = append(out[i].via, via)
+		if via != "" && !direct[code] && !slices.Contains(out[i].Via, via) {
+			out[i].Via = append(out[i].Via, via)
 		}
 	}
 	for _, c := range codes {
@@ -419,7 +422,7 @@ func (m *assessmentModel) targets(codes []string) []target {
 			add(c, "")
 			continue
 		}
-		for _, t := range m.onto[c] {
+		for _, t := range onto[c] {
 			add(t, c)
 		}
 	}

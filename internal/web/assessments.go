@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -142,7 +141,6 @@ type findingRef struct {
 	ID          int64
 	Code, Title string
 	Via         []string
-	direct      bool
 }
 
 func (w *Web) assessmentPage(c echo.Context, v *view) error {
@@ -246,39 +244,10 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 // codes), with the old codes they came through. A finding is listed once
 // per indicator, in the order of active.
 func findingsByIndicator(fw framework.Framework, onto map[string][]string, active []finding.ListItem) map[string][]findingRef {
-	held := make(map[string]bool, 64)
-	for _, ind := range fw.Indicators() {
-		held[ind.Code] = true
-	}
 	out := map[string][]findingRef{}
 	for _, f := range active {
-		var order []string
-		refs := map[string]*findingRef{}
-		at := func(code string) *findingRef {
-			r := refs[code]
-			if r == nil {
-				r = &findingRef{ID: f.ID, Code: f.Code, Title: f.Title}
-				refs[code] = r
-				order = append(order, code)
-			}
-			return r
-		}
-		for _, code := range f.IndicatorCodes {
-			if held[code] {
-				at(code).direct = true
-			}
-			for _, to := range onto[code] {
-				if r := at(to); !slices.Contains(r.Via, code) {
-					r.Via = append(r.Via, code)
-				}
-			}
-		}
-		for _, code := range order {
-			r := refs[code]
-			if r.direct {
-				r.Via = nil
-			}
-			out[code] = append(out[code], *r)
+		for _, t := range notify.Targets(fw, onto, f.IndicatorCodes) {
+			out[t.Code] = append(out[t.Code], findingRef{ID: f.ID, Code: f.Code, Title: f.Title, Via: t.Via})
 		}
 	}
 	return out
