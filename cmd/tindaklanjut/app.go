@@ -137,15 +137,11 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 // owner crashed; it was reparented to init) is an orphan, which starting
 // the cluster stops and replaces.
 func ownedElsewhere(dir string) bool {
-	if _, ok := runningClusterURL(dir, "tindaklanjut"); !ok {
+	p, ok := readPostmaster(dir)
+	if !ok || !p.ready() {
 		return false
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
-	if err != nil {
-		return false
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
 	if err != nil {
 		return false // not Linux, or gone: start the cluster as before
 	}

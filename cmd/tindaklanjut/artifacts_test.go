@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -89,7 +88,7 @@ type binServer struct {
 // or killed before.
 func startBinServe(tb testing.TB, bin string, vars map[string]string) *binServer {
 	tb.Helper()
-	addr := freeAddrTB(tb)
+	addr := freeAddr(tb)
 	env := map[string]string{"TINDAKLANJUT_ADDR": addr}
 	for k, v := range vars {
 		env[k] = v
@@ -153,19 +152,6 @@ func (s *binServer) stop() {
 func (s *binServer) kill() {
 	s.cmd.Process.Kill()
 	<-s.exited
-}
-
-func freeAddrTB(tb testing.TB) string {
-	tb.Helper()
-	if t, ok := tb.(*testing.T); ok {
-		return freeAddr(t)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // runBin runs the binary once with vars and returns its output and exit

@@ -71,31 +71,38 @@ type archivedFile struct {
 
 // runBackup is `tindaklanjut backup`.
 func runBackup(ctx context.Context, args []string, lookupEnv env, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	out := fl.String("out", "", "")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *out == "" {
-		fmt.Fprint(stderr, backupUsage)
-		return errUsage
-	}
-	cfg, err := loadConfig(lookupEnv)
+	out, cfg, err := fileCommand("backup", "out", backupUsage, args, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
 	started := timeNow()
-	target, err := backupTarget(ctx, cfg, stderr)
+	dbURL, release, err := backupTarget(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	m, size, err := writeBackup(ctx, target.url, filepath.Join(cfg.DataDir, "artifacts"), *out)
+	defer release()
+	m, size, err := writeBackup(ctx, dbURL, filepath.Join(cfg.DataDir, "artifacts"), out)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "backup written to %s: %d bytes, schema version %d, database dump %d bytes, "+
-		"%d evidence documents (%d bytes), in %s\n", *out, size, m.SchemaVersion, m.Database.Size,
+		"%d evidence documents (%d bytes), in %s\n", out, size, m.SchemaVersion, m.Database.Size,
 		len(m.Evidence), evidenceBytes(m), timeNow().Sub(started).Round(time.Millisecond))
 	return nil
+}
+
+// fileCommand parses the arguments of backup or restore, whose one flag
+// (--out or --from) names the archive, and loads the configuration.
+func fileCommand(name, flagName, usage string, args []string, lookupEnv env, stderr io.Writer) (string, *config.Config, error) {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	file := fl.String(flagName, "", "")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *file == "" {
+		fmt.Fprint(stderr, usage)
+		return "", nil, errUsage
+	}
+	cfg, err := loadConfig(lookupEnv)
+	return *file, cfg, err
 }
 
 func evidenceBytes(m *backupManifest) int64 {
@@ -106,89 +113,90 @@ func evidenceBytes(m *backupManifest) int64 {
 	return n
 }
 
-// dbTarget is the database a backup or restore talks to and how to let it
-// go afterwards.
-type dbTarget struct {
-	url   string
-	db    *database // when this command opened it (and perhaps started the cluster)
-	close func()
-}
-
-// backupTarget finds the database to back up. With DATABASE_URL it is that
+// backupTarget finds the database to back up and returns its URL and how
+// to let it go afterwards. With DATABASE_URL it is that
 // database. The managed cluster is usually running under serve: it is then
 // reached through its socket, as it is, since starting it again would stop
 // the running one (Cluster.Start takes a live server on its directory for
 // an orphan). Only when no server runs is the cluster started, as the other
 // commands do, and stopped afterwards.
-func backupTarget(ctx context.Context, cfg *config.Config, stderr io.Writer) (*dbTarget, error) {
+func backupTarget(ctx context.Context, cfg *config.Config, stderr io.Writer) (string, func(), error) {
 	if !cfg.ManagedDatabase() {
-		return &dbTarget{url: cfg.DatabaseURL, close: func() {}}, nil
+		return cfg.DatabaseURL, func() {}, nil
 	}
 	dir := filepath.Join(cfg.DataDir, "postgres")
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); err != nil {
-		return nil, fmt.Errorf("no managed database under %s: nothing to back up (is TINDAKLANJUT_DATA_DIR right?)", dir)
+		return "", nil, fmt.Errorf("no managed database under %s: nothing to back up (is TINDAKLANJUT_DATA_DIR right?)", dir)
 	}
 	if u, ok := runningClusterURL(dir, "tindaklanjut"); ok {
-		return &dbTarget{url: u, close: func() {}}, nil
+		return u, func() {}, nil
 	}
 	db, err := openDatabase(ctx, cfg, newLogger(cfg, stderr), false)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return &dbTarget{url: db.cluster.URL("tindaklanjut"), db: db, close: db.Close}, nil
+	return db.cluster.URL("tindaklanjut"), db.Close, nil
 }
 
-// runningClusterURL reads the postmaster.pid of the cluster in dir and,
-// when its server is alive and ready, returns a URL for database name
-// through the server's socket.
-func runningClusterURL(dir, name string) (string, bool) {
+// postmaster is what a cluster's postmaster.pid says of its server.
+type postmaster struct {
+	pid    int
+	port   string
+	socket string // absolute
+	status string // "ready" once it accepts connections
+}
+
+// ready reports whether the server accepts connections on its socket.
+func (p postmaster) ready() bool { return p.status == "ready" && p.socket != "" }
+
+// readPostmaster reads the postmaster.pid of the cluster in dir and reports
+// whether the server it names is alive. The lines are: pid, data
+// directory, start time, port, socket directory, listen address, shared
+// memory key, status; a starting server may not have written them all.
+func readPostmaster(dir string) (postmaster, bool) {
 	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
 	if err != nil {
-		return "", false
+		return postmaster{}, false
 	}
-	// Lines: pid, data directory, start time, port, socket directory,
-	// listen address, shared memory key, status.
 	lines := strings.Split(string(data), "\n")
-	if len(lines) < 8 {
-		return "", false
+	line := func(i int) string {
+		if i < len(lines) {
+			return strings.TrimSpace(lines[i])
+		}
+		return ""
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	pid, err := strconv.Atoi(line(0))
 	if err != nil || pid <= 0 {
-		return "", false
+		return postmaster{}, false
 	}
 	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return "", false
+		return postmaster{}, false
 	}
-	if strings.TrimSpace(lines[7]) != "ready" {
-		return "", false
+	p := postmaster{pid: pid, port: line(3), socket: line(4), status: line(7)}
+	if p.socket != "" && !filepath.IsAbs(p.socket) {
+		p.socket = filepath.Join(dir, p.socket)
 	}
-	port := strings.TrimSpace(lines[3])
-	sock := strings.TrimSpace(lines[4])
-	if sock == "" {
+	return p, true
+}
+
+// runningClusterURL returns, when the server of the cluster in dir is
+// alive and ready, a URL for database name through the server's socket.
+func runningClusterURL(dir, name string) (string, bool) {
+	p, ok := readPostmaster(dir)
+	if !ok || !p.ready() {
 		return "", false
-	}
-	if !filepath.IsAbs(sock) {
-		sock = filepath.Join(dir, sock)
 	}
 	q := url.Values{}
-	q.Set("host", sock)
-	q.Set("port", port)
+	q.Set("host", p.socket)
+	q.Set("port", p.port)
 	q.Set("sslmode", "disable")
 	return (&url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + name, RawQuery: q.Encode()}).String(), true
 }
 
 // clusterRunning reports whether a live server runs on the cluster in dir.
 func clusterRunning(dir string) bool {
-	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
-	if err != nil || pid <= 0 {
-		return false
-	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	_, ok := readPostmaster(dir)
+	return ok
 }
 
 // snapshotInfo is what the backup reads in the snapshot it dumps.

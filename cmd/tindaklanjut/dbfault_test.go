@@ -31,7 +31,7 @@ func TestDatabaseKilledUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills a database")
 	}
-	bin := buildBinary(t)
+	bin := buildServer(t)
 	admin := []string{"TINDAKLANJUT_ADMIN_EMAIL=admin@kalselprov.go.id", "TINDAKLANJUT_ADMIN_PASSWORD=" + faultPassword}
 	t.Run("DATABASE_URL", func(t *testing.T) {
 		dir := t.TempDir()

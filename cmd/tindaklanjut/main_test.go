@@ -27,11 +27,11 @@ func mapEnv(m map[string]string) env {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer l.Close()
 	return l.Addr().String()

@@ -6,23 +6,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// buildBinary compiles the command once per test that needs the real process.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tindaklanjut")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestProcessInterruptStopsEverything runs the real binary on the managed
 // database, as a user would, and stops it with SIGINT (Ctrl-C): it must exit
@@ -31,7 +19,7 @@ func TestProcessInterruptStopsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildBinary(t)
+	bin := buildServer(t)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
 	cmd := exec.Command(bin)
@@ -101,7 +89,7 @@ func TestProcessConfigErrorExitCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildBinary(t)
+	bin := buildServer(t)
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"TINDAKLANJUT_TIMEZONE=Nowhere/Atlantis", "TINDAKLANJUT_DATA_DIR=" + t.TempDir()}

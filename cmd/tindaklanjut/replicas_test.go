@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -77,7 +78,7 @@ func TestTwoReplicas(t *testing.T) {
 	cluster := testCluster(t, dir)
 	t.Cleanup(func() { cluster.Stop() })
 	sink, smtpURL := startMailSink(t)
-	bin := buildBinary(t)
+	bin := buildServer(t)
 	env := []string{"DATABASE_URL=" + cluster.URL("tindaklanjut"), "TINDAKLANJUT_DATA_DIR=" + dir + "/data", "SMTP_URL=" + smtpURL,
 		"TINDAKLANJUT_ADMIN_EMAIL=admin@kalselprov.go.id", "TINDAKLANJUT_ADMIN_PASSWORD=" + faultPassword,
 		// Every day's reminders are due from midnight, and the planner
@@ -164,7 +165,7 @@ func TestTwoReplicas(t *testing.T) {
 				c := r.do(client, "POST", "/api/v1/findings", tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan %d",
 					"severity":"medium","unit_id":%d,"recommendation":"Tetapkan SK","due_date":%q}`, review.ID, seq.Add(1), unit.ID, tomorrow))
 				keep(c)
-				if c.status != http.StatusCreated || jsonInto(c.body, &f) != nil {
+				if c.status != http.StatusCreated || json.Unmarshal(c.body, &f) != nil {
 					continue
 				}
 				var race sync.WaitGroup
@@ -199,7 +200,7 @@ func TestTwoReplicas(t *testing.T) {
 				}
 				c := r.do(client, "GET", "/api/v1/findings?limit=2", tokens["manager"], "")
 				keep(c)
-				if c.status == http.StatusOK && jsonInto(c.body, &page) == nil && page.NextCursor != nil {
+				if c.status == http.StatusOK && json.Unmarshal(c.body, &page) == nil && page.NextCursor != nil {
 					keep(other.do(client, "GET", "/api/v1/findings?limit=2&cursor="+*page.NextCursor, tokens["manager"], ""))
 				}
 			case 2:

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -37,25 +36,18 @@ var errRefused = errors.New("restore refused; nothing was written")
 
 // runRestore is `tindaklanjut restore`.
 func runRestore(ctx context.Context, args []string, lookupEnv env, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	from := fl.String("from", "", "")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *from == "" {
-		fmt.Fprint(stderr, restoreUsage)
-		return errUsage
-	}
-	cfg, err := loadConfig(lookupEnv)
+	from, cfg, err := fileCommand("restore", "from", restoreUsage, args, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
 	refuse := func(format string, a ...any) error {
-		fmt.Fprintf(stderr, "tindaklanjut: cannot restore %s: %s\n", *from, fmt.Sprintf(format, a...))
+		fmt.Fprintf(stderr, "tindaklanjut: cannot restore %s: %s\n", from, fmt.Sprintf(format, a...))
 		return errRefused
 	}
 
 	// Everything that can be checked without touching the installation
 	// comes first: the archive whole, then the evidence directory.
-	m, err := verifyArchive(ctx, *from)
+	m, err := verifyArchive(ctx, from)
 	if err != nil {
 		return refuse("%v", err)
 	}
@@ -106,7 +98,7 @@ func runRestore(ctx context.Context, args []string, lookupEnv env, stdout, stder
 			"restore only into an empty database", len(tables), tables[0])
 	}
 
-	err = restoreArchive(ctx, *from, m, dbURL, artifactsDir, cfg.DataDir, stdout)
+	err = restoreArchive(ctx, from, m, dbURL, artifactsDir, cfg.DataDir, stdout)
 	// The checks below open the database as the other commands do; the
 	// managed cluster must be stopped first, or they would stop it.
 	db.Close()
@@ -122,7 +114,7 @@ func runRestore(ctx context.Context, args []string, lookupEnv env, stdout, stder
 		return fmt.Errorf("restored, but the checks failed: %w", err)
 	}
 	fmt.Fprintf(stdout, "restored %s: schema version %d, %d evidence documents; both checks passed\n",
-		*from, m.SchemaVersion, len(m.Evidence))
+		from, m.SchemaVersion, len(m.Evidence))
 	return nil
 }
 

@@ -180,6 +180,3 @@ func (s *serviceProcess) must(client *http.Client, method, path, token, body str
 		}
 	}
 }
-
-// jsonInto decodes an answer's body.
-func jsonInto(body []byte, out any) error { return json.Unmarshal(body, out) }
