@@ -6,7 +6,9 @@
 package framework
 
 import (
+	"slices"
 	"sort"
+	"strings"
 )
 
 // DefaultCode is the model of the API when a client names none, kept for
@@ -258,6 +260,58 @@ func Project(scores, targets map[string]Decimal, improve map[string]bool) map[st
 	for code := range improve {
 		if t, ok := targets[code]; ok && t > out[code] {
 			out[code] = t
+		}
+	}
+	return out
+}
+
+// IndexName is the name of the model's index, which its title leads with
+// ("Indeks Pemerintah Digital — PermenPANRB No. 8 Tahun 2026 …" is
+// "Indeks Pemerintah Digital"); a title of another shape is taken whole.
+func (f Framework) IndexName() string {
+	name, _, _ := strings.Cut(f.Title, " — ")
+	return strings.TrimSpace(name)
+}
+
+// Target is an indicator of a model that a finding counts on, with the
+// older indicators it counts through (none when the finding names it).
+type Target struct {
+	Code string
+	Via  []string
+}
+
+// Targets returns the indicators of f that a finding naming codes counts
+// on, in the order the finding's codes first lead to them: a code f holds
+// counts on itself, another on what onto (Store.Onto of f) maps it to —
+// the carry-over that finding_indicator_targets counts in the database.
+// The reminder e-mail and the assessment page group findings with it.
+func (f Framework) Targets(onto map[string][]string, codes []string) []Target {
+	var out []Target
+	at := map[string]int{}
+	direct := map[string]bool{}
+	for _, c := range codes {
+		if f.Holds(c) {
+			direct[c] = true
+		}
+	}
+	add := func(code, via string) {
+		i, ok := at[code]
+		if !ok {
+			i = len(out)
+			at[code] = i
+			out = append(out, Target{Code: code})
+		}
+		if via != "" && !direct[code] && !slices.Contains(out[i].Via, via) {
+			out[i].Via = append(out[i].Via, via)
+		}
+	}
+	for _, c := range codes {
+		if direct[c] {
+			add(c, "")
+			continue
+		}
+		for _, t := range onto[c] {
+			add(t, c)
 		}
 	}
 	return out

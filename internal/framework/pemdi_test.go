@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 )
@@ -191,5 +193,28 @@ func TestImportRejectsBadPemdiModels(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTargets checks which Pemdi indicators a finding counts on, and
+// through which old codes: once each, a named indicator without a "via".
+func TestTargets(t *testing.T) {
+	st, _ := seeded(t)
+	ctx := context.Background()
+	fw, err := st.Get(ctx, "pemdi-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onto, err := st.Onto(ctx, "pemdi-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fw.Targets(onto, []string{"I29", "I30", "P02", "I21", "I24", "X99"})
+	want := []framework.Target{{Code: "P09", Via: []string{"I29", "I30"}}, {Code: "P02"}, {Code: "P14", Via: []string{"I24"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if got := fw.IndexName(); got != "Indeks Pemerintah Digital" {
+		t.Errorf("IndexName = %q", got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -293,7 +292,7 @@ func (v *viewer) assessment(ctx context.Context, out *View, d notificationData) 
 	out.Total, out.More = total, total-len(found)
 	byIndicator := map[string][]FindingView{}
 	for _, f := range found {
-		targets := Targets(model.fw, model.onto, f.IndicatorCodes)
+		targets := model.fw.Targets(model.onto, f.IndicatorCodes)
 		if len(targets) == 0 {
 			out.Findings = append(out.Findings, v.findingView(f, false))
 			continue
@@ -370,63 +369,11 @@ func (v *viewer) model(ctx context.Context, code string) (*assessmentModel, erro
 // No. 8 Tahun 2026 …" is "Pemerintah Digital". A title of another shape is
 // taken whole; an empty one gives the code.
 func modelName(fw framework.Framework) string {
-	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(IndexName(fw.Title)), "Indeks "))
+	name := strings.TrimSpace(strings.TrimPrefix(fw.IndexName(), "Indeks "))
 	if name == "" {
 		return fw.Code
 	}
 	return name
-}
-
-// IndexName is the name of a model's index, which its title leads with
-// ("Indeks Pemerintah Digital — PermenPANRB No. 8 Tahun 2026 …" is
-// "Indeks Pemerintah Digital"); a title of another shape is taken whole.
-func IndexName(title string) string {
-	name, _, _ := strings.Cut(title, " — ")
-	return name
-}
-
-// Target is an indicator of a model that a finding counts on, with the
-// older indicators it counts through (none when the finding names it).
-type Target struct {
-	Code string
-	Via  []string
-}
-
-// Targets returns the indicators of fw that a finding naming codes counts
-// on, in the order the finding's codes first lead to them: a code fw holds
-// counts on itself, another on what onto (Store.Onto of fw) maps it to.
-// The reminder e-mail and the web's assessment page both group findings
-// per indicator with it.
-func Targets(fw framework.Framework, onto map[string][]string, codes []string) []Target {
-	var out []Target
-	at := map[string]int{}
-	direct := map[string]bool{}
-	for _, c := range codes {
-		if fw.Holds(c) {
-			direct[c] = true
-		}
-	}
-	add := func(code, via string) {
-		i, ok := at[code]
-		if !ok {
-			i = len(out)
-			at[code] = i
-			out = append(out, Target{Code: code})
-		}
-		if via != "" && !direct[code] && !slices.Contains(out[i].Via, via) {
-			out[i].Via = append(out[i].Via, via)
-		}
-	}
-	for _, c := range codes {
-		if direct[c] {
-			add(c, "")
-			continue
-		}
-		for _, t := range onto[c] {
-			add(t, c)
-		}
-	}
-	return out
 }
 
 // verification fills the daily note of findings awaiting verification.

@@ -12,7 +12,6 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
-	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
 
 // registerAssessments mounts the assessment pages on g, when the services
@@ -188,7 +187,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 	for _, s := range a.Scores {
 		scores[s.IndicatorCode] = s
 	}
-	pg := &assessmentPage{A: a, Model: fw.Title, IndexName: notify.IndexName(fw.Title), Decimal: fw.Scoring == framework.DecimalScores,
+	pg := &assessmentPage{A: a, Model: fw.Title, IndexName: fw.IndexName(), Decimal: fw.Scoring == framework.DecimalScores,
 		Index: indexTable(v.Lang, idx), Levels: []int{1, 2, 3, 4, 5}, Partial: partial,
 		CanEdit: identity.Authorize(p, identity.AssessmentUpdate, &identity.Resource{}) == nil}
 	row := func(ind framework.Indicator) indicatorRow {
@@ -246,7 +245,7 @@ func (w *Web) showAssessment(c echo.Context, v *view, status int, input map[stri
 func findingsByIndicator(fw framework.Framework, onto map[string][]string, active []finding.ListItem) map[string][]findingRef {
 	out := map[string][]findingRef{}
 	for _, f := range active {
-		for _, t := range notify.Targets(fw, onto, f.IndicatorCodes) {
+		for _, t := range fw.Targets(onto, f.IndicatorCodes) {
 			out[t.Code] = append(out[t.Code], findingRef{ID: f.ID, Code: f.Code, Title: f.Title, Via: t.Via})
 		}
 	}

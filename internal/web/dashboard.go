@@ -13,7 +13,6 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
-	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
@@ -282,7 +281,7 @@ func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framewor
 	models, err := w.frameworks.List(ctx)
 	for _, m := range models {
 		if m.Code == a.FrameworkCode {
-			out.Name = notify.IndexName(m.Title)
+			out.Name = framework.Framework{Title: m.Title}.IndexName()
 			break
 		}
 	}
