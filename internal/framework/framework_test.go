@@ -182,26 +182,59 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 }
 
-func TestImportRejectsBadModels(t *testing.T) {
-	_, fw := seeded(t)
-	base, _ := framework.Export(fw)
-	edit := func(f func(m map[string]any)) string {
+// editor returns a function that applies an edit to a copy of model's
+// exported file and returns the edited file.
+func editor(model framework.Framework) func(f func(m map[string]any)) string {
+	base, _ := framework.Export(model)
+	return func(f func(m map[string]any)) string {
 		var m map[string]any
 		json.Unmarshal(base, &m)
 		f(m)
 		out, _ := json.Marshal(m)
 		return string(out)
 	}
+}
+
+// badFile is a model file and the fields Parse must name.
+type badFile struct {
+	name, file string
+	want       []string // fields named
+}
+
+// checkRejected parses each file and requires an Invalid error naming at
+// least the fields wanted.
+func checkRejected(t *testing.T, tests []badFile) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := framework.Parse(strings.NewReader(tt.file))
+			var ae *apperr.Error
+			if !asError(err, &ae) || ae.Kind != apperr.Invalid {
+				t.Fatalf("Parse = %v; want Invalid", err)
+			}
+			var got []string
+			for _, f := range ae.Fields {
+				got = append(got, f.Field)
+			}
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("fields %v lack %s (%v)", got, w, ae.Fields)
+				}
+			}
+		})
+	}
+}
+
+func TestImportRejectsBadModels(t *testing.T) {
+	_, fw := seeded(t)
+	edit := editor(fw)
 	domains := func(m map[string]any) []any { return m["domains"].([]any) }
 	firstIndicator := func(m map[string]any) map[string]any {
 		d := domains(m)[0].(map[string]any)
 		a := d["aspects"].([]any)[0].(map[string]any)
 		return a["indicators"].([]any)[0].(map[string]any)
 	}
-	tests := []struct {
-		name, file string
-		want       []string // fields named
-	}{
+	checkRejected(t, []badFile{
 		{"weights do not add up", edit(func(m map[string]any) { firstIndicator(m)["weight_percent"] = 2.3 }),
 			[]string{"domains[0].aspects[0].weight_percent"}},
 		{"duplicate indicator code", edit(func(m map[string]any) { firstIndicator(m)["code"] = "I02" }),
@@ -226,25 +259,7 @@ func TestImportRejectsBadModels(t *testing.T) {
 			m["predicates"].([]any)[0].(map[string]any)["min"] = 4.205
 		}), []string{"predicates[0]"}},
 		{"unknown scoring", edit(func(m map[string]any) { m["scoring"] = "percent" }), []string{"scoring"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := framework.Parse(strings.NewReader(tt.file))
-			var ae *apperr.Error
-			if !asError(err, &ae) || ae.Kind != apperr.Invalid {
-				t.Fatalf("Parse = %v; want Invalid", err)
-			}
-			var got []string
-			for _, f := range ae.Fields {
-				got = append(got, f.Field)
-			}
-			for _, w := range tt.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("fields %v lack %s (%v)", got, w, ae.Fields)
-				}
-			}
-		})
-	}
+	})
 	if _, err := framework.Parse(strings.NewReader(`{"framework_code":`)); apperr.KindOf(err) != apperr.Malformed {
 		t.Errorf("malformed file: %v", err)
 	}
