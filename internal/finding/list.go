@@ -90,7 +90,8 @@ func (s *Service) ListFindings(ctx context.Context, p identity.Principal, f Filt
 	}
 	q, args := listQuery(p, f, after, limit, s.Today())
 	out := make([]ListItem, 0, limit)
-	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		out = out[:0] // afresh when a lost connection is replaced
 		rows, err := conn.Query(ctx, postgres.Numbered(q), args...)
 		if err != nil {
 			return err

@@ -182,8 +182,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, Us
 	var tokenID int64
 	var lastUsed time.Time
 	// Every request passes here: read with pgx directly, without GORM's
-	// reflection.
-	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
+	// reflection; once more on a fresh connection when a lost one failed
+	// it.
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
 		return conn.QueryRow(ctx, `SELECT t.id, t.last_used_at,
 				u.id, u.email, u.name, u.nip, u.role, u.unit_id, u.active, u.lang, u.version, u.created_at, u.updated_at
 			FROM auth_tokens t JOIN users u ON u.id = t.user_id

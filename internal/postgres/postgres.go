@@ -48,6 +48,21 @@ func DefaultMaxConns() int {
 // Open connects to the database at url and checks that it answers. The
 // returned *gorm.DB stays inside store packages; it never reaches handlers.
 func Open(ctx context.Context, url string, opts Options) (*gorm.DB, error) {
+	db, err := openPool(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := Ping(pingCtx, db); err != nil {
+		Close(db)
+		return nil, fmt.Errorf("connect to database: %w", describe(err))
+	}
+	return db, nil
+}
+
+// openPool prepares the pool on url without connecting.
+func openPool(url string, opts Options) (*gorm.DB, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = DefaultMaxConns()
 	}
@@ -59,17 +74,12 @@ func Open(ctx context.Context, url string, opts Options) (*gorm.DB, error) {
 	sqlDB.SetMaxOpenConns(opts.MaxConns)
 	sqlDB.SetMaxIdleConns(opts.MaxConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("connect to database: %w", describe(err))
-	}
 	db, err := gorm.Open(gormpg.New(gormpg.Config{Conn: sqlDB}), &gorm.Config{
 		// Driver errors stay *pgconn.PgError so that stores can tell which
 		// constraint failed (see Violation) and say which field is at fault.
 		TranslateError:         false,
 		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true, // Open pings; OpenReplica must not
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})

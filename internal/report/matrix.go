@@ -105,17 +105,12 @@ func (s *Service) Matrix(ctx context.Context, p identity.Principal, f finding.Fi
 				ORDER BY e.seq DESC LIMIT 1), '')
 		FROM sel JOIN findings f ON f.id = sel.id LEFT JOIN units u ON u.id = f.unit_id
 		ORDER BY f.due_sort, f.id`
-	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
-		// One snapshot: the actions and evidence are those of the findings
-		// as selected.
-		tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return err
-		}
-		// Not the request's context: a cancelled request must still end the
-		// transaction before the connection goes back to the pool.
-		defer tx.Rollback(context.WithoutCancel(ctx))
-
+	// One snapshot: the actions and evidence are those of the findings as
+	// selected. A matrix is read and printed, not acted on at once: it may
+	// come from a read replica a moment behind the primary (and again from
+	// the start when the first connection failed).
+	err := postgres.ReadLagging(ctx, s.db, s.replica, func(tx pgx.Tx) error {
+		out.Rows = out.Rows[:0]
 		rows, err := tx.Query(ctx, postgres.Numbered(findings), condArgs...)
 		if err != nil {
 			return err

@@ -30,6 +30,7 @@ const DefaultMaxRows = 10000
 // Service computes reports.
 type Service struct {
 	db      *gorm.DB
+	replica *postgres.Replica // nil: the follow-up matrix reads the primary
 	maxRows int
 }
 
@@ -41,6 +42,10 @@ func NewService(db *gorm.DB, maxRows int) *Service {
 	}
 	return &Service{db: db, maxRows: maxRows}
 }
+
+// ReadFrom sends the follow-up matrix's reads (in every format) to
+// replica, and to the primary while the replica cannot serve them.
+func (s *Service) ReadFrom(replica *postgres.Replica) { s.replica = replica }
 
 // MaxRows is the most findings a follow-up matrix may hold.
 func (s *Service) MaxRows() int { return s.maxRows }
