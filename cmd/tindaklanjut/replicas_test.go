@@ -40,6 +40,26 @@ func startMailSink(t *testing.T) (*mailSink, string) {
 	return s, "smtp://" + l.Addr().String() + "?tls=none"
 }
 
+// once checks that the sink received each mail once (by Message-ID) and
+// returns how many it received, each Message-ID's count and how many it
+// received more than once.
+func (s *mailSink) once(t *testing.T) (mails int, seen map[string]int, twice int) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen = map[string]int{}
+	for _, h := range s.mails {
+		seen[h.Get("Message-ID")]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			twice++
+			t.Errorf("mail %s delivered %d times", id, n)
+		}
+	}
+	return len(s.mails), seen, twice
+}
+
 // NewSession accepts a connection.
 func (s *mailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }
 
@@ -253,18 +273,7 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	var dueReminders int
 	conn.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE kind = 'action_due' AND status = 'sent'`).Scan(&dueReminders)
-	sink.mu.Lock()
-	seen := map[string]int{}
-	for _, h := range sink.mails {
-		seen[h.Get("Message-ID")]++
-	}
-	mails := len(sink.mails)
-	sink.mu.Unlock()
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("mail %s delivered %d times", id, n)
-		}
-	}
+	mails, seen, _ := sink.once(t)
 	if pending != 0 || mails != sent || len(seen) != sent || dueReminders != 6 {
 		t.Errorf("outbox: %d pending, %d sent (%d due reminders; want 6); sink: %d mails, %d distinct", pending, sent, dueReminders, mails, len(seen))
 	}

@@ -151,6 +151,11 @@ func (s *serviceProcess) do(client *http.Client, method, path, token, body strin
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return answer(client, req)
+}
+
+// answer sends req and returns the answer.
+func answer(client *http.Client, req *http.Request) call {
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	c := call{took: time.Since(t0), at: t0}

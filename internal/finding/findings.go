@@ -87,10 +87,14 @@ func validateContent(v *apperr.Validation, f *Finding) {
 // unit, application and indicators (of the model of the review's
 // assessment, or of any model when the review has none).
 func checkRefs(tx *gorm.DB, v *apperr.Validation, f *Finding) error {
-	if f.UnitID != nil && !exists(tx, "units", *f.UnitID) {
+	if ok, err := exists(tx, "units", f.UnitID); err != nil {
+		return err
+	} else if !ok {
 		v.Add("unit_id", "no such unit")
 	}
-	if f.ApplicationID != nil && !exists(tx, "applications", *f.ApplicationID) {
+	if ok, err := exists(tx, "applications", f.ApplicationID); err != nil {
+		return err
+	} else if !ok {
 		v.Add("application_id", "no such application")
 	}
 	if len(f.IndicatorCodes) == 0 || v.Has("indicator_codes") {

@@ -203,10 +203,14 @@ func validateReview(tx *gorm.DB, v *apperr.Validation, id int64, r Review) error
 	oneOf(v, "kind", r.Kind, ReviewKinds)
 	checkLine(v, "title", r.Title, true, 300)
 	checkText(v, "summary", r.Summary, false, 20000)
-	if r.ApplicationID != nil && !exists(tx, "applications", *r.ApplicationID) {
+	if ok, err := exists(tx, "applications", r.ApplicationID); err != nil {
+		return err
+	} else if !ok {
 		v.Add("application_id", "no such application")
 	}
-	if r.AssessmentID != nil && !exists(tx, "assessments", *r.AssessmentID) {
+	if ok, err := exists(tx, "assessments", r.AssessmentID); err != nil {
+		return err
+	} else if !ok {
 		v.Add("assessment_id", "no such assessment")
 	}
 	if id != 0 && !v.Has("assessment_id") {
@@ -237,8 +241,13 @@ func reviewFields(r Review) map[string]any {
 
 // exists reports whether table has a row with id. Tables are named by
 // the code, never by input.
-func exists(db *gorm.DB, table string, id int64) bool {
+// An id of nil exists. A query that fails returns its error: a database
+// that cannot be reached is no reason to call a reference unknown.
+func exists(db *gorm.DB, table string, id *int64) (bool, error) {
+	if id == nil {
+		return true, nil
+	}
 	var ok bool
-	db.Raw(`SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?)`, id).Scan(&ok)
-	return ok
+	err := db.Raw(`SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?)`, *id).Scan(&ok).Error
+	return ok, err
 }

@@ -226,7 +226,7 @@ func (s *Service) CreateUnit(ctx context.Context, p Principal, in UnitInput) (Un
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if in.ParentID != nil {
 			if _, err := s.unit(tx, *in.ParentID); err != nil {
-				return invalidRef("parent_id", "no such unit")
+				return unitRef("parent_id", err)
 			}
 		}
 		err := tx.Raw(`INSERT INTO units (code, name, parent_id, email) VALUES (?, ?, ?, ?) RETURNING `+unitColumns,
@@ -323,6 +323,16 @@ func (s *Service) checkParent(tx *gorm.DB, id, parentID int64) error {
 		}
 	}
 	return nil
+}
+
+// unitRef is the error of a unit reference in field that could not be
+// read: "no such unit" when there is none, the error itself otherwise (a
+// database that cannot be reached is no reason to call the unit unknown).
+func unitRef(field string, err error) error {
+	if apperr.KindOf(err) == apperr.NotFound {
+		return invalidRef(field, "no such unit")
+	}
+	return err
 }
 
 func invalidRef(field, format string, args ...any) error {

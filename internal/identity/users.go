@@ -134,7 +134,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput
 	var u User
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.unit(tx, in.UnitID); err != nil {
-			return invalidRef("unit_id", "no such unit")
+			return unitRef("unit_id", err)
 		}
 		err := tx.Raw(`INSERT INTO users (email, name, nip, role, unit_id, active, password_hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+userColumns,
@@ -203,7 +203,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, version
 		}
 		if next.UnitID != cur.UnitID {
 			if _, err := s.unit(tx, next.UnitID); err != nil {
-				return invalidRef("unit_id", "no such unit")
+				return unitRef("unit_id", err)
 			}
 		}
 		if cur.Role == RoleAdmin && cur.Active && (next.Role != RoleAdmin || !next.Active) {

@@ -149,18 +149,28 @@ func NewCluster(opts ClusterOptions) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{opts: opts, bin: bin}
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return nil, errors.New("running as root, the managed PostgreSQL needs the unprivileged OS user \"postgres\" " +
-				"(created by the postgresql package; or: useradd --system postgres); or run as a normal user, or set DATABASE_URL")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}
+	cred, err := ServerCredential()
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &Cluster{opts: opts, bin: bin, cred: cred}, nil
+}
+
+// ServerCredential is whom PostgreSQL's programs run as when this process
+// starts them: itself (nil) as a normal user; as root, the unprivileged
+// `postgres` OS user, since PostgreSQL refuses to run as root.
+func ServerCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, errors.New("running as root, the managed PostgreSQL needs the unprivileged OS user \"postgres\" " +
+			"(created by the postgresql package; or: useradd --system postgres); or run as a normal user, or set DATABASE_URL")
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 }
 
 // Dir returns the data directory.
