@@ -60,8 +60,11 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 type database struct {
 	DB       *gorm.DB
 	Migrator *postgres.Migrator
-	cluster  *postgres.Cluster
-	log      *slog.Logger
+	// replica serves the heavy reads that tolerate lag (DATABASE_READ_URL);
+	// nil without one.
+	replica *postgres.Replica
+	cluster *postgres.Cluster
+	log     *slog.Logger
 }
 
 // openMigrated is how one-shot commands reach the database: the
@@ -113,6 +116,12 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 		return nil, err
 	}
 	d.DB = db
+	if cfg.DatabaseReadURL != "" {
+		if d.replica, err = postgres.OpenReplica(cfg.DatabaseReadURL, postgres.Options{MaxConns: cfg.DBMaxConns, Logger: log}); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	d.Migrator, err = postgres.NewMigrator(db, nil)
 	if err != nil {
 		d.Close()
@@ -178,6 +187,7 @@ func (d *database) Ready(ctx context.Context) error {
 
 // Close closes the pool and then stops the managed cluster, in that order.
 func (d *database) Close() {
+	d.replica.Close()
 	if d.DB != nil {
 		postgres.Close(d.DB)
 	}

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	_ "time/tzdata" // the organisation's zone must load on minimal images too
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/scheduler"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
@@ -61,6 +65,7 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	}
 
 	registry := server.NewRegistry(func() *sql.DB { s, _ := db.DB.DB(); return s })
+	watchReplica(ctx, db.replica, registry)
 	srv := server.New(server.Options{
 		Logger:   log,
 		Registry: registry,
@@ -110,4 +115,25 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	sched.Stop()
 	log.Info("scheduler stopped")
 	return err
+}
+
+// watchReplica exports the read replica's state in /metrics and, when there
+// is one, checks it every 5 s until ctx ends (the reads it serves go to the
+// primary while a check fails).
+func watchReplica(ctx context.Context, replica *postgres.Replica, reg prometheus.Registerer) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tindaklanjut_replica_lag_seconds",
+			Help: "How far the read replica (DATABASE_READ_URL) is behind the primary: 0 without one, NaN while it is unreachable."},
+			replica.Lag),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tindaklanjut_replica_up",
+			Help: "1 while the read replica serves the heavy reads, 0 while they go to the primary (or there is none)."},
+			func() float64 {
+				if replica.Up() {
+					return 1
+				}
+				return 0
+			}))
+	if replica != nil {
+		go replica.Watch(ctx, 5*time.Second)
+	}
 }

@@ -53,6 +53,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	assessments := framework.NewAssessments(db.DB, now)
 	outbox := notify.NewOutbox(db.DB, now)
 	reports := report.NewService(db.DB, report.DefaultMaxRows)
+	reports.ReadFrom(db.replica)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
 		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})

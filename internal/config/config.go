@@ -32,6 +32,11 @@ type Config struct {
 	// DatabaseURL is the PostgreSQL connection string; empty means the managed
 	// local cluster under DataDir/postgres.
 	DatabaseURL string
+	// DatabaseReadURL, when set, is where the heavy reads that tolerate a
+	// little lag go (the follow-up matrix, printed reports, exports):
+	// standbys, typically with target_session_attrs=prefer-standby. Those
+	// reads go to DatabaseURL while it cannot serve them.
+	DatabaseReadURL string
 	// DataDir holds the managed cluster, stored evidence and other state.
 	DataDir string
 	// Addr is the HTTP listen address.
@@ -95,6 +100,7 @@ type Config struct {
 // order of the reference in README.md and configs/tindaklanjut.env.
 var Keys = []Key{
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs a managed local PostgreSQL under the data directory", true},
+	{"DATABASE_READ_URL", "", "PostgreSQL URL of read replicas for the follow-up matrix, printed reports and exports; empty reads them from DATABASE_URL", true},
 	{"TINDAKLANJUT_DATA_DIR", "./var", "directory for the managed database and stored evidence", false},
 	{"TINDAKLANJUT_UPLOAD_MAX_SIZE", "25MiB", "largest evidence document accepted: bytes, or a number with KiB, MiB or GiB", false},
 	{"TINDAKLANJUT_ADDR", ":8080", "HTTP listen address", false},
@@ -227,19 +233,27 @@ func parse(v map[string]string) (*Config, []error) {
 		errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
 	}
 	cfg := &Config{
-		DatabaseURL:   v["DATABASE_URL"],
-		DataDir:       v["TINDAKLANJUT_DATA_DIR"],
-		Addr:          v["TINDAKLANJUT_ADDR"],
-		BaseURL:       strings.TrimRight(v["TINDAKLANJUT_BASE_URL"], "/"),
-		SMTPURL:       v["SMTP_URL"],
-		MailFrom:      v["TINDAKLANJUT_MAIL_FROM"],
-		AdminEmail:    v["TINDAKLANJUT_ADMIN_EMAIL"],
-		AdminPassword: v["TINDAKLANJUT_ADMIN_PASSWORD"],
-		LogFormat:     v["TINDAKLANJUT_LOG_FORMAT"],
+		DatabaseURL:     v["DATABASE_URL"],
+		DatabaseReadURL: v["DATABASE_READ_URL"],
+		DataDir:         v["TINDAKLANJUT_DATA_DIR"],
+		Addr:            v["TINDAKLANJUT_ADDR"],
+		BaseURL:         strings.TrimRight(v["TINDAKLANJUT_BASE_URL"], "/"),
+		SMTPURL:         v["SMTP_URL"],
+		MailFrom:        v["TINDAKLANJUT_MAIL_FROM"],
+		AdminEmail:      v["TINDAKLANJUT_ADMIN_EMAIL"],
+		AdminPassword:   v["TINDAKLANJUT_ADMIN_PASSWORD"],
+		LogFormat:       v["TINDAKLANJUT_LOG_FORMAT"],
 	}
 	if cfg.DatabaseURL != "" {
 		if _, err := pgx.ParseConfig(cfg.DatabaseURL); err != nil {
 			bad("DATABASE_URL", "not a valid PostgreSQL URL (%s); expected postgres://user:password@host:5432/dbname, or leave it empty for the managed local database", scrubURLError(err))
+		}
+	}
+	if cfg.DatabaseReadURL != "" {
+		if cfg.DatabaseURL == "" {
+			bad("DATABASE_READ_URL", "read replicas need DATABASE_URL: the managed local database has none")
+		} else if _, err := pgx.ParseConfig(cfg.DatabaseReadURL); err != nil {
+			bad("DATABASE_READ_URL", "not a valid PostgreSQL URL (%s); expected postgres://user:password@standby1:5432,standby2:5432/dbname?target_session_attrs=prefer-standby", scrubURLError(err))
 		}
 	}
 	if cfg.DataDir == "" {
@@ -486,6 +500,7 @@ func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("config_file", c.File),
 		slog.String("database", db),
+		slog.String("database_read", MaskURL(c.DatabaseReadURL)),
 		slog.String("data_dir", c.DataDir),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),

@@ -45,6 +45,7 @@ func TestMaskedLogValue(t *testing.T) {
 	cfg, err := Load(env(map[string]string{
 		FileEnv:                       "../../configs/tindaklanjut.env",
 		"DATABASE_URL":                "postgres://tl:hunter2secret@db:5432/tl",
+		"DATABASE_READ_URL":           "postgres://tl:readsecret@db2:5432,db3:5432/tl?target_session_attrs=prefer-standby",
 		"SMTP_URL":                    "smtp://mailer:mailsecret@mail:587",
 		"TINDAKLANJUT_ADMIN_PASSWORD": "adminsecret",
 	}))
@@ -52,7 +53,7 @@ func TestMaskedLogValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := cfg.LogValue().String()
-	for _, secret := range []string{"hunter2secret", "mailsecret", "adminsecret"} {
+	for _, secret := range []string{"hunter2secret", "readsecret", "mailsecret", "adminsecret"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("log value shows %q: %s", secret, s)
 		}
@@ -137,5 +138,27 @@ func TestReminderKeys(t *testing.T) {
 	_, err = Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_REMINDER_DUE_DAYS": "7,7"}))
 	if err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("a repeated day: err = %v", err)
+	}
+}
+
+// DATABASE_READ_URL: a multi-host URL beside DATABASE_URL is taken; one
+// that does not parse, or one without DATABASE_URL (the managed database
+// has no replica), is refused naming the key.
+func TestDatabaseReadURL(t *testing.T) {
+	const read = "postgres://tl@db2:5432,db3:5432/tl?target_session_attrs=prefer-standby"
+	cfg, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "DATABASE_URL": "postgres://tl@db1:5432,db2:5432/tl?target_session_attrs=read-write",
+		"DATABASE_READ_URL": read}))
+	if err != nil || cfg.DatabaseReadURL != read {
+		t.Fatalf("Load = %v; DatabaseReadURL %q", err, cfg.DatabaseReadURL)
+	}
+	for _, tt := range []struct{ primary, read, want string }{
+		{"postgres://tl@db1/tl", "postgres://tl@db2:port/tl", "not a valid PostgreSQL URL"},
+		{"postgres://tl@db1/tl", "postgres://tl@db2/tl?target_session_attrs=sometimes", "not a valid PostgreSQL URL"},
+		{"", read, "need DATABASE_URL"},
+	} {
+		_, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "DATABASE_URL": tt.primary, "DATABASE_READ_URL": tt.read}))
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_READ_URL") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("DATABASE_URL=%q DATABASE_READ_URL=%q: err = %v; want %q naming the key", tt.primary, tt.read, err, tt.want)
+		}
 	}
 }
