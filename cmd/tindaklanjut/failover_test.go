@@ -292,7 +292,7 @@ func TestFailover(t *testing.T) {
 	}
 	srv := startBinServe(t, bin, vars)
 	base := srv.url("")
-	r := &failoverRun{f: f, bin: bin, vars: vars, srv: srv, sink: sink, target: newUploadTarget(t, base)}
+	r := &failoverRun{f: f, bin: bin, vars: vars, srv: srv, sink: sink, target: newUploadTarget(t, base), refused: map[string]bool{}}
 	login := func(email string) string {
 		var out struct{ Token string }
 		mustAPI(t, base, 200, "POST", "/auth/token", "", map[string]string{"email": email, "password": artPassword}, &out)
@@ -319,6 +319,14 @@ func TestFailover(t *testing.T) {
 	f.exec(f.nodeURL(0), `UPDATE actions SET created_at = created_at - interval '3 days'`)
 	t.Run("4 clients", func(t *testing.T) { r.underLoad(t, 4, 1) })
 	t.Run("32 clients, back", func(t *testing.T) { r.underLoad(t, 32, 0) })
+	// A backup through the multi-host URL reaches the primary (pg_dump
+	// follows target_session_attrs as the service does).
+	archive := filepath.Join(t.TempDir(), "tindaklanjut-backup.tar")
+	if out, errOut, status := runBin(t, bin, vars, "backup", "--out", archive); status != 0 {
+		t.Errorf("backup on the formation: exit %d\n%s%s", status, out, errOut)
+	} else {
+		t.Logf("backup on the formation: %s", strings.TrimSpace(out))
+	}
 	if n := strings.Count(srv.stderr.String(), `"internal error"`); n > 0 {
 		t.Errorf("%d internal errors logged", n)
 	}
@@ -337,6 +345,7 @@ type failoverRun struct {
 	sink             *mailSink
 	target           uploadTarget
 	auditor, manager string
+	refused          map[string]bool // the SHA-256 of each upload refused
 	first            struct {
 		UnitID   int64 `json:"unit_id"`
 		ReviewID int64 `json:"review_id"`
@@ -367,7 +376,7 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 		stop    atomic.Bool
 		wg      sync.WaitGroup
 		seq     atomic.Int64
-		refused = map[string]bool{} // the SHA-256 of each upload refused
+		refused = r.refused
 	)
 	client := &http.Client{Timeout: 30 * time.Second}
 	svc := &serviceProcess{t: t, Base: base}
