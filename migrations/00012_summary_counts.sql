@@ -40,6 +40,31 @@ CREATE FUNCTION finding_summary_groups(codes text[]) RETURNS text[] LANGUAGE sql
 $$;
 -- +goose StatementEnd
 
+-- The groups each indicator code counts in (beyond ''), kept so that the
+-- trigger reads them with one cached index lookup; made again with the
+-- counts when the models change. A finding's groups are the union of its
+-- codes' (a mapping's targets are per code).
+CREATE TABLE finding_code_groups (
+    code text NOT NULL,
+    grp  text NOT NULL,
+    PRIMARY KEY (code, grp)
+);
+
+-- The carry-over trigger's finding_indicator_targets (00009), the same
+-- query in PL/pgSQL for the same reason: its plan is kept per session.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION finding_indicator_targets(codes text[]) RETURNS text[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF cardinality(codes) = 0 THEN
+        RETURN '{}';
+    END IF;
+    RETURN (SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM (
+        SELECT unnest(codes) AS c
+        UNION
+        SELECT p.to_code FROM framework_mapping_pairs p WHERE p.from_code = ANY (codes)) t);
+END $$;
+-- +goose StatementEnd
+
 CREATE TABLE finding_counts (
     unit_id        bigint  NOT NULL,
     grp            text    NOT NULL,
@@ -58,7 +83,7 @@ CREATE TABLE finding_counts (
     due_lt8        integer NOT NULL DEFAULT 0,
     due_lt31       integer NOT NULL DEFAULT 0,
     PRIMARY KEY (unit_id, grp)
-);
+) WITH (fillfactor = 50); -- room on each page for HOT updates: every write updates rows here
 
 CREATE TABLE finding_due_counts (
     unit_id  bigint  NOT NULL,
@@ -66,7 +91,7 @@ CREATE TABLE finding_due_counts (
     due_date date    NOT NULL,
     n        integer NOT NULL,
     PRIMARY KEY (unit_id, grp, due_date)
-);
+) WITH (fillfactor = 70);
 
 -- The open and in-progress findings of a unit and group due in [a, b), or
 -- minus those due in [b, a) when b is before a.
@@ -100,17 +125,34 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
+-- finding_summary_groups from the kept code groups: what the trigger uses,
+-- in PL/pgSQL so that its plan is made once per session (an SQL function
+-- that is not inlined is planned at every call: milliseconds a row).
+-- +goose StatementBegin
+CREATE FUNCTION finding_groups(codes text[]) RETURNS text[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF cardinality(codes) = 0 THEN
+        RETURN '{""}';
+    END IF;
+    RETURN ARRAY(SELECT '' UNION SELECT grp FROM finding_code_groups WHERE code = ANY (codes) ORDER BY 1);
+END $$;
+-- +goose StatementEnd
+
 -- Counts everything again from the findings, as of day: for the upgrade,
 -- a bulk load, and a change of the models the groups are made of.
 -- +goose StatementBegin
 CREATE FUNCTION finding_counts_refresh(day date) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    LOCK TABLE finding_counts, finding_due_counts IN EXCLUSIVE MODE;
+    LOCK TABLE finding_counts, finding_due_counts, finding_code_groups IN EXCLUSIVE MODE;
     DELETE FROM finding_counts;
     DELETE FROM finding_due_counts;
+    DELETE FROM finding_code_groups;
+    INSERT INTO finding_code_groups (code, grp)
+    SELECT i.code, g FROM framework_indicators i CROSS JOIN LATERAL unnest(finding_summary_groups(ARRAY[i.code])) AS g
+    WHERE g <> '';
     -- The groups once per distinct list of codes, not once per finding.
     CREATE TEMP TABLE finding_counts_src ON COMMIT DROP AS
-    WITH cg AS (SELECT c, finding_summary_groups(c) AS gs FROM (SELECT DISTINCT indicator_codes AS c FROM findings) d)
+    WITH cg AS (SELECT c, finding_groups(c) AS gs FROM (SELECT DISTINCT indicator_codes AS c FROM findings) d)
     SELECT coalesce(f.unit_id, 0) AS u, g, f.state, f.due_date
     FROM findings f JOIN cg ON cg.c = f.indicator_codes CROSS JOIN LATERAL unnest(cg.gs) AS g;
     INSERT INTO finding_counts (unit_id, grp, draft, open, in_progress, submitted, closed, not_actionable,
@@ -146,14 +188,14 @@ DECLARE
 BEGIN
     IF was THEN
         ou := coalesce(OLD.unit_id, 0);
-        og := finding_summary_groups(OLD.indicator_codes);
+        og := finding_groups(OLD.indicator_codes);
         oact := OLD.state IN ('open', 'in_progress');
         odue := OLD.due_date;
     END IF;
     IF now THEN
         nu := coalesce(NEW.unit_id, 0);
         ng := CASE WHEN was AND OLD.indicator_codes = NEW.indicator_codes THEN og
-            ELSE finding_summary_groups(NEW.indicator_codes) END;
+            ELSE finding_groups(NEW.indicator_codes) END;
         nact := NEW.state IN ('open', 'in_progress');
         ndue := NEW.due_date;
     END IF;
@@ -255,6 +297,16 @@ DROP FUNCTION finding_counts_track();
 DROP FUNCTION finding_counts_refresh(date);
 DROP FUNCTION finding_counts_advance(date);
 DROP FUNCTION finding_due_shift(bigint, text, date, date);
+DROP FUNCTION finding_groups(text[]);
 DROP TABLE finding_due_counts;
 DROP TABLE finding_counts;
+DROP TABLE finding_code_groups;
 DROP FUNCTION finding_summary_groups(text[]);
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION finding_indicator_targets(codes text[]) RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM (
+        SELECT unnest(codes) AS c
+        UNION
+        SELECT p.to_code FROM framework_mapping_pairs p WHERE p.from_code = ANY (codes)) t
+$$;
+-- +goose StatementEnd
