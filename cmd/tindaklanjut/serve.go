@@ -98,6 +98,9 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	if err := sched.Add("47 * * * *", staging); err != nil {
 		return err
 	}
+	if err := sched.Add("1 0 * * *", svc.advance); err != nil {
+		return err
+	}
 	stopListener, err := scheduleReminders(cfg, db, log, registry, sched)
 	if err != nil {
 		return err
@@ -107,6 +110,7 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	// mail queued meanwhile.
 	sched.Kick("reminder_planner")
 	sched.Kick("mail_sender")
+	sched.Kick(svc.advance.Name())
 
 	log.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL)
 	err = srv.Serve(ctx, listener, cfg.ShutdownTimeout)

@@ -29,6 +29,8 @@ type services struct {
 	evidence evidence.Store
 	api      *api.API
 	web      *web.Web
+	// advance moves the summary counts' anchor to the new day.
+	advance report.AdvanceJob
 }
 
 func newServices(ctx context.Context, cfg *config.Config, db *database, log *slog.Logger) (*services, error) {
@@ -64,6 +66,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		identity: ids,
 		evidence: store,
 		web:      pages,
+		advance:  report.AdvanceJob{Service: reports, Today: findings.Today},
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),

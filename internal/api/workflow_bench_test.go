@@ -120,7 +120,7 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 // first, or the kernel's writeback competes with the measurements.
 func copyFull(b *testing.B) string {
 	b.Helper()
-	u := findingtest.URL(b, findingtest.Full)
+	u := findingtest.URL(b, findingtest.BenchSize())
 	exec.Command("sync").Run()
 	return u
 }
@@ -147,10 +147,10 @@ func (c *benchClient) do(method, path, token, body string) *httptest.ResponseRec
 	return rec
 }
 
-// benchClients is how many goroutines clients runs: 8, whatever GOMAXPROCS
-// is, rounded to a multiple of it.
+// benchClients is how many goroutines clients runs: 8 (or
+// TL_BENCH_CLIENTS), whatever GOMAXPROCS is, rounded to a multiple of it.
 func benchClients() int {
-	return max(1, 8/runtime.GOMAXPROCS(0)) * runtime.GOMAXPROCS(0)
+	return max(1, findingtest.BenchClients()/runtime.GOMAXPROCS(0)) * runtime.GOMAXPROCS(0)
 }
 
 // clients runs op from benchClients() concurrent clients, numbered from 0,
@@ -180,7 +180,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 		}
 		wg.Wait()
 	}
-	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	b.SetParallelism(max(1, benchClients()/runtime.GOMAXPROCS(0)))
 	var (
 		mu   sync.Mutex
 		all  []time.Duration
@@ -305,24 +305,7 @@ func BenchmarkFindingList(b *testing.B) {
 	path := fmt.Sprintf("/api/v1/findings?state=in_progress&unit_id=%d&overdue=true&limit=50", unit)
 
 	// Follow next_cursor to the end; the deep page is the last full one.
-	var urls []string
-	var sizes []int
-	for cursor := ""; ; {
-		rec := w.request(http.MethodGet, path+cursor, w.auditor, "")
-		mustCode(rec, http.StatusOK, "list")
-		var page struct {
-			Items      []json.RawMessage
-			NextCursor *string `json:"next_cursor"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
-			b.Fatal(err)
-		}
-		urls, sizes = append(urls, path+cursor), append(sizes, len(page.Items))
-		if page.NextCursor == nil {
-			break
-		}
-		cursor = "&cursor=" + url.QueryEscape(*page.NextCursor)
-	}
+	urls, sizes := w.listPages(b, path)
 	k := len(urls) - 1
 	if sizes[k] < 50 && k > 0 {
 		k--
@@ -343,6 +326,28 @@ func BenchmarkFindingList(b *testing.B) {
 		list(deep)(b)
 		b.ReportMetric(float64(pageNo), "page")
 	})
+}
+
+// listPages follows a list's next_cursor from path to the end and returns
+// each page's URL and number of items.
+func (w *workflowBench) listPages(b *testing.B, path string) (urls []string, sizes []int) {
+	b.Helper()
+	for cursor := ""; ; {
+		rec := w.request(http.MethodGet, path+cursor, w.auditor, "")
+		mustCode(rec, http.StatusOK, "list")
+		var page struct {
+			Items      []json.RawMessage
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			b.Fatal(err)
+		}
+		urls, sizes = append(urls, path+cursor), append(sizes, len(page.Items))
+		if page.NextCursor == nil {
+			return urls, sizes
+		}
+		cursor = "&cursor=" + url.QueryEscape(*page.NextCursor)
+	}
 }
 
 // transitionTargets picks n findings in progress, spread over the table;
@@ -514,17 +519,7 @@ func BenchmarkTransition(b *testing.B) {
 			t := mine[next[c.id]%len(mine)]
 			next[c.id]++
 			verb, reason := step(t)
-			body := fmt.Sprintf(`{"action":%q,"reason":%q,"version":%d}`, verb, reason, t.version)
-			rec := c.do(http.MethodPost, fmt.Sprintf("/api/v1/findings/%d/transitions", t.id), w.auditor, body)
-			mustCode(rec, http.StatusOK, verb)
-			var out struct {
-				State   string
-				Version int
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-				panic(err)
-			}
-			t.state, t.version = out.State, out.Version
+			t.state, t.version = w.move(c, t.id, verb, reason, t.version)
 		})
 		if tps, ok := pgbenchTPS.Load().(float64); ok {
 			b.ReportMetric(rate/tps, "of-pgbench")
@@ -560,14 +555,35 @@ func BenchmarkFindingCreate(b *testing.B) {
 	var count atomic.Int64
 	b.Run("draft", func(b *testing.B) {
 		w.clients(b, func(c *benchClient) {
-			i := count.Add(1)
-			body := fmt.Sprintf(`{"review_id":%d,"title":"Peta rencana manajemen risiko SPBE belum ada (%d)",
-				"condition":"Belum ada dokumen peta rencana manajemen risiko SPBE yang ditetapkan.",
-				"criteria":"Peraturan Menteri PANRB Nomor 5 Tahun 2020 tentang Pedoman Manajemen Risiko SPBE",
-				"cause":"Belum ada tim manajemen risiko","effect":"Indikator 38 bernilai 1",
-				"recommendation":"Menyusun dan menetapkan peta rencana manajemen risiko SPBE","severity":"high","unit_id":%d,
-				"indicator_codes":["I38","I05"],"due_date":"2025-12-31"}`, reviews[int(i)%len(reviews)], i, units[int(i)%len(units)])
-			mustCode(c.do(http.MethodPost, "/api/v1/findings", w.auditor, body), http.StatusCreated, "create")
+			i := int(count.Add(1))
+			mustCode(c.do(http.MethodPost, "/api/v1/findings", w.auditor, createBody(reviews[i%len(reviews)], i, units[i%len(units)])),
+				http.StatusCreated, "create")
 		})
 	})
+}
+
+// move makes a transition as the auditor and returns the finding's new
+// state and version.
+func (w *workflowBench) move(c *benchClient, id int64, verb, reason string, version int) (string, int) {
+	body := fmt.Sprintf(`{"action":%q,"reason":%q,"version":%d}`, verb, reason, version)
+	rec := c.do(http.MethodPost, fmt.Sprintf("/api/v1/findings/%d/transitions", id), w.auditor, body)
+	mustCode(rec, http.StatusOK, verb)
+	var out struct {
+		State   string
+		Version int
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		panic(err)
+	}
+	return out.State, out.Version
+}
+
+// createBody is the i-th draft finding the create benchmarks record.
+func createBody(review int64, i int, unit int64) string {
+	return fmt.Sprintf(`{"review_id":%d,"title":"Peta rencana manajemen risiko SPBE belum ada (%d)",
+		"condition":"Belum ada dokumen peta rencana manajemen risiko SPBE yang ditetapkan.",
+		"criteria":"Peraturan Menteri PANRB Nomor 5 Tahun 2020 tentang Pedoman Manajemen Risiko SPBE",
+		"cause":"Belum ada tim manajemen risiko","effect":"Indikator 38 bernilai 1",
+		"recommendation":"Menyusun dan menetapkan peta rencana manajemen risiko SPBE","severity":"high","unit_id":%d,
+		"indicator_codes":["I38","I05"],"due_date":"2025-12-31"}`, review, i, unit)
 }

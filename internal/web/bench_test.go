@@ -49,7 +49,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Skip("generates 100,000 findings with 1,000,000 events")
 	}
 	ctx := context.Background()
-	u := findingtest.URL(b, findingtest.Full)
+	u := findingtest.URL(b, findingtest.BenchSize())
 	exec.Command("sync").Run()
 	db, err := postgres.Open(ctx, u, postgres.Options{})
 	if err != nil {
@@ -167,7 +167,7 @@ func BenchmarkPages(b *testing.B) {
 					mu  sync.Mutex
 					all []time.Duration
 				)
-				b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+				b.SetParallelism(max(1, findingtest.BenchClients()/runtime.GOMAXPROCS(0)))
 				b.ReportAllocs()
 				b.ResetTimer()
 				t0 := time.Now()

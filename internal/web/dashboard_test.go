@@ -267,3 +267,38 @@ func TestDashboardPemdiIndex(t *testing.T) {
 		t.Errorf("English dashboard index")
 	}
 }
+
+// TestDashboardExactRightAfterATransition reads the dashboard as an
+// auditor and as the unit's manager, sets a finding aside and reads it
+// again at once: the counts are the database's own, kept with the change,
+// never a figure remembered from before it.
+func TestDashboardExactRightAfterATransition(t *testing.T) {
+	s := newSite(t)
+	id, version := s.openFinding("Peta rencana manajemen data", s.unitA, 5)
+	s.openFinding("Pedoman audit aplikasi", s.unitA, -3)
+	read := func(who string) map[string]int {
+		b := s.browser()
+		b.signIn(who)
+		status, page, _ := b.get("/")
+		if status != http.StatusOK {
+			t.Fatalf("dashboard: %d", status)
+		}
+		return counts(t, page)
+	}
+	for _, who := range []string{"auditor", "manager"} {
+		if got := read(who); got["belum_ditindaklanjuti"] != 2 || got["7-hari"] != 1 || got["lewat-tenggat"] != 1 ||
+			got["tidak_dapat_ditindaklanjuti"] != 0 {
+			t.Fatalf("%s before: %v", who, got)
+		}
+	}
+	if _, err := s.findings.Transition(context.Background(), s.people["auditor"], id, finding.TransitionInput{
+		Verb: finding.MarkNotActionable, Reason: "Kewenangan pusat", Version: version}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"auditor", "manager"} {
+		if got := read(who); got["belum_ditindaklanjuti"] != 1 || got["tidak_dapat_ditindaklanjuti"] != 1 || got["7-hari"] != 0 ||
+			got["lewat-tenggat"] != 1 {
+			t.Errorf("%s right after the transition: %v", who, got)
+		}
+	}
+}

@@ -71,9 +71,8 @@ type Web struct {
 	tz          *time.Location
 	log         *slog.Logger
 	pages       map[string]*template.Template
-	// summaries and indexes keep the dashboard's figures for a while.
-	summaries *memo[report.Summary]
-	indexes   *memo[indexFacts]
+	// indexes keeps the dashboard's assessment index for a while.
+	indexes *memo[indexFacts]
 }
 
 // pageNames are the pages; each is parsed with layout.html.
@@ -85,8 +84,7 @@ func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
-		summaries: newMemo[report.Summary](dashboardFreshness, dashboardStaleness),
-		indexes:   newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
+		indexes: newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}

@@ -1069,16 +1069,19 @@ func (g *gen) load(ctx context.Context, sqlDB *sql.DB) error {
 		return inTx(ctx, sqlDB, func(tx pgx.Tx) error {
 			// The carry-over counts are built once after the load rather
 			// than by the trigger row by row, as a restore would.
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts`); err != nil {
+			// So are the summary's counts, anchored on the data set's today.
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts,
+				DISABLE TRIGGER findings_counts_insert`); err != nil {
 				return err
 			}
 			if err := load(tx, "findings"); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts`); err != nil {
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts,
+				ENABLE TRIGGER findings_counts_insert`); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `SELECT finding_indicator_counts_refresh()`); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT finding_indicator_counts_refresh(), finding_counts_refresh($1)`, Today); err != nil {
 				return err
 			}
 			return exec(tx, indexes, "findings")

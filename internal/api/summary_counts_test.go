@@ -1,0 +1,189 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
+)
+
+// summaryTotals are the figures of the whole summary that move at midnight.
+func (f *fixture) summaryTotals(who string) countsDoc {
+	f.t.Helper()
+	var got summaryDoc
+	mustStatus(f.t, f.do("GET", "/api/v1/reports/summary", f.tokens[who], "", &got), 200)
+	return got.countsDoc
+}
+
+// TestSummaryCrossesMidnight counts findings due on the day, on the 8th
+// and on the 31st day after it, a second before and a second after
+// midnight in the organisation's time zone (WITA), before and after the
+// day's advance of the kept counts: each crosses one window exactly then.
+func TestSummaryCrossesMidnight(t *testing.T) {
+	f := newFixture(t)
+	f.setNow(time.Date(2024, 9, 20, 15, 59, 59, 0, time.UTC)) // 23:59:59 WITA on 2024-09-20
+	for _, due := range []string{"2024-09-20", "2024-09-28", "2024-10-21"} {
+		f.setDue(f.findingIn("open").ID, due)
+	}
+	reports := report.NewService(f.db, 0)
+	ctx := context.Background()
+	if err := reports.Advance(ctx, date.MustParse("2024-09-20")); err != nil {
+		t.Fatal(err)
+	}
+	before := countsDoc{Total: 3, ByState: states("open", 3), ByAuditCategory: categories(0, 0, 3, 0),
+		Overdue: 0, DueIn7Days: 1, DueIn30Days: 2}
+	after := countsDoc{Total: 3, ByState: states("open", 3), ByAuditCategory: categories(0, 0, 3, 0),
+		Overdue: 1, DueIn7Days: 1, DueIn30Days: 2}
+	for _, who := range []string{"auditor", "manager"} {
+		if diff := cmp.Diff(before, f.summaryTotals(who)); diff != "" {
+			t.Errorf("%s at 23:59:59 (-want +got):\n%s", who, diff)
+		}
+	}
+	f.setNow(time.Date(2024, 9, 20, 16, 0, 1, 0, time.UTC)) // 00:00:01 WITA on 2024-09-21
+	// Before the scheduler's advance, then after it, then a day early.
+	for _, anchor := range []string{"", "2024-09-21", "2024-09-22"} {
+		if anchor != "" {
+			if err := reports.Advance(ctx, date.MustParse(anchor)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, who := range []string{"auditor", "manager"} {
+			if diff := cmp.Diff(after, f.summaryTotals(who)); diff != "" {
+				t.Errorf("%s at 00:00:01, anchor %q (-want +got):\n%s", who, anchor, diff)
+			}
+		}
+	}
+}
+
+// TestSummaryCountersMatchRecount drives creations, transitions, and
+// changes of unit, indicators and due date from eight clients at once,
+// then writes as an import and a batch of due-date changes would (many
+// findings in one statement, straight in SQL), edits the mapping, and
+// compares the summary
+// from the kept counts with one counted from the findings, for every
+// scope, on days around today and across anchors.
+func TestSummaryCountersMatchRecount(t *testing.T) {
+	f := newFixture(t)
+	f.setNow(time.Date(2024, 9, 20, 2, 0, 0, 0, time.UTC))
+	codes := []string{`["I21"]`, `["I29","I30"]`, `["I24"]`, `["P02"]`, `["I21","P02"]`, `[]`, `["I01","I38","I39"]`}
+	units := []int64{f.unitA.ID, f.unitB.ID}
+	review := f.newReview("")
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(w), 17))
+			for range 4 {
+				due := date.MustParse("2024-09-20").AddDays(rnd.IntN(80) - 40)
+				var fd findingDoc
+				mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
+					"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":%q,"indicator_codes":%s}`,
+					review, units[rnd.IntN(2)], due, codes[rnd.IntN(len(codes))]), &fd), 201)
+				if rnd.IntN(5) == 0 {
+					continue // stays a draft
+				}
+				fd = f.mustMove("auditor", fd, "issue", "")
+				patch := func(body string) {
+					mustStatus(t, f.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fd.ID), f.tokens["auditor"],
+						fmt.Sprintf(`{%s,"version":%d}`, body, fd.Version), &fd), 200)
+				}
+				for range 3 {
+					switch rnd.IntN(4) {
+					case 0:
+						fd = f.mustMove("auditor", fd, "mark_not_actionable", "Tidak relevan")
+						fd = f.mustMove("auditor", fd, "reopen", "Relevan lagi")
+					case 1:
+						patch(`"indicator_codes":` + codes[rnd.IntN(len(codes))])
+					case 2: // another unit, while no action is assigned
+						if fd.State != "open" {
+							continue
+						}
+						patch(fmt.Sprintf(`"unit_id":%d`, units[rnd.IntN(2)]))
+					case 3:
+						patch(fmt.Sprintf(`"due_date":%q`, due.AddDays(rnd.IntN(20)-10)))
+					}
+				}
+				if rnd.IntN(3) == 0 {
+					f.mustMove("auditor", fd, "mark_not_actionable", "Ditutup")
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, st := range []string{"in_progress", "submitted", "closed"} {
+		f.findingIn(st)
+	}
+	// An import: many findings of both units in one statement.
+	if err := f.db.Exec(`INSERT INTO findings (code, review_id, title, recommendation, severity, unit_id, indicator_codes,
+			due_date, state, created_by)
+		SELECT 'TL-2099-' || lpad(g::text, 4, '0'), ?, 'Temuan impor', 'Menetapkan SK', 'low', (ARRAY[?, ?]::bigint[])[1 + g % 2],
+			(ARRAY['{I21}', '{P05}', '{}', '{I01,I38}']::text[][])[1 + g % 4]::text[], date '2024-09-20' + (g % 70 - 35),
+			(ARRAY['open', 'in_progress', 'closed'])[1 + g % 3], ?
+		FROM generate_series(1, 60) g`, review, f.unitA.ID, f.unitB.ID, f.users["auditor"].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	// A batch that moves due dates (working days, extensions).
+	if err := f.db.Exec(`UPDATE findings SET due_date = due_date + 9 WHERE state = 'open' AND id % 3 = 0`).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	reports := report.NewService(f.db, 0)
+	ctx := context.Background()
+	scopes := map[string]identity.Principal{
+		"admin":     f.admin(),
+		"managerA":  {UserID: f.users["manager"].ID, Role: identity.RoleManager, UnitID: f.unitA.ID},
+		"managerB":  {UserID: f.users["officerB"].ID, Role: identity.RoleManager, UnitID: f.unitB.ID},
+		"officerA":  {UserID: f.users["officer"].ID, Role: identity.RoleOfficer, UnitID: f.unitA.ID},
+		"noFinding": {UserID: f.users["viewer"].ID, Role: identity.RoleManager, UnitID: 1 << 40},
+	}
+	today := date.MustParse("2024-09-20")
+	compare := func(stage string, anchors ...string) {
+		t.Helper()
+		for _, anchor := range anchors {
+			if anchor != "" {
+				if err := reports.Advance(ctx, date.MustParse(anchor)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, days := range []int{-45, -31, -8, -1, 0, 1, 7, 8, 30, 31, 60} {
+				day := today.AddDays(days)
+				for name, p := range scopes {
+					kept, err := reports.Summary(ctx, p, day)
+					if err != nil {
+						t.Fatal(err)
+					}
+					recount, err := reports.Recount(ctx, p, day)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(recount, kept, cmpopts.EquateComparable(date.Date{})); diff != "" {
+						t.Fatalf("%s, anchor %q, %s, %s: kept counts differ from a recount (-recount +kept):\n%s",
+							stage, anchor, day, name, diff)
+					}
+				}
+			}
+		}
+	}
+	compare("after the writes", "", "2024-09-20", "2024-08-01", "2024-11-30")
+	// A mapping edited: the aspects the findings count on change, and the
+	// counts are made again when the edit commits.
+	if err := f.db.Exec(`DELETE FROM framework_mapping_pairs WHERE from_code IN ('I21', 'I38')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	compare("after the mapping's edit", "", "2024-09-20")
+	var all report.Summary
+	all, _ = reports.Recount(ctx, f.admin(), today)
+	if all.Total < 80 || all.Overdue == 0 || all.DueIn30Days == 0 || len(all.Units) != 2 {
+		t.Fatalf("too little to compare: %+v", all.Counts)
+	}
+}
