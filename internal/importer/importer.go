@@ -188,11 +188,30 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, req Request)
 	rows, probs := readRows(t, cols)
 	out, err := s.findings.Import(ctx, p, req.ReviewID, rows, probs.List(),
 		finding.ImportSource{FileName: req.File.Name, SHA256: req.File.SHA256()}, req.Commit)
+	if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Kind == apperr.Invalid {
+		sortProblems(ae.Fields, res.Headers)
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	res.ImportResult = out
+	sortProblems(res.Problems, res.Headers)
 	return res, nil
+}
+
+// sortProblems orders problems by row, then as the columns stand in the
+// file.
+func sortProblems(ps []apperr.FieldError, headers []Header) {
+	at := map[string]int{}
+	for i, h := range headers {
+		at[h.Name] = i
+	}
+	slices.SortStableFunc(ps, func(a, b apperr.FieldError) int {
+		if a.Row != b.Row {
+			return a.Row - b.Row
+		}
+		return at[a.Column] - at[b.Column]
+	})
 }
 
 // TooLarge is the error of a file over the limit.

@@ -188,6 +188,11 @@ var serviceMessagesID = map[string]string{
 	"the weights add up to %g; they must add up to 100":                                 "jumlah bobot %g; jumlahnya harus 100",
 	"would make the unit its own ancestor":                                              "akan menjadikan unit ini induk bagi dirinya sendiri",
 	// Importing registers (internal/importer, internal/finding/imports.go).
+	"must be a JSON object of header to field, such as {\"Kode\": \"ref\"}": "harus berupa objek JSON judul kolom → nama isian, misalnya {\"Kode\": \"ref\"}",
+	"send one file per import":                             "kirim satu berkas untuk setiap impor",
+	"is not a field of an import (file, %s)":               "bukan isian impor (file, %s)",
+	"is required: the register, as a file part named file": "wajib diisi: daftar temuan, sebagai bagian berkas bernama file",
+	"The multipart body cannot be read.":                   "Isi permintaan multipart tidak dapat dibaca.",
 	"The file has problems, listed by row and column; nothing was written. Correct them and import it again.": "Berkas memiliki masalah, yang dirinci per baris dan kolom; tidak ada yang disimpan. Perbaiki lalu impor kembali.",
 	"the finding's number is missing":                                                               "nomor temuan tidak diisi",
 	"must be a single line of at most %d characters":                                                "harus satu baris dan paling banyak %d karakter",

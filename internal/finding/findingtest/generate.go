@@ -1069,13 +1069,13 @@ func (g *gen) load(ctx context.Context, sqlDB *sql.DB) error {
 		return inTx(ctx, sqlDB, func(tx pgx.Tx) error {
 			// The carry-over counts are built once after the load rather
 			// than by the trigger row by row, as a restore would.
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts`); err != nil {
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts_insert`); err != nil {
 				return err
 			}
 			if err := load(tx, "findings"); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts`); err != nil {
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts_insert`); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `SELECT finding_indicator_counts_refresh()`); err != nil {
