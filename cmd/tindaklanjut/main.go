@@ -38,6 +38,8 @@ Usage:
   tindaklanjut framework import FILE   add an evaluation model (SPBE 2020, Pemdi 2026, …) from a JSON file
   tindaklanjut framework import-mapping FILE
                                        add or replace the mapping between two models
+  tindaklanjut import findings --review ID --as EMAIL FILE [--commit]
+                                       preview (or, with --commit, write) a register from XLSX/CSV
   tindaklanjut verify-history          recompute every finding's hash-chained history
                                        and name the first broken link of each chain
   tindaklanjut verify-artifacts [--gc] re-hash every stored evidence document; report missing,
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, lookupEnv env, stdin io.Reader, std
 		return runUser(ctx, args, lookupEnv, stdin, stdout, stderr)
 	case "framework":
 		return runFramework(ctx, args, lookupEnv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, lookupEnv, stdout, stderr)
 	case "verify-history":
 		return runVerifyHistory(ctx, args, lookupEnv, stdout, stderr)
 	case "verify-artifacts":

@@ -15,6 +15,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
@@ -56,6 +57,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	outbox := notify.NewOutbox(db.DB, now)
 	reports := report.NewService(db.DB, report.DefaultMaxRows)
 	reports.ReadFrom(db.replica)
+	imports := importer.NewService(db.DB, findings, importer.DefaultLimits)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
 		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
@@ -74,6 +76,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 			Assessments: assessments,
 			Findings:    findings,
 			Reports:     reports,
+			Imports:     imports,
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			Outbox:      outbox,

@@ -16,6 +16,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
@@ -32,6 +33,8 @@ type Options struct {
 	Findings    *finding.Service
 	// Reports computes the summary and the follow-up matrix.
 	Reports *report.Service
+	// Imports brings registers kept in spreadsheets into reviews.
+	Imports *importer.Service
 	// Evidence stores the documents uploaded as evidence.
 	Evidence evidence.Store
 	// UploadLimit is the largest document accepted, in bytes.
@@ -53,6 +56,7 @@ type API struct {
 	assess      *framework.Assessments
 	findings    *finding.Service
 	reports     *report.Service
+	imports     *importer.Service
 	evidence    evidence.Store
 	uploadLimit int64
 	cursors     cursorCodec
@@ -64,7 +68,7 @@ type API struct {
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
+		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, imports: opts.Imports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		outbox: opts.Outbox, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC

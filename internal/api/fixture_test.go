@@ -24,6 +24,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
@@ -115,6 +116,7 @@ func newFixtureWith(t testing.TB, settings identity.Settings) *fixture {
 	f.api = api.New(api.Options{Identity: f.ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
 		Assessments: framework.NewAssessments(db, f.clock), Findings: finding.NewService(db, f.clock, wita), CursorKey: key, TimeZone: time.UTC,
 		Reports:  report.NewService(db, reportMaxRows),
+		Imports:  importer.NewService(db, finding.NewService(db, f.clock, wita), importer.DefaultLimits),
 		Evidence: f.store, UploadLimit: uploadLimit, Outbox: notify.NewOutbox(db, f.clock)})
 	f.api.Register(srv.Echo())
 	f.handler = srv.Echo()

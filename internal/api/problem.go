@@ -39,6 +39,10 @@ type Problem struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Row and Column place a problem of an imported file (row as the
+	// spreadsheet numbers it; column by its header).
+	Row    int    `json:"row,omitempty"`
+	Column string `json:"column,omitempty"`
 }
 
 // problemType gives each status a stable type URI that documents it.
@@ -143,7 +147,7 @@ func toProblem(err error) Problem {
 			p.AllowedActions = &actions
 		}
 		for _, f := range ae.Fields {
-			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
+			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message, Row: f.Row, Column: f.Column})
 		}
 		return p
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
@@ -89,9 +90,10 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(),
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
+	fs := finding.NewService(db, clock, wita)
 	api.New(api.Options{Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
-		Assessments: framework.NewAssessments(db, clock), Findings: finding.NewService(db, clock, wita), CursorKey: key,
-		Reports: report.NewService(db, 0), TimeZone: time.UTC}).Register(srv.Echo())
+		Assessments: framework.NewAssessments(db, clock), Findings: fs, CursorKey: key,
+		Reports: report.NewService(db, 0), Imports: importer.NewService(db, fs, importer.DefaultLimits), TimeZone: time.UTC}).Register(srv.Echo())
 	w.handler = srv.Echo()
 
 	// Generated people cannot sign in; the benchmarks' auditor can.

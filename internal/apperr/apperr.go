@@ -34,6 +34,11 @@ const (
 type FieldError struct {
 	Field   string
 	Message string
+	// Row and Column place the problem in an imported spreadsheet (the
+	// row as the spreadsheet numbers it, the column by its header); zero
+	// elsewhere.
+	Row    int
+	Column string
 	// Format and Args are Message before formatting. Format is the key by
 	// which the web pages find the message in the user's language (the
 	// English text is the key, as in gettext); empty means Message is.

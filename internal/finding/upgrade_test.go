@@ -33,8 +33,9 @@ var upgradeTables = map[string]string{
 	"assessment_milestones": `SELECT t::text FROM assessment_milestones t ORDER BY id`,
 	"assessment_scores": `SELECT concat_ws('|', assessment_id, indicator_code, level::numeric(3,2), target_level::numeric(3,2),
 		updated_by, updated_at) FROM assessment_scores ORDER BY assessment_id, indicator_code`,
-	"reviews":        `SELECT t::text FROM reviews t ORDER BY id`,
-	"findings":       `SELECT t::text FROM findings t ORDER BY id`,
+	"reviews": `SELECT t::text FROM reviews t ORDER BY id`,
+	// import_ref (00011) is new: NULL on every finding held before.
+	"findings":       `SELECT (to_jsonb(t) - 'import_ref')::text FROM findings t ORDER BY id`,
 	"actions":        `SELECT t::text FROM actions t ORDER BY id`,
 	"finding_events": `SELECT t::text FROM finding_events t ORDER BY id`,
 	"notifications":  `SELECT t::text FROM notifications t ORDER BY id`,

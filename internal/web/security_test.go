@@ -24,6 +24,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/idempotency"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
@@ -131,7 +132,7 @@ func securitySite(t *testing.T, baseURL string) *httptest.Server {
 	api.New(api.Options{Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
 		Assessments: framework.NewAssessments(db, time.Now), Findings: fs, CursorKey: []byte("kunci-kursor-uji-yang-panjang!!!"),
 		TimeZone: wita, Reports: report.NewService(db, 1000), Evidence: store, UploadLimit: 1 << 20,
-		Outbox: notify.NewOutbox(db, time.Now)}).Register(srv.Echo())
+		Outbox: notify.NewOutbox(db, time.Now), Imports: importer.NewService(db, fs, importer.DefaultLimits)}).Register(srv.Echo())
 	w, err := web.New(web.Options{Identity: ids, Findings: fs, Evidence: store, UploadLimit: 1 << 20,
 		Reports: report.NewService(db, 1000), Assessments: framework.NewAssessments(db, time.Now), Frameworks: framework.NewStore(db),
 		Outbox: notify.NewOutbox(db, time.Now), Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})

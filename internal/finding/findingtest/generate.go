@@ -1070,14 +1070,14 @@ func (g *gen) load(ctx context.Context, sqlDB *sql.DB) error {
 			// The carry-over counts are built once after the load rather
 			// than by the trigger row by row, as a restore would.
 			// So are the summary's counts, anchored on the data set's today.
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts,
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings DISABLE TRIGGER findings_indicator_counts_insert,
 				DISABLE TRIGGER findings_counts_insert`); err != nil {
 				return err
 			}
 			if err := load(tx, "findings"); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts,
+			if _, err := tx.Exec(ctx, `ALTER TABLE findings ENABLE TRIGGER findings_indicator_counts_insert,
 				ENABLE TRIGGER findings_counts_insert`); err != nil {
 				return err
 			}

@@ -1,0 +1,180 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
+)
+
+// importDoc is the answer of an import.
+type importDoc struct {
+	DryRun                        bool `json:"dry_run"`
+	Rows, New, Changed, Unchanged int
+	UnknownColumns                []string `json:"unknown_columns"`
+	Items                         []struct {
+		Row       int    `json:"row"`
+		Ref       string `json:"ref"`
+		Outcome   string `json:"outcome"`
+		FindingID *int64 `json:"finding_id"`
+	} `json:"items"`
+	Errors []struct {
+		Row     int    `json:"row"`
+		Column  string `json:"column"`
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// importCSV is a small ';' register with a BOM: two good rows of unit A.
+func (f *fixture) importCSV(extra string) []byte {
+	return []byte("\uFEFFNo;Judul;Rekomendasi;Tingkat;Unit;Indikator;Tenggat;Status;Lampiran\r\n" +
+		"1;Kebijakan SPBE belum ada;Menetapkan kebijakan;tinggi;DISKOMINFO;I01;30/09/2025;open;x\r\n" +
+		"2;SOP belum ada;;rendah;;;;draft;y\r\n" + extra)
+}
+
+func (f *fixture) postImport(who string, review int64, parts ...part) *httptest.ResponseRecorder {
+	f.t.Helper()
+	ct, body := multipartBody(parts...)
+	return f.do("POST", fmt.Sprintf("/api/v1/reviews/%d/imports", review), f.tokens[who], body, nil, "Content-Type", ct)
+}
+
+func (f *fixture) findingCount() int64 {
+	var n int64
+	f.db.Raw(`SELECT count(*) + (SELECT count(*) FROM finding_events) FROM findings`).Scan(&n)
+	return n
+}
+
+func TestImportAPI(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	data := f.importCSV("")
+
+	rec := f.postImport("auditor", review, file("register.csv", data))
+	mustStatus(t, rec, 200)
+	var pre importDoc
+	mustDecode(t, rec, &pre)
+	if !pre.DryRun || pre.New != 2 || len(pre.Errors) != 0 || pre.Items[0].Row != 2 || pre.Items[0].FindingID != nil ||
+		fmt.Sprint(pre.UnknownColumns) != "[Lampiran]" {
+		t.Fatalf("preview: %s", rec.Body)
+	}
+	if f.findingCount() != 0 {
+		t.Fatal("the preview wrote")
+	}
+	rec = f.postImport("admin", review, file("register.csv", data), field("dry_run", "false"),
+		field("columns", `{"Lampiran": ""}`))
+	mustStatus(t, rec, 200)
+	var done importDoc
+	mustDecode(t, rec, &done)
+	if done.DryRun || done.New != 2 || done.Items[0].FindingID == nil || len(done.UnknownColumns) != 0 {
+		t.Fatalf("commit: %s", rec.Body)
+	}
+	var fd findingDoc
+	mustStatus(t, f.do("GET", fmt.Sprintf("/api/v1/findings/%d", *done.Items[0].FindingID), f.tokens["manager"], "", &fd), 200)
+	if fd.State != "open" {
+		t.Errorf("the open row was not issued: %+v", fd)
+	}
+
+	// A commit with a problem: 422 with the problems by row and column;
+	// nothing written.
+	before := f.findingCount()
+	bad := f.importCSV("3;Aplikasi tanpa SOP;;sedang;DINKES;;31/02/2024;draft;\r\n")
+	rec = f.postImport("auditor", review, file("register.csv", bad), field("dry_run", "false"))
+	p := f.problem(rec, 422)
+	if len(p.Errors) != 2 || p.Errors[0].Row != 4 || p.Errors[0].Column != "Unit" || p.Errors[0].Field != "unit" ||
+		p.Errors[1].Column != "Tenggat" || p.Errors[1].Field != "due_date" {
+		t.Errorf("problems: %s", rec.Body)
+	}
+	if f.findingCount() != before {
+		t.Error("a refused import wrote")
+	}
+
+	for _, who := range []string{"viewer", "manager", "officer"} {
+		f.problem(f.postImport(who, review, file("register.csv", data), field("dry_run", "false")), 403)
+	}
+	f.problem(f.postImport("auditor", review+1000, file("register.csv", data)), 404)
+	if f.findingCount() != before {
+		t.Error("a refused import wrote")
+	}
+}
+
+func TestImportAPIBadInput(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	data := f.importCSV("")
+	path := fmt.Sprintf("/api/v1/reviews/%d/imports", review)
+	before := f.findingCount()
+
+	f.problem(f.do("POST", path, f.tokens["auditor"], `{"file":"x"}`, nil), 415)
+	f.problem(f.postImport("auditor", review, file("register.xlsx", append([]byte("MZ\x90\x00\x03"), make([]byte, 300)...))), 415)
+	f.problem(f.postImport("auditor", review, file("register.csv", bytes.Repeat([]byte("a"), 10<<20+1))), 413)
+	for _, c := range []struct {
+		parts []part
+		field string
+	}{
+		{[]part{file("r.csv", data), field("dry_run", "nanti")}, "dry_run"},
+		{[]part{file("r.csv", data), field("columns", `["No"]`)}, "columns"},
+		{[]part{file("r.csv", data), field("columns", `{"Kolom X": "ref"}`)}, "columns.Kolom X"},
+		{[]part{file("r.csv", data), field("columns", `{"Lampiran": "nomor"}`)}, "columns.Lampiran"},
+		{[]part{field("dry_run", "true")}, "file"},
+		{[]part{file("r.csv", data), field("catatan", "x")}, "catatan"},
+		{[]part{file("r.csv", []byte("\uFEFFNo;Judul\r\n1;Kebijakan \xe9\r\n"))}, "file"},
+		{[]part{file("r.csv", nil)}, ""},
+	} {
+		rec := f.postImport("auditor", review, c.parts...)
+		p := f.problem(rec, 422)
+		if c.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != c.field) {
+			t.Errorf("%s: %s", c.field, rec.Body)
+		}
+	}
+	rec := f.postImport("auditor", review, file("r.csv", []byte("\uFEFFNo;Judul\r\n1;Kebijakan\r\n2;Kebijakan \xe9l\xe9ktronik\r\n")))
+	if p := f.problem(rec, 422); p.Errors[0].Row != 3 || !strings.Contains(p.Detail, "UTF-8") {
+		t.Errorf("not UTF-8: %s", rec.Body)
+	}
+	if f.findingCount() != before {
+		t.Error("bad input wrote")
+	}
+}
+
+func TestImportTemplate(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	rec := f.do("GET", "/api/v1/imports/template?format=xlsx", f.tokens["auditor"], "", nil)
+	mustStatus(t, rec, 200)
+	if rec.Header().Get("Content-Type") != importer.XLSXContentType {
+		t.Fatalf("type %q", rec.Header().Get("Content-Type"))
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows(importer.TemplateSheet)
+	lists, _ := wb.GetRows(importer.ListSheet)
+	if len(rows) != 2 || strings.Join(rows[0], "|") != strings.Join(importer.TemplateHeaders, "|") ||
+		len(lists) < 5 || lists[1][0] != "rendah" || lists[2][1] != "BAPPEDA" || lists[1][3] != "P01" {
+		t.Errorf("template: %v / %v", rows, lists[:2])
+	}
+	if dv, _ := wb.GetDataValidations(importer.TemplateSheet); len(dv) != 2 {
+		t.Errorf("%d drop-down lists", len(dv))
+	}
+	// The template, as downloaded, imports.
+	var pre importDoc
+	rec = f.postImport("auditor", review, file("templat.xlsx", rec.Body.Bytes()))
+	mustStatus(t, rec, 200)
+	mustDecode(t, rec, &pre)
+	if pre.New != 1 || len(pre.Errors) != 0 || len(pre.UnknownColumns) != 0 {
+		t.Errorf("the template's example: %s", rec.Body)
+	}
+
+	rec = f.do("GET", "/api/v1/imports/template?format=csv", f.tokens["viewer"], "", nil)
+	mustStatus(t, rec, 200)
+	if !strings.HasPrefix(rec.Body.String(), "\uFEFFNo;Judul;Kondisi;") {
+		t.Errorf("CSV template: %q", rec.Body.String()[:40])
+	}
+	f.problem(f.do("GET", "/api/v1/imports/template?format=pdf", f.tokens["auditor"], "", nil), 422)
+}
