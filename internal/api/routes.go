@@ -63,5 +63,6 @@ func (a *API) table() []route {
 	routes = append(routes, a.referenceRoutes()...)
 	routes = append(routes, a.workflowRoutes()...)
 	routes = append(routes, a.reportRoutes()...)
+	routes = append(routes, a.deadlineRoutes()...)
 	return append(routes, a.notificationRoutes()...)
 }
