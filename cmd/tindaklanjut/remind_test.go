@@ -92,7 +92,7 @@ func TestRemind(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"would plan  2024-08-26 08:00  action_due             action:" + itoa(a.ID) + ":due-7  to staf@kalselprov.go.id",
+		"would plan  2024-08-26 08:00  action_due             action:" + itoa(a.ID) + ":2024-09-02:due-7  to staf@kalselprov.go.id",
 		"would send  2024-08-01 10:00  action_assigned        event:",
 		"1 to plan, 1 queued to send then; nothing changed",
 	} {

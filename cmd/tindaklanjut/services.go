@@ -52,6 +52,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		return nil, err
 	}
 	findings := finding.NewService(db.DB, now, cfg.TimeZone)
+	findings.SetDeadlines(finding.Deadlines{ExtensionLimit: cfg.ExtensionLimit, DefaultDueDays: cfg.DefaultDueDays})
 	frameworks := framework.NewStore(db.DB)
 	assessments := framework.NewAssessments(db.DB, now)
 	outbox := notify.NewOutbox(db.DB, now)

@@ -89,6 +89,7 @@ func TestAccessMatrix(t *testing.T) {
 	tests = append(tests, workflowAccessCases(m)...)
 	tests = append(tests, reportAccessCases(m)...)
 	tests = append(tests, notificationAccessCases(m)...)
+	tests = append(tests, deadlineAccessCases(m)...)
 	// Last: it revokes each caller's token.
 	tests = append(tests, accessCase{method: "DELETE", path: "/api/v1/auth/token", want: all(204)})
 	for _, tt := range tests {

@@ -51,18 +51,19 @@ type reviewResponse struct {
 }
 
 type findingCreateRequest struct {
-	ReviewID       int64            `json:"review_id" required:"true"`
-	Title          string           `json:"title" required:"true"`
-	Condition      string           `json:"condition"`
-	Criteria       string           `json:"criteria"`
-	Cause          string           `json:"cause"`
-	Effect         string           `json:"effect"`
-	Recommendation string           `json:"recommendation"`
-	Severity       finding.Severity `json:"severity" required:"true"`
-	UnitID         *int64           `json:"unit_id"`
-	IndicatorCodes []string         `json:"indicator_codes"`
-	ApplicationID  *int64           `json:"application_id"`
-	DueDate        *string          `json:"due_date"`
+	ReviewID         int64            `json:"review_id" required:"true"`
+	Title            string           `json:"title" required:"true"`
+	Condition        string           `json:"condition"`
+	Criteria         string           `json:"criteria"`
+	Cause            string           `json:"cause"`
+	Effect           string           `json:"effect"`
+	Recommendation   string           `json:"recommendation"`
+	Severity         finding.Severity `json:"severity" required:"true"`
+	UnitID           *int64           `json:"unit_id"`
+	IndicatorCodes   []string         `json:"indicator_codes"`
+	ApplicationID    *int64           `json:"application_id"`
+	DueDate          *string          `json:"due_date"`
+	DueInWorkingDays *int             `json:"due_in_working_days"`
 }
 
 type findingPatchRequest struct {
@@ -82,31 +83,32 @@ type findingPatchRequest struct {
 
 // findingSummary is a finding in a list.
 type findingSummary struct {
-	ID             int64                  `json:"id"`
-	Code           string                 `json:"code"`
-	ReviewID       int64                  `json:"review_id"`
-	Title          string                 `json:"title"`
-	Condition      string                 `json:"condition"`
-	Criteria       string                 `json:"criteria"`
-	Cause          string                 `json:"cause"`
-	Effect         string                 `json:"effect"`
-	Recommendation string                 `json:"recommendation"`
-	Severity       finding.Severity       `json:"severity"`
-	UnitID         *int64                 `json:"unit_id"`
-	ApplicationID  *int64                 `json:"application_id"`
-	IndicatorCodes []string               `json:"indicator_codes"`
-	DueDate        date.Date              `json:"due_date"`
-	State          finding.State          `json:"state"`
-	Overdue        bool                   `json:"overdue"`
-	AuditCategory  *finding.AuditCategory `json:"audit_category"`
-	IssuedAt       *time.Time             `json:"issued_at"`
-	SubmittedBy    *int64                 `json:"submitted_by"`
-	SubmittedAt    *time.Time             `json:"submitted_at"`
-	ClosedAt       *time.Time             `json:"closed_at"`
-	CreatedBy      int64                  `json:"created_by"`
-	Version        int                    `json:"version"`
-	CreatedAt      time.Time              `json:"created_at"`
-	UpdatedAt      time.Time              `json:"updated_at"`
+	ID              int64                  `json:"id"`
+	Code            string                 `json:"code"`
+	ReviewID        int64                  `json:"review_id"`
+	Title           string                 `json:"title"`
+	Condition       string                 `json:"condition"`
+	Criteria        string                 `json:"criteria"`
+	Cause           string                 `json:"cause"`
+	Effect          string                 `json:"effect"`
+	Recommendation  string                 `json:"recommendation"`
+	Severity        finding.Severity       `json:"severity"`
+	UnitID          *int64                 `json:"unit_id"`
+	ApplicationID   *int64                 `json:"application_id"`
+	IndicatorCodes  []string               `json:"indicator_codes"`
+	DueDate         date.Date              `json:"due_date"`
+	WorkingDaysLeft *int                   `json:"working_days_left"`
+	State           finding.State          `json:"state"`
+	Overdue         bool                   `json:"overdue"`
+	AuditCategory   *finding.AuditCategory `json:"audit_category"`
+	IssuedAt        *time.Time             `json:"issued_at"`
+	SubmittedBy     *int64                 `json:"submitted_by"`
+	SubmittedAt     *time.Time             `json:"submitted_at"`
+	ClosedAt        *time.Time             `json:"closed_at"`
+	CreatedBy       int64                  `json:"created_by"`
+	Version         int                    `json:"version"`
+	CreatedAt       time.Time              `json:"created_at"`
+	UpdatedAt       time.Time              `json:"updated_at"`
 }
 
 // findingResponse is one finding with its actions and what the caller may
@@ -128,8 +130,9 @@ type actionCreateRequest struct {
 	Title                 string   `json:"title" required:"true"`
 	Description           string   `json:"description"`
 	AssigneeID            int64    `json:"assignee_id" required:"true"`
-	DueDate               *string  `json:"due_date" required:"true"`
+	DueDate               *string  `json:"due_date"`
 	RequiredArtifactKinds []string `json:"required_artifact_kinds"`
+	DueInWorkingDays      *int     `json:"due_in_working_days"`
 }
 
 type actionPatchRequest struct {
@@ -153,6 +156,7 @@ type actionResponse struct {
 	Description           string               `json:"description"`
 	AssigneeID            int64                `json:"assignee_id"`
 	DueDate               date.Date            `json:"due_date"`
+	WorkingDaysLeft       *int                 `json:"working_days_left"`
 	RequiredArtifactKinds []string             `json:"required_artifact_kinds"`
 	Status                finding.ActionStatus `json:"status"`
 	Overdue               bool                 `json:"overdue"`
@@ -210,11 +214,12 @@ func (a *API) toReview(r finding.Review) reviewResponse {
 		CreatedAt: r.CreatedAt.In(a.tz), UpdatedAt: r.UpdatedAt.In(a.tz)}
 }
 
-func (a *API) toFindingSummary(f finding.Finding, today date.Date) findingSummary {
+func (a *API) toFindingSummary(f finding.Finding, day finding.Day) findingSummary {
+	today := day.Today
 	out := findingSummary{ID: f.ID, Code: f.Code, ReviewID: f.ReviewID, Title: f.Title, Condition: f.Condition,
 		Criteria: f.Criteria, Cause: f.Cause, Effect: f.Effect, Recommendation: f.Recommendation, Severity: f.Severity,
 		UnitID: f.UnitID, ApplicationID: f.ApplicationID, IndicatorCodes: f.IndicatorCodes, DueDate: f.DueDate,
-		State: f.State, Overdue: f.Overdue(today), IssuedAt: a.inTZ(f.IssuedAt), SubmittedBy: f.SubmittedBy,
+		WorkingDaysLeft: day.Left(f.DueDate), State: f.State, Overdue: f.Overdue(today), IssuedAt: a.inTZ(f.IssuedAt), SubmittedBy: f.SubmittedBy,
 		SubmittedAt: a.inTZ(f.SubmittedAt), ClosedAt: a.inTZ(f.ClosedAt), CreatedBy: f.CreatedBy, Version: f.Version,
 		CreatedAt: f.CreatedAt.In(a.tz), UpdatedAt: f.UpdatedAt.In(a.tz)}
 	if c := f.State.Category(); c != "" {
@@ -226,18 +231,19 @@ func (a *API) toFindingSummary(f finding.Finding, today date.Date) findingSummar
 	return out
 }
 
-func (a *API) toFinding(d finding.Detail, p identity.Principal, today date.Date) findingResponse {
-	out := findingResponse{findingSummary: a.toFindingSummary(d.Finding, today), Actions: make([]actionResponse, len(d.Actions)),
+func (a *API) toFinding(d finding.Detail, p identity.Principal, day finding.Day) findingResponse {
+	out := findingResponse{findingSummary: a.toFindingSummary(d.Finding, day), Actions: make([]actionResponse, len(d.Actions)),
 		AllowedActions: finding.Allowed(d.Situation(p))}
 	for i, x := range d.Actions {
-		out.Actions[i] = a.toAction(x, today)
+		out.Actions[i] = a.toAction(x, day)
 	}
 	return out
 }
 
-func (a *API) toAction(x finding.Action, today date.Date) actionResponse {
+func (a *API) toAction(x finding.Action, day finding.Day) actionResponse {
 	out := actionResponse{ID: x.ID, FindingID: x.FindingID, Title: x.Title, Description: x.Description, AssigneeID: x.AssigneeID,
-		DueDate: x.DueDate, RequiredArtifactKinds: x.RequiredArtifactKinds, Status: x.Status, Overdue: x.Overdue(today),
+		DueDate: x.DueDate, WorkingDaysLeft: day.Left(x.DueDate), RequiredArtifactKinds: x.RequiredArtifactKinds, Status: x.Status,
+		Overdue:        x.Overdue(day.Today),
 		CompletionNote: x.CompletionNote, CompletedBy: x.CompletedBy, CompletedAt: a.inTZ(x.CompletedAt),
 		Artifacts: make([]artifactResponse, len(x.Artifacts)), Version: x.Version,
 		CreatedAt: x.CreatedAt.In(a.tz), UpdatedAt: x.UpdatedAt.In(a.tz)}
@@ -265,6 +271,32 @@ func (a *API) toEvent(e finding.Event) eventResponse {
 		out.PrevHash = &h
 	}
 	return out
+}
+
+// sendFinding answers a finding with the status (at location, for 201).
+func (a *API) sendFinding(c echo.Context, status int, location string, d finding.Detail, p identity.Principal) error {
+	day, err := a.findings.Day(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return send(c, status, location, a.toFinding(d, p, day))
+}
+
+// sendAction answers an action with the status (at location, for 201).
+func (a *API) sendAction(c echo.Context, status int, location string, x finding.Action) error {
+	day, err := a.findings.Day(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return send(c, status, location, a.toAction(x, day))
+}
+
+// send answers v with status, as created when there is a location.
+func send(c echo.Context, status int, location string, v any) error {
+	if location != "" {
+		return created(c, location, v)
+	}
+	return c.JSON(status, v)
 }
 
 func (a *API) inTZ(t *time.Time) *time.Time {
@@ -361,10 +393,13 @@ func (a *API) findingList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	today := a.findings.Today()
+	day, err := a.findings.Day(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, pageOf(a.cursors, "findings", rows, limit,
 		func(it finding.ListItem) any { return it.Cursor() },
-		func(it finding.ListItem) findingSummary { return a.toFindingSummary(it.Finding, today) }))
+		func(it finding.ListItem) findingSummary { return a.toFindingSummary(it.Finding, day) }))
 }
 
 // findingFilter reads the list filters of API.md from the query string.
@@ -382,7 +417,7 @@ func (a *API) findingGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toFinding(d, p, a.findings.Today()))
+	return a.sendFinding(c, http.StatusOK, "", d, p)
 }
 
 func (a *API) findingCreate(c echo.Context) error {
@@ -393,11 +428,12 @@ func (a *API) findingCreate(c echo.Context) error {
 	p := principal(c)
 	d, err := a.findings.CreateFinding(c.Request().Context(), p, finding.FindingInput{ReviewID: req.ReviewID, Title: req.Title,
 		Condition: req.Condition, Criteria: req.Criteria, Cause: req.Cause, Effect: req.Effect, Recommendation: req.Recommendation,
-		Severity: req.Severity, UnitID: req.UnitID, ApplicationID: req.ApplicationID, IndicatorCodes: req.IndicatorCodes, DueDate: req.DueDate})
+		Severity: req.Severity, UnitID: req.UnitID, ApplicationID: req.ApplicationID, IndicatorCodes: req.IndicatorCodes, DueDate: req.DueDate,
+		DueInWorkingDays: req.DueInWorkingDays})
 	if err != nil {
 		return err
 	}
-	return created(c, Prefix+"/findings/"+strconv.FormatInt(d.ID, 10), a.toFinding(d, p, a.findings.Today()))
+	return a.sendFinding(c, http.StatusCreated, Prefix+"/findings/"+strconv.FormatInt(d.ID, 10), d, p)
 }
 
 func (a *API) findingPatch(c echo.Context) error {
@@ -413,7 +449,7 @@ func (a *API) findingPatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toFinding(d, p, a.findings.Today()))
+	return a.sendFinding(c, http.StatusOK, "", d, p)
 }
 
 func (a *API) findingTransition(c echo.Context) error {
@@ -431,7 +467,7 @@ func (a *API) findingTransition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toFinding(d, p, a.findings.Today()))
+	return a.sendFinding(c, http.StatusOK, "", d, p)
 }
 
 func (a *API) findingEvents(c echo.Context) error {
@@ -480,11 +516,12 @@ func (a *API) actionCreate(c echo.Context) error {
 		return err
 	}
 	x, err := a.findings.CreateAction(c.Request().Context(), principal(c), id, finding.ActionInput{Title: req.Title,
-		Description: req.Description, AssigneeID: req.AssigneeID, DueDate: req.DueDate, RequiredArtifactKinds: req.RequiredArtifactKinds})
+		Description: req.Description, AssigneeID: req.AssigneeID, DueDate: req.DueDate, RequiredArtifactKinds: req.RequiredArtifactKinds,
+		DueInWorkingDays: req.DueInWorkingDays})
 	if err != nil {
 		return err
 	}
-	return created(c, Prefix+"/actions/"+strconv.FormatInt(x.ID, 10), a.toAction(x, a.findings.Today()))
+	return a.sendAction(c, http.StatusCreated, Prefix+"/actions/"+strconv.FormatInt(x.ID, 10), x)
 }
 
 func (a *API) actionPatch(c echo.Context) error {
@@ -498,7 +535,7 @@ func (a *API) actionPatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toAction(x, a.findings.Today()))
+	return a.sendAction(c, http.StatusOK, "", x)
 }
 
 func (a *API) actionComplete(c echo.Context) error {
@@ -511,5 +548,5 @@ func (a *API) actionComplete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.toAction(x, a.findings.Today()))
+	return a.sendAction(c, http.StatusOK, "", x)
 }

@@ -35,6 +35,7 @@ var openAPITags = []struct{ name, description string }{
 	{"reference", "Evaluation models and their mappings, applications, assessments and their scores"},
 	{"findings", "Reviews, findings, their life cycle and their history"},
 	{"actions", "Follow-up actions assigned on findings"},
+	{"deadlines", "The working-day calendar, extension requests and notification preferences"},
 	{"evidence", "Documents uploaded as evidence of actions"},
 	{"reports", "Counts of findings and the follow-up matrix"},
 	{"notifications", "The outbox of emails (admin)"},

@@ -145,10 +145,14 @@ func (a *API) reportMatrix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	today := a.findings.Today()
-	m, err := a.reports.Matrix(c.Request().Context(), principal(c), f, today)
+	day, err := a.findings.Day(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	m, err := a.reports.Matrix(c.Request().Context(), principal(c), f, day.Today)
+	if err != nil {
+		return err
+	}
+	m.CountWorkingDays(day.Cal)
 	return report.Serve(c.Response(), m, format)
 }

@@ -64,5 +64,6 @@ func (a *API) table() []route {
 	routes = append(routes, a.workflowRoutes()...)
 	routes = append(routes, a.reportRoutes()...)
 	routes = append(routes, a.importRoutes()...)
+	routes = append(routes, a.deadlineRoutes()...)
 	return append(routes, a.notificationRoutes()...)
 }

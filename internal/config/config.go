@@ -92,6 +92,15 @@ type Config struct {
 	// MailRetryFor is how long a mail that the mail server refuses for now
 	// is retried, from its first attempt, before it is marked failed.
 	MailRetryFor time.Duration
+	// ExtensionLimit is how many extensions of its due date may be approved
+	// per action or finding.
+	ExtensionLimit int
+	// EscalationDays are the days overdue after which an action or finding
+	// is brought to the next level up the unit hierarchy, smallest first.
+	EscalationDays []int
+	// DefaultDueDays gives, per review kind, the days after issue at which
+	// a finding issued without a due date falls due.
+	DefaultDueDays map[string]int
 	// File is the config file that was read, if any.
 	File string
 }
@@ -125,6 +134,9 @@ var Keys = []Key{
 	{"TINDAKLANJUT_PLANNER_SCHEDULE", "0 * * * *", "cron spec of the reminder planner (at least hourly)", false},
 	{"TINDAKLANJUT_SENDER_SCHEDULE", "* * * * *", "cron spec of the mail sender (it also runs at once when mail is queued)", false},
 	{"TINDAKLANJUT_MAIL_RETRY_FOR", "72h", "how long a mail refused for now is retried before it is marked failed", false},
+	{"TINDAKLANJUT_EXTENSION_LIMIT", "2", "extensions of its due date that may be approved per action or finding", false},
+	{"TINDAKLANJUT_ESCALATION_DAYS", "14,30", "days overdue after which an action or finding is escalated one level further up the unit hierarchy; empty: never", false},
+	{"TINDAKLANJUT_DEFAULT_DUE_DAYS", "internal_audit=60", "per review kind, days after issue at which a finding issued without a due date falls due (kind=days, comma-separated); empty: none", false},
 }
 
 // Key describes one configuration key.
@@ -401,6 +413,46 @@ func parseReminders(cfg *Config, v map[string]string, bad func(key, format strin
 	} else {
 		cfg.MailRetryFor = d
 	}
+	parseDeadlines(cfg, v, bad, days)
+}
+
+// reviewKinds are the kinds of review TINDAKLANJUT_DEFAULT_DUE_DAYS names.
+var reviewKinds = []string{"application_review", "spbe_evaluation", "ict_audit", "internal_audit"}
+
+// parseDeadlines reads the rules of governed deadlines.
+func parseDeadlines(cfg *Config, v map[string]string, bad func(key, format string, args ...any), days func(string, bool) []int) {
+	if n, err := strconv.Atoi(strings.TrimSpace(v["TINDAKLANJUT_EXTENSION_LIMIT"])); err != nil || n < 0 || n > 100 {
+		bad("TINDAKLANJUT_EXTENSION_LIMIT", "%q is not a number of extensions from 0 to 100", v["TINDAKLANJUT_EXTENSION_LIMIT"])
+	} else {
+		cfg.ExtensionLimit = n
+	}
+	cfg.EscalationDays = days("TINDAKLANJUT_ESCALATION_DAYS", true)
+	slices.Sort(cfg.EscalationDays)
+	if len(cfg.EscalationDays) > 0 && cfg.EscalationDays[0] == 0 {
+		bad("TINDAKLANJUT_ESCALATION_DAYS", "0 is not a number of days overdue; the smallest is 1")
+	}
+	cfg.DefaultDueDays = map[string]int{}
+	raw := strings.TrimSpace(v["TINDAKLANJUT_DEFAULT_DUE_DAYS"])
+	if raw == "" {
+		return
+	}
+	for _, part := range strings.Split(raw, ",") {
+		kind, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+		kind = strings.TrimSpace(kind)
+		d, err := strconv.Atoi(strings.TrimSpace(n))
+		switch {
+		case !ok || err != nil || d < 1 || d > 3660:
+			bad("TINDAKLANJUT_DEFAULT_DUE_DAYS", "%q is not kind=days with days from 1 to 3660, such as internal_audit=60", part)
+			return
+		case !slices.Contains(reviewKinds, kind):
+			bad("TINDAKLANJUT_DEFAULT_DUE_DAYS", "%q is not a review kind (%s)", kind, strings.Join(reviewKinds, ", "))
+			return
+		case cfg.DefaultDueDays[kind] != 0:
+			bad("TINDAKLANJUT_DEFAULT_DUE_DAYS", "%q names %s twice", raw, kind)
+			return
+		}
+		cfg.DefaultDueDays[kind] = d
+	}
 }
 
 // maxGap is the longest wait between two runs of sched over a week.
@@ -525,6 +577,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("planner_schedule", c.PlannerSchedule),
 		slog.String("sender_schedule", c.SenderSchedule),
 		slog.String("mail_retry_for", c.MailRetryFor.String()),
+		slog.Int("extension_limit", c.ExtensionLimit),
+		slog.Any("escalation_days", c.EscalationDays),
+		slog.Any("default_due_days", c.DefaultDueDays),
 	)
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,40 @@ func TestDatabaseReadURL(t *testing.T) {
 		_, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "DATABASE_URL": tt.primary, "DATABASE_READ_URL": tt.read}))
 		if err == nil || !strings.Contains(err.Error(), "DATABASE_READ_URL") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("DATABASE_URL=%q DATABASE_READ_URL=%q: err = %v; want %q naming the key", tt.primary, tt.read, err, tt.want)
+		}
+	}
+}
+
+func TestDeadlineKeys(t *testing.T) {
+	cfg, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ExtensionLimit != 2 || !slices.Equal(cfg.EscalationDays, []int{14, 30}) || len(cfg.DefaultDueDays) != 1 || cfg.DefaultDueDays["internal_audit"] != 60 {
+		t.Errorf("defaults: limit %d, escalation %v, default due %v", cfg.ExtensionLimit, cfg.EscalationDays, cfg.DefaultDueDays)
+	}
+	cfg, err = Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_EXTENSION_LIMIT": "0",
+		"TINDAKLANJUT_ESCALATION_DAYS": "60, 7,21", "TINDAKLANJUT_DEFAULT_DUE_DAYS": "internal_audit=60, ict_audit = 90"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ExtensionLimit != 0 || !slices.Equal(cfg.EscalationDays, []int{7, 21, 60}) || cfg.DefaultDueDays["ict_audit"] != 90 {
+		t.Errorf("set: limit %d, escalation %v, default due %v", cfg.ExtensionLimit, cfg.EscalationDays, cfg.DefaultDueDays)
+	}
+	cfg, err = Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", "TINDAKLANJUT_ESCALATION_DAYS": "", "TINDAKLANJUT_DEFAULT_DUE_DAYS": ""}))
+	if err != nil || len(cfg.EscalationDays) != 0 || len(cfg.DefaultDueDays) != 0 {
+		t.Errorf("empty: %v, %v, %v", err, cfg.EscalationDays, cfg.DefaultDueDays)
+	}
+	for key, vals := range map[string][]string{
+		"TINDAKLANJUT_EXTENSION_LIMIT":  {"-1", "dua", "101", ""},
+		"TINDAKLANJUT_ESCALATION_DAYS":  {"14,x", "0,14", "14,14", "400"},
+		"TINDAKLANJUT_DEFAULT_DUE_DAYS": {"internal_audit", "audit=60", "internal_audit=0", "internal_audit=60,internal_audit=30", "internal_audit=x"},
+	} {
+		for _, val := range vals {
+			_, err := Load(env(map[string]string{FileEnv: "../../configs/tindaklanjut.env", key: val}))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("%s=%q: err = %v; want one naming the key", key, val, err)
+			}
 		}
 	}
 }

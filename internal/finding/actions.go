@@ -23,6 +23,9 @@ type ActionInput struct {
 	AssigneeID            int64
 	DueDate               *string
 	RequiredArtifactKinds []string
+	// DueInWorkingDays gives the due date as the N-th working day after
+	// today instead of DueDate.
+	DueInWorkingDays *int
 }
 
 // ActionPatch changes an action's title, description, assignee, due date
@@ -96,7 +99,9 @@ func (s *Service) CreateAction(ctx context.Context, p identity.Principal, findin
 		}
 		var v apperr.Validation
 		validateAction(tx, &v, cur, &a)
-		a.DueDate = parseDate(&v, "due_date", in.DueDate, true)
+		if a.DueDate, err = s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, true); err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}

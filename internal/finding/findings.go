@@ -32,6 +32,9 @@ type FindingInput struct {
 	ApplicationID  *int64
 	IndicatorCodes []string
 	DueDate        *string
+	// DueInWorkingDays gives the due date as the N-th working day after
+	// today instead of DueDate.
+	DueInWorkingDays *int
 }
 
 // FindingPatch changes a finding's text, severity, due date, indicators,
@@ -155,7 +158,11 @@ func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in Fi
 		rev = r
 	}
 	validateContent(&v, &f)
-	f.DueDate = parseDate(&v, "due_date", in.DueDate, false)
+	due, err := s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, false)
+	if err != nil {
+		return Detail{}, err
+	}
+	f.DueDate = due
 	if err := checkRefs(db, &v, &f); err != nil {
 		return Detail{}, err
 	}

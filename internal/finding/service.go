@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 )
 
@@ -19,6 +21,48 @@ type Service struct {
 	db  *gorm.DB
 	now func() time.Time
 	loc *time.Location
+	cal *calendar.Store
+	// deadlines are the rules of governed due dates (SetDeadlines).
+	deadlines Deadlines
+}
+
+// Deadlines are the configurable rules of governed due dates (PRODUCT.md,
+// "Deadlines: extensions, escalation, working days").
+type Deadlines struct {
+	// ExtensionLimit is how many extensions may be approved per action or
+	// finding.
+	ExtensionLimit int
+	// DefaultDueDays gives, per review kind, the days after issue at which
+	// a finding issued without a due date falls due.
+	DefaultDueDays map[string]int
+}
+
+// DefaultDeadlines are PRODUCT.md's defaults.
+var DefaultDeadlines = Deadlines{ExtensionLimit: 2, DefaultDueDays: map[string]int{"internal_audit": 60}}
+
+// SetDeadlines replaces the service's deadline rules (DefaultDeadlines
+// until then).
+func (s *Service) SetDeadlines(d Deadlines) { s.deadlines = d }
+
+// Calendar is the working-day calendar the service counts due dates by;
+// the API and the web share it, so that a holiday added through either
+// counts at once in both.
+func (s *Service) Calendar() *calendar.Store { return s.cal }
+
+// Day is today with the calendar that counts working days from it.
+type Day struct {
+	Today date.Date
+	Cal   *calendar.Calendar
+}
+
+// Left is the working days left until due (negative once overdue; nil
+// without a date).
+func (d Day) Left(due date.Date) *int { return d.Cal.LeftOf(d.Today, due) }
+
+// Day returns today with the current calendar.
+func (s *Service) Day(ctx context.Context) (Day, error) {
+	cal, err := s.cal.Calendar(ctx)
+	return Day{Today: s.Today(), Cal: cal}, err
 }
 
 // NewService returns the service; now is the clock and loc the
@@ -27,7 +71,7 @@ func NewService(db *gorm.DB, now func() time.Time, loc *time.Location) *Service 
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, now: now, loc: loc}
+	return &Service{db: db, now: now, loc: loc, cal: calendar.NewStore(db, now), deadlines: DefaultDeadlines}
 }
 
 // Today is the current calendar date in the organisation's time zone.
@@ -92,6 +136,30 @@ func oneOf(v *apperr.Validation, field, s string, allowed []string) {
 		}
 	}
 	v.Add(field, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+// maxWorkingDays bounds due_in_working_days: about four years.
+const maxWorkingDays = 1000
+
+// dueDate reads a due date given as a date or as a number of working days
+// after today (not both), into v; required says whether one is needed.
+func (s *Service) dueDate(ctx context.Context, v *apperr.Validation, due *string, workingDays *int, required bool) (date.Date, error) {
+	if workingDays == nil {
+		return parseDate(v, "due_date", due, required), nil
+	}
+	if due != nil {
+		v.Add("due_in_working_days", "give either due_date or due_in_working_days, not both")
+		return date.Date{}, nil
+	}
+	if *workingDays < 1 || *workingDays > maxWorkingDays {
+		v.Add("due_in_working_days", "must be a whole number of working days from 1 to %d", maxWorkingDays)
+		return date.Date{}, nil
+	}
+	day, err := s.Day(ctx)
+	if err != nil {
+		return date.Date{}, err
+	}
+	return day.Cal.AddWorkingDays(day.Today, *workingDays), nil
 }
 
 func invalidField(field, format string, args ...any) error {

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
@@ -42,16 +43,31 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 		if cur.Version != in.Version {
 			return staleVersion(in.Version, cur.Version)
 		}
+		data := map[string]any{}
+		set := `, state = ?, version = version + 1`
+		args := []any{t.To}
+		if t.Verb == Issue && cur.DueDate.IsZero() {
+			// A finding issued without a due date takes its review kind's
+			// default, counted from the day of issue.
+			due, err := s.defaultDue(tx, cur.ReviewID)
+			if err != nil {
+				return err
+			}
+			if !due.IsZero() {
+				cur.DueDate = due
+				set += `, due_date = ?`
+				args = append(args, due)
+				data["due_date"] = due
+				data["due_date_default"] = true
+			}
+		}
 		if err := s.requirements(tx, t, cur, in); err != nil {
 			return err
 		}
 		now := s.instant()
-		data := map[string]any{}
 		if r := strings.TrimSpace(in.Reason); r != "" {
 			data["reason"] = r
 		}
-		set := `, state = ?, version = version + 1`
-		args := []any{t.To}
 		switch t.Verb {
 		case Issue:
 			set += `, issued_at = ?`
@@ -99,6 +115,20 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 		return Detail{}, err
 	}
 	return s.detail(s.db.WithContext(ctx), out)
+}
+
+// defaultDue is the due date a finding of review reviewID gets when it is
+// issued today without one: none when its kind has no default.
+func (s *Service) defaultDue(tx *gorm.DB, reviewID int64) (date.Date, error) {
+	var kind string
+	if err := tx.Raw(`SELECT kind FROM reviews WHERE id = ?`, reviewID).Scan(&kind).Error; err != nil {
+		return date.Date{}, err
+	}
+	days := s.deadlines.DefaultDueDays[kind]
+	if days <= 0 {
+		return date.Date{}, nil
+	}
+	return s.Today().AddDays(days), nil
 }
 
 // requirements checks what t needs beyond state and role, naming every

@@ -34,9 +34,10 @@ var upgradeTables = map[string]string{
 	"assessment_scores": `SELECT concat_ws('|', assessment_id, indicator_code, level::numeric(3,2), target_level::numeric(3,2),
 		updated_by, updated_at) FROM assessment_scores ORDER BY assessment_id, indicator_code`,
 	"reviews": `SELECT t::text FROM reviews t ORDER BY id`,
-	// import_ref (00011) is new: NULL on every finding held before.
-	"findings":       `SELECT (to_jsonb(t) - 'import_ref')::text FROM findings t ORDER BY id`,
-	"actions":        `SELECT t::text FROM actions t ORDER BY id`,
+	// import_ref (00011) is new: NULL on every finding held before; due_set_at
+	// came in 00010, filled from what the rows held.
+	"findings":       `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at')::text FROM findings t ORDER BY id`,
+	"actions":        `SELECT (to_jsonb(t) - 'due_set_at')::text FROM actions t ORDER BY id`,
 	"finding_events": `SELECT t::text FROM finding_events t ORDER BY id`,
 	"notifications":  `SELECT t::text FROM notifications t ORDER BY id`,
 	"audit_log":      `SELECT t::text FROM audit_log t ORDER BY id`,

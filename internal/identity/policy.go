@@ -37,6 +37,12 @@ const (
 	NotificationRetry Action = "notification.retry"
 	// MappingUpdate replaces a mapping between two evaluation models.
 	MappingUpdate Action = "mapping.update"
+	// CalendarUpdate adds or removes a regional non-working day.
+	CalendarUpdate Action = "calendar.update"
+	// ExtensionRequest asks for a later due date; ExtensionDecide approves
+	// or refuses such a request.
+	ExtensionRequest Action = "extension.request"
+	ExtensionDecide  Action = "extension.decide"
 )
 
 // Scope is how far a role's view reaches for a kind of object.
@@ -102,6 +108,12 @@ var rules = map[Action]rule{
 	// A mapping decides which old findings weigh on a new model's index:
 	// an admin setting, like the models themselves.
 	MappingUpdate: {"framework", []Role{RoleAdmin}},
+	// The working-day calendar is organisation-wide reference data.
+	CalendarUpdate: {"unit", []Role{RoleAdmin}},
+	// Extensions are asked by those who answer for the date (the action's
+	// assignee or the unit's manager) and decided by the auditors.
+	ExtensionRequest: {"finding", []Role{RoleManager, RoleOfficer}},
+	ExtensionDecide:  {"finding", []Role{RoleAdmin, RoleAuditor}},
 }
 
 var everyone = []Role{RoleAdmin, RoleAuditor, RoleManager, RoleOfficer, RoleViewer}

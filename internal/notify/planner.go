@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -28,6 +29,7 @@ import (
 // nothing is planned for findings that are closed or not actionable.
 type Planner struct {
 	db    *gorm.DB
+	cal   *calendar.Store
 	rules Rules
 }
 
@@ -36,7 +38,7 @@ func NewPlanner(db *gorm.DB, rules Rules) *Planner {
 	if rules.Loc == nil {
 		rules.Loc = time.UTC
 	}
-	return &Planner{db: db, rules: rules}
+	return &Planner{db: db, cal: calendar.NewStore(db, time.Now), rules: rules}
 }
 
 // Planned is one notification a planning pass queued.
@@ -100,14 +102,19 @@ var errRollback = fmt.Errorf("preview: roll back")
 func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, q string, args map[string]any) error, commit bool) error {
 	r := p.rules
 	sd := r.SendDate(at)
+	cal, err := p.cal.Calendar(ctx)
+	if err != nil {
+		return err
+	}
 	args := map[string]any{
 		"at": at, "sd": sd, "hour": r.SendHour, "tz": r.Loc.String(),
+		"ed": cal.AddWorkingDays(sd, 1).AddDays(-1), "pd": cal.OnOrBefore(sd),
 		"due_days": postgres.Array[int64](toInt64(r.DueDays)), "max_due": maxOf(r.DueDays),
 		"every": r.OverdueEvery, "unassigned": r.UnassignedAfter,
 		"assessment_days": postgres.Array[int64](toInt64(r.AssessmentDays)), "max_assessment": maxOf(r.AssessmentDays),
 		"weekday": isoWeekday(r.DigestWeekday),
 	}
-	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, plannerAdvisoryLock).Error; err != nil {
 			return err
 		}
@@ -173,31 +180,43 @@ var rules = []struct{ name, sql string }{
 	// Actions still to do on findings in work: the newest passed threshold
 	// of the due series (days before the due date) or, once the due date
 	// has passed, of the overdue series (1, 1+every, 1+2·every days after).
+	// A due threshold on a non-working day is sent on the working day
+	// before it (@ed is the last day whose thresholds are sent by the send
+	// date), so that several may meet on one day and the newest of them,
+	// the nearest to the due date, is the one mail; an overdue one on the
+	// working day after it (@pd, the working day on or before the send
+	// date), since an overdue notice cannot come before the date has
+	// passed. Keys name the due date, so that a new date (an approved
+	// extension) gets its own thresholds and the old one none; a threshold
+	// that passed before the date was set is not sent.
 	// Due reminders go to the assignee with a copy to the unit's managers
 	// (to the managers when the assignee is inactive); overdue ones to both.
 	{"action thresholds", `WITH ` + managersCTE + `,
 		c AS (
-			SELECT a.id, a.finding_id, a.assignee_id, f.unit_id, a.due_date, a.created_at,
+			SELECT a.id, a.finding_id, a.assignee_id, f.unit_id, a.due_date, a.due_set_at,
 				CASE WHEN a.due_date >= @sd::date THEN
-					(SELECT min(k) FROM unnest(@due_days::int[]) AS k WHERE k >= a.due_date - @sd::date) END AS before,
-				CASE WHEN a.due_date < @sd::date AND @every::int > 0 THEN
-					1 + @every::int * ((@sd::date - a.due_date - 1) / @every::int) END AS after
+					(SELECT min(k) FROM unnest(@due_days::int[]) AS k WHERE k >= a.due_date - @ed::date) END AS before,
+				CASE WHEN a.due_date < @pd::date AND @every::int > 0 THEN
+					1 + @every::int * ((@pd::date - a.due_date - 1) / @every::int) END AS after
 			FROM actions a JOIN findings f ON f.id = a.finding_id
 			WHERE a.status = 'todo' AND f.state IN ` + actionableStatesSQL + `
-				AND a.due_date <= @sd::date + @max_due::int),
+				AND a.due_date <= @ed::date + @max_due::int),
 		t AS (
 			SELECT c.*,
-				CASE WHEN before IS NOT NULL THEN 'action:' || id || ':due-' || before
-					ELSE 'action:' || id || ':overdue-' || after END AS key,
-				` + fmt.Sprintf(sendAt, `CASE WHEN before IS NOT NULL THEN due_date - before ELSE due_date + after END`) + ` AS send_at
+				CASE WHEN before IS NOT NULL THEN 'action:' || id || ':' || due_date || ':due-' || before
+					ELSE 'action:' || id || ':' || due_date || ':overdue-' || after END AS key
 			FROM c WHERE before IS NOT NULL OR after IS NOT NULL),
 		n AS MATERIALIZED (
-			SELECT t.* FROM t WHERE t.send_at >= t.created_at
-				AND NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+			SELECT t.* FROM t WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+		s AS (
+			SELECT n.*, ` + fmt.Sprintf(sendAt, `CASE WHEN before IS NOT NULL THEN working_day_on_or_before(due_date - before)
+				ELSE working_day_on_or_after(due_date + after) END`) + ` AS send_at
+			FROM n),
 		r AS (
-			SELECT n.*, CASE WHEN u.active THEN ARRAY[u.id] ELSE '{}'::bigint[] END AS assignee,
-				array_remove(coalesce(m.ids, '{}'::bigint[]), n.assignee_id) AS mgrs
-			FROM n JOIN users u ON u.id = n.assignee_id LEFT JOIN managers m ON m.unit_id = n.unit_id)
+			SELECT s.*, CASE WHEN u.active THEN ARRAY[u.id] ELSE '{}'::bigint[] END AS assignee,
+				array_remove(coalesce(m.ids, '{}'::bigint[]), s.assignee_id) AS mgrs
+			FROM s JOIN users u ON u.id = s.assignee_id LEFT JOIN managers m ON m.unit_id = s.unit_id
+			WHERE s.send_at >= s.due_set_at)
 		SELECT key, CASE WHEN before IS NOT NULL THEN '` + KindActionDue + `' ELSE '` + KindActionOverdue + `' END, finding_id, id,
 			CASE WHEN before IS NOT NULL AND cardinality(assignee) > 0 THEN assignee ELSE assignee || mgrs END,
 			CASE WHEN before IS NOT NULL AND cardinality(assignee) > 0 THEN mgrs ELSE '{}'::bigint[] END,

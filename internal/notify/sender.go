@@ -19,6 +19,7 @@ import (
 	"github.com/go-mail/mail/v2"
 	"gorm.io/gorm"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -117,6 +118,7 @@ type SenderOptions struct {
 // once: each claims its rows with FOR UPDATE SKIP LOCKED and a lease.
 type Sender struct {
 	db       *gorm.DB
+	cal      *calendar.Store
 	opts     SenderOptions
 	envelope string // From's bare address
 	host     string // for Message-IDs
@@ -151,7 +153,7 @@ func NewSender(db *gorm.DB, opts SenderOptions) (*Sender, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	return &Sender{db: db, opts: opts, envelope: from.Address, host: host}, nil
+	return &Sender{db: db, cal: calendar.NewStore(db, time.Now), opts: opts, envelope: from.Address, host: host}, nil
 }
 
 // SendStats counts the outcomes of a run.
@@ -307,7 +309,11 @@ type prepared struct {
 func (d *delivery) run(ctx context.Context, b claimed) (SendStats, error) {
 	s, now := d.s, d.now
 	var st SendStats
-	v := &viewer{db: s.db, baseURL: s.opts.BaseURL, loc: s.opts.Loc, now: now, data: b.data}
+	cal, err := s.cal.Calendar(ctx)
+	if err != nil {
+		return st, err
+	}
+	v := &viewer{db: s.db, baseURL: s.opts.BaseURL, loc: s.opts.Loc, now: now, data: b.data, cal: cal}
 	mails := make(chan prepared, 16)
 	go func() {
 		defer close(mails)

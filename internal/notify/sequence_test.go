@@ -17,7 +17,15 @@ type delivery struct {
 // end and returns the mails received whose key starts with prefix.
 func (f *fixture) simulate(start, end time.Time, step time.Duration, prefix string) []delivery {
 	f.t.Helper()
+	out, _ := f.simulateMails(start, end, step, prefix)
+	return out
+}
+
+// simulateMails is simulate with the mails themselves, in the same order.
+func (f *fixture) simulateMails(start, end time.Time, step time.Duration, prefix string) ([]delivery, []received) {
+	f.t.Helper()
 	var out []delivery
+	var mails []received
 	for now := start; !now.After(end); now = now.Add(step) {
 		f.setNow(now)
 		f.plan()
@@ -25,30 +33,32 @@ func (f *fixture) simulate(start, end time.Time, step time.Duration, prefix stri
 		for _, m := range f.mail.take() {
 			if strings.HasPrefix(m.Key, prefix) {
 				out = append(out, delivery{Key: m.Key, Kind: m.Kind, When: now.Format("2006-01-02 15:04"), To: joinAddrs(m.To), Cc: joinAddrs(m.Cc)})
+				mails = append(mails, m)
 			}
 		}
 	}
-	return out
+	return out, mails
 }
 
 // TestActionReminderSequence follows one action due on Monday 2 September
 // 2024, assigned on 1 August, over 40 days: the exact mails, when and to
 // whom (the assignee, copy to the manager; overdue to both), the same
 // whether the planner runs every hour or once a day, and none after the
-// action is done.
+// action is done. Reminders on a weekend come the Friday before: due-30
+// (Saturday 3 August) on the 2nd, and due-1 (Sunday 1 September) on Friday
+// 30 August with due-3, as one mail for the nearer threshold.
 func TestActionReminderSequence(t *testing.T) {
 	want := func(f *fixture, id string, hour string) []delivery {
 		officer, mgr := f.emails("officerA"), f.emails("managerA")
 		both := f.emails("officerA", "managerA")
 		return []delivery{
-			{"action:" + id + ":due-30", "action_due", "2024-08-03 " + hour, officer, mgr},
-			{"action:" + id + ":due-14", "action_due", "2024-08-19 " + hour, officer, mgr},
-			{"action:" + id + ":due-7", "action_due", "2024-08-26 " + hour, officer, mgr},
-			{"action:" + id + ":due-3", "action_due", "2024-08-30 " + hour, officer, mgr},
-			{"action:" + id + ":due-1", "action_due", "2024-09-01 " + hour, officer, mgr},
-			{"action:" + id + ":due-0", "action_due", "2024-09-02 " + hour, officer, mgr},
-			{"action:" + id + ":overdue-1", "action_overdue", "2024-09-03 " + hour, both, ""},
-			{"action:" + id + ":overdue-8", "action_overdue", "2024-09-10 " + hour, both, ""},
+			{"action:" + id + ":2024-09-02:due-30", "action_due", "2024-08-02 " + hour, officer, mgr},
+			{"action:" + id + ":2024-09-02:due-14", "action_due", "2024-08-19 " + hour, officer, mgr},
+			{"action:" + id + ":2024-09-02:due-7", "action_due", "2024-08-26 " + hour, officer, mgr},
+			{"action:" + id + ":2024-09-02:due-1", "action_due", "2024-08-30 " + hour, officer, mgr},
+			{"action:" + id + ":2024-09-02:due-0", "action_due", "2024-09-02 " + hour, officer, mgr},
+			{"action:" + id + ":2024-09-02:overdue-1", "action_overdue", "2024-09-03 " + hour, both, ""},
+			{"action:" + id + ":2024-09-02:overdue-8", "action_overdue", "2024-09-10 " + hour, both, ""},
 		}
 	}
 	for _, tt := range []struct {
@@ -90,7 +100,7 @@ func TestActionReminderSequence(t *testing.T) {
 				t.Errorf("after completion: %s; want the planned reminder skipped", st)
 			}
 			var status string
-			f.db.Raw(`SELECT status FROM notifications WHERE dedup_key = ?`, "action:"+id+":overdue-15").Scan(&status)
+			f.db.Raw(`SELECT status FROM notifications WHERE dedup_key = ?`, "action:"+id+":2024-09-02:overdue-15").Scan(&status)
 			if status != "skipped" {
 				t.Errorf("overdue-15 is %q; want skipped", status)
 			}

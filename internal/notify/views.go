@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
@@ -140,6 +141,30 @@ type viewer struct {
 	data    batchData
 	// models are the assessments' models this batch has read, by code.
 	models map[string]*assessmentModel
+	// cal counts the working days left until due dates.
+	cal *calendar.Calendar
+}
+
+// dueText writes a due date with the working days left until it, while
+// follow-up is expected (open is set): "Senin, 17 Agustus 2026 (3 hari
+// kerja lagi)".
+func (v *viewer) dueText(due date.Date, open bool) string {
+	out := due.Indonesian()
+	if !open || due.IsZero() || v.cal == nil {
+		return out
+	}
+	today := date.Of(v.now, v.loc)
+	switch n := v.cal.Left(today, due); {
+	case due == today:
+		return out + " (hari ini)"
+	case n > 0:
+		return fmt.Sprintf("%s (%d hari kerja lagi)", out, n)
+	case n == 0 && due.After(today):
+		return out + " (tidak ada hari kerja lagi sebelumnya)"
+	case n < 0:
+		return fmt.Sprintf("%s (lewat %d hari kerja)", out, -n)
+	}
+	return out
 }
 
 // errSkip says why a notification is no longer to be sent.
@@ -152,18 +177,19 @@ func (v *viewer) findingLink(id int64) string {
 }
 
 func (v *viewer) findingView(f findingRow, withActions bool) FindingView {
+	active := f.State == "open" || f.State == "in_progress"
 	out := FindingView{Code: f.Code, Title: f.Title, Recommendation: f.Recommendation, State: f.State, Unit: f.Unit,
-		DueDate: f.DueDate.Indonesian(), Link: v.findingLink(f.ID)}
+		DueDate: v.dueText(f.DueDate, active), Link: v.findingLink(f.ID)}
 	if withActions {
 		for _, a := range v.data.actions[f.ID] {
-			out.Actions = append(out.Actions, actionView(a))
+			out.Actions = append(out.Actions, v.actionView(a, active))
 		}
 	}
 	return out
 }
 
-func actionView(a actionRow) ActionView {
-	return ActionView{Title: a.Title, Assignee: a.Assignee, DueDate: a.DueDate.Indonesian(), Done: a.Status == "done"}
+func (v *viewer) actionView(a actionRow, active bool) ActionView {
+	return ActionView{Title: a.Title, Assignee: a.Assignee, DueDate: v.dueText(a.DueDate, active && a.Status == "todo"), Done: a.Status == "done"}
 }
 
 // view builds n's view, or errSkip when what n reminds of is over (the
@@ -186,8 +212,14 @@ func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
 		if n.ActionID != nil {
 			for _, a := range v.data.actions[f.ID] {
 				if a.ID == *n.ActionID {
-					av := actionView(a)
+					av := v.actionView(a, f.State == "open" || f.State == "in_progress")
 					out.Action = &av
+					if today := date.Of(v.now, v.loc); n.Kind == KindActionDue && !a.DueDate.Before(today) {
+						// A reminder moved off a non-working day says how
+						// many days are really left.
+						days := today.DaysUntil(a.DueDate)
+						d.DaysBefore = &days
+					}
 					if (n.Kind == KindActionDue || n.Kind == KindActionOverdue) && a.Status != "todo" {
 						return out, errSkip("the action is done")
 					}

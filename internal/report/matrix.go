@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
@@ -21,9 +22,10 @@ import (
 // MatrixTitle heads the follow-up matrix.
 const MatrixTitle = "Matriks Tindak Lanjut Hasil Reviu/Evaluasi"
 
-// Columns are the follow-up matrix's columns, in order. Indikator came
-// last, so that the columns before it kept their places.
-var Columns = []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator"}
+// Columns are the follow-up matrix's columns, in order. Indikator, then
+// Sisa Hari Kerja (working days left), came last, so that the columns
+// before them kept their places.
+var Columns = []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator", "Sisa Hari Kerja"}
 
 // Matrix is the follow-up matrix: one row per finding, in list order.
 type Matrix struct {
@@ -52,6 +54,18 @@ type Row struct {
 	NotActionable string
 	// Indicators are the indicators the finding names, in its order.
 	Indicators []MatrixIndicator
+	// WorkingDaysLeft counts the working days until the due date
+	// (negative once overdue) while follow-up is expected; nil otherwise.
+	WorkingDaysLeft *int
+}
+
+// CountWorkingDays fills in each row's working days left by cal.
+func (m *Matrix) CountWorkingDays(cal *calendar.Calendar) {
+	for i := range m.Rows {
+		if r := &m.Rows[i]; r.State.Active() {
+			r.WorkingDaysLeft = cal.LeftOf(m.Today, r.DueDate)
+		}
+	}
 }
 
 // MatrixIndicator is an indicator a finding names, with the indicators of
@@ -358,6 +372,10 @@ func (r Row) Cells() []string {
 	if len(indikator) == 0 {
 		indikator = []string{noIndicator}
 	}
+	left := "—"
+	if r.WorkingDaysLeft != nil {
+		left = strconv.Itoa(*r.WorkingDaysLeft)
+	}
 	return []string{strconv.Itoa(r.No), temuan, r.Recommendation, strings.Join(tl, "\n"), strings.Join(bukti, "\n"),
-		StatusLabels[r.State], strings.Join(ket, "\n"), strings.Join(indikator, ", ")}
+		StatusLabels[r.State], strings.Join(ket, "\n"), strings.Join(indikator, ", "), left}
 }

@@ -76,7 +76,7 @@ const HeaderRow = 4
 
 // columnWidths are the XLSX columns' widths in characters; together they fit
 // a landscape A4 page at about 75 %.
-var columnWidths = []float64{5, 42, 36, 42, 36, 17, 32, 18}
+var columnWidths = []float64{5, 42, 36, 42, 36, 17, 32, 18, 10}
 
 // maxCellChars is below Excel's limit of 32,767 UTF-16 units in a cell.
 const maxCellChars = 32000

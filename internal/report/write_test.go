@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
@@ -36,7 +37,9 @@ func sample() report.Matrix {
 	for i := range rows {
 		rows[i].No = i + 1
 	}
-	return report.Matrix{Today: today, Rows: rows}
+	m := report.Matrix{Today: today, Rows: rows}
+	m.CountWorkingDays(calendar.New([]date.Date{date.MustParse("2024-09-16")}))
+	return m
 }
 
 func TestCellsOfARow(t *testing.T) {
@@ -50,6 +53,9 @@ func TestCellsOfARow(t *testing.T) {
 		"Batas waktu: 1 September 2024\nKeadaan: dalam proses tindak lanjut\nTerlambat: batas waktu telah lewat\n" +
 			"Unit: Dinas Komunikasi dan Informatika\nAlasan penolakan terakhir: Lampiran SK belum ditandatangani",
 		"I21 (P02), I29 (P09)",
+		// Overdue since 1 September: the 20 weekdays of 2–30 September
+		// but the holiday of the 16th.
+		"-20",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cells (-want +got):\n%s", diff)
@@ -114,7 +120,7 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 // matrix by column position (macros, imports into other registers) still
 // finds each column where it was.
 func TestColumnsKeepTheirPlaces(t *testing.T) {
-	want := []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator"}
+	want := []string{"No", "Temuan", "Rekomendasi", "Tindak Lanjut", "Bukti Dukung", "Status", "Keterangan", "Indikator", "Sisa Hari Kerja"}
 	if diff := cmp.Diff(want, report.Columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
 	}

@@ -114,6 +114,9 @@ func (w *Web) registerAdmin(g router) {
 	g.POST("/admin/aplikasi", a(w.appCreate))
 	g.GET("/admin/aplikasi/:id", a(w.appEdit))
 	g.POST("/admin/aplikasi/:id", a(w.appUpdate))
+	g.GET("/admin/kalender", a(w.calendarShow))
+	g.POST("/admin/kalender", a(w.calendarAdd))
+	g.POST("/admin/kalender/:date/hapus", a(w.calendarRemove))
 	if w.outbox != nil {
 		g.GET("/admin/notifikasi", a(w.outboxList))
 		g.POST("/admin/notifikasi/:id/kirim-ulang", a(w.outboxRetry))

@@ -97,7 +97,7 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 	s := newFullSite(t)
 	paths := []string{"/admin", "/admin/unit", fmt.Sprintf("/admin/unit/%d", s.unitA), "/admin/pengguna",
 		fmt.Sprintf("/admin/pengguna/%d", s.people["officer"].UserID), "/admin/aplikasi", "/admin/notifikasi",
-		"/admin/model", "/admin/pemetaan/spbe-2020/pemdi-2026"}
+		"/admin/model", "/admin/pemetaan/spbe-2020/pemdi-2026", "/admin/kalender"}
 	for _, who := range []string{"officer", "manager", "auditor"} {
 		b := s.browser()
 		b.signIn(who)

@@ -223,4 +223,13 @@ var serviceMessagesID = map[string]string{
 	"The workbook has no worksheet.": "Buku kerja tidak memiliki lembar kerja.",
 	"cannot be read as CSV":          "tidak dapat dibaca sebagai CSV",
 	"is not UTF-8 text":              "bukan teks UTF-8",
+	// Governed deadlines: the calendar, working days, extensions, preferences.
+	"must be one line of text":                              "harus berupa satu baris teks",
+	"%s is not a holiday in the calendar.":                  "%s bukan hari libur dalam kalender.",
+	"%s is already a non-working day":                       "%s sudah menjadi hari libur",
+	"is required (a date such as 2026-09-24)":               "wajib diisi (tanggal, mis. 2026-09-24)",
+	"must be a date written YYYY-MM-DD, such as 2026-09-24": "harus berupa tanggal dengan format YYYY-MM-DD, mis. 2026-09-24",
+	"must be a year between 1900 and 9999":                  "harus berupa tahun antara 1900 dan 9999",
+	"give either due_date or due_in_working_days, not both": "isi due_date atau due_in_working_days, jangan keduanya",
+	"must be a whole number of working days from 1 to %d":   "harus berupa bilangan bulat hari kerja dari 1 sampai %d",
 }

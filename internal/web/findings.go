@@ -86,10 +86,15 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	m, err := w.reports.Matrix(contextOf(c), principalOf(c), f, w.findings.Today())
+	day, err := w.findings.Day(contextOf(c))
 	if err != nil {
 		return err
 	}
+	m, err := w.reports.Matrix(contextOf(c), principalOf(c), f, day.Today)
+	if err != nil {
+		return err
+	}
+	m.CountWorkingDays(day.Cal)
 	return report.Serve(c.Response(), m, format)
 }
 
@@ -131,6 +136,8 @@ type listRow struct {
 	Category string
 	Due      string
 	Overdue  bool
+	// Left is the working days left until the due date.
+	Left *int
 }
 
 // findingList is the filtered list with keyset pages; the filters live in
@@ -181,7 +188,10 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	today := w.findings.Today()
+	day, err := w.findings.Day(contextOf(c))
+	if err != nil {
+		return err
+	}
 	base := url.Values{}
 	for k, vals := range q {
 		if k != "c" {
@@ -201,12 +211,15 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 		pg.Pager.First = "/temuan?" + base.Encode()
 	}
 	for _, it := range items {
-		row := listRow{ID: it.ID, Code: it.Code, Title: it.Title, State: it.State, Overdue: it.Overdue(today), Due: "—"}
+		row := listRow{ID: it.ID, Code: it.Code, Title: it.Title, State: it.State, Overdue: it.Overdue(day.Today), Due: "—"}
 		if c := it.State.Category(); c != "" {
 			row.Category = string(c)
 		}
 		if !it.DueDate.IsZero() {
 			row.Due = FormatDate(v.Lang, it.DueDate)
+			if it.State.Active() {
+				row.Left = day.Left(it.DueDate)
+			}
 		}
 		pg.Items = append(pg.Items, row)
 	}
@@ -215,8 +228,10 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 
 // detailPage is a finding's page.
 type detailPage struct {
-	F        finding.Detail
-	Overdue  bool
+	F       finding.Detail
+	Overdue bool
+	// Day counts the working days left until the due dates.
+	Day      finding.Day
 	Category string
 	// Verbs are the transitions this user may perform now, from the life
 	// cycle table; NeedsReason says which ask for a reason.
@@ -287,7 +302,11 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 	if more {
 		events = events[:maxEvents]
 	}
-	pg := &detailPage{F: d, Overdue: d.Overdue(w.findings.Today()), Verbs: finding.Allowed(d.Situation(p)),
+	day, err := w.findings.Day(ctx)
+	if err != nil {
+		return err
+	}
+	pg := &detailPage{F: d, Overdue: d.Overdue(day.Today), Day: day, Verbs: finding.Allowed(d.Situation(p)),
 		MoreEvents: more, CanRemove: map[int64]bool{}, NeedsReason: map[finding.Verb]bool{}, CanUpload: map[int64]bool{}, CanComplete: map[int64]bool{}, Kinds: kindOptions(v.Lang), Limit: w.uploadLimit,
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {

@@ -77,7 +77,8 @@ type Web struct {
 
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
-	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping"}
+	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping",
+	"admin_calendar"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
@@ -120,6 +121,18 @@ var funcs = template.FuncMap{
 		return FormatDate(lang, d)
 	},
 	"when": func(lang Lang, t time.Time) string { return FormatDate(lang, date.New(t.Date())) + t.Format(" 15.04") },
+	// workdays writes the working days left until a due date (nil: none).
+	"workdays": func(lang Lang, n *int) string {
+		switch {
+		case n == nil:
+			return ""
+		case *n == 0:
+			return T(lang, "wd.today")
+		case *n > 0:
+			return T(lang, "wd.left", *n)
+		}
+		return T(lang, "wd.late", -*n)
+	},
 	"join": strings.Join,
 	"list": func(s ...string) []string { return s },
 	"in":   func(list []string, s string) bool { return slices.Contains(list, s) },
