@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -130,21 +129,7 @@ func TestReplicaFallsBackToPrimary(t *testing.T) {
 	}
 	// A replica host that accepts and never answers (gone without a word)
 	// holds a read 3 s at most before it goes to the primary.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	silent, err := postgres.OpenReplica("postgres://postgres@"+l.Addr().String()+"/tindaklanjut?sslmode=disable", postgres.Options{MaxConns: 2})
+	silent, err := postgres.OpenReplica("postgres://postgres@"+dbtest.Silent(t)+"/tindaklanjut?sslmode=disable", postgres.Options{MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
