@@ -281,8 +281,9 @@ func TestFailover(t *testing.T) {
 	start := time.Now()
 	needAutoFailover(t)
 	bin := buildServer(t)
+	built := time.Now()
 	f := startFormation(t)
-	t.Logf("formation built in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("binary built in %v, formation in %v", built.Sub(start).Round(time.Millisecond), time.Since(built).Round(time.Millisecond))
 	sink, smtpURL := startMailSink(t)
 	dataDir := t.TempDir()
 	vars := artEnv(t, f.URL(), dataDir)
@@ -302,6 +303,7 @@ func TestFailover(t *testing.T) {
 	mustAPI(t, base, 200, "GET", fmt.Sprintf("/findings/%d", r.target.findingID), r.auditor, nil, &r.first)
 	var officer struct{ ID int64 }
 	mustAPI(t, base, 200, "GET", "/me", r.target.officerToken, nil, &officer)
+	r.officer = officer.ID
 	// Reminders for the planner: issued findings with an action due
 	// tomorrow, assigned three days ago (as if).
 	tomorrow := time.Now().Add(24 * time.Hour).Format("2006-01-02")
@@ -345,6 +347,7 @@ type failoverRun struct {
 	sink             *mailSink
 	target           uploadTarget
 	auditor, manager string
+	officer          int64           // the officer's id
 	refused          map[string]bool // the SHA-256 of each upload refused
 	first            struct {
 		UnitID   int64 `json:"unit_id"`
@@ -354,7 +357,7 @@ type failoverRun struct {
 
 // ackedWrite is a write the service acknowledged.
 type ackedWrite struct {
-	kind string // "finding", "issue" or "artifact"
+	kind string // "finding", "issue", "action" or "artifact"
 	id   int64
 	key  string // a finding's code; an artifact's SHA-256
 }
@@ -408,8 +411,18 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 					keep(c, ackedWrite{kind: "finding", id: fd.ID, key: fd.Code})
 					c = svc.do(client, "POST", fmt.Sprintf("/api/v1/findings/%d/transitions", fd.ID), auditor,
 						fmt.Sprintf(`{"action":"issue","version":%d}`, fd.Version))
-					if c.status == http.StatusOK {
-						keep(c, ackedWrite{kind: "issue", id: fd.ID})
+					if c.status != http.StatusOK {
+						keep(c)
+						continue
+					}
+					keep(c, ackedWrite{kind: "issue", id: fd.ID})
+					// An action assigned: a mail to its assignee, queued
+					// with it and sent while the load runs.
+					c = svc.do(client, "POST", fmt.Sprintf("/api/v1/findings/%d/actions", fd.ID), manager,
+						fmt.Sprintf(`{"title":"Tindak lanjut %d","assignee_id":%d,"due_date":"2027-05-31"}`, n, r.officer))
+					var act struct{ ID int64 }
+					if c.status == http.StatusCreated && json.Unmarshal(c.body, &act) == nil {
+						keep(c, ackedWrite{kind: "action", id: act.ID})
 					} else {
 						keep(c)
 					}
@@ -499,6 +512,8 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 			err = conn.QueryRow(ctx, `SELECT count(*) = 1 FROM findings WHERE id = $1 AND code = $2`, w.id, w.key).Scan(&okRow)
 		case "issue":
 			err = conn.QueryRow(ctx, `SELECT count(*) = 1 FROM findings WHERE id = $1 AND state <> 'draft'`, w.id).Scan(&okRow)
+		case "action": // assigned, and its assignee told once (sent below)
+			err = conn.QueryRow(ctx, `SELECT count(*) = 1 FROM actions WHERE id = $1`, w.id).Scan(&okRow)
 		case "artifact":
 			err = conn.QueryRow(ctx, `SELECT count(*) = 1 FROM artifacts WHERE id = $1 AND encode(sha256, 'hex') = $2`, w.id, w.key).Scan(&okRow)
 		}
@@ -542,13 +557,25 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	mails, seen, twice := sink.once(t)
+	var assigned int
+	for _, w := range acked {
+		if w.kind != "action" {
+			continue
+		}
+		assigned++
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE action_id = $1 AND kind = 'action_assigned' AND status = 'sent'`,
+			w.id).Scan(&n); err != nil || n != 1 {
+			t.Errorf("action %d: %d assignment mails sent (%v); want one", w.id, n, err)
+		}
+	}
 	if pending != 0 || mails != sent || len(seen) != sent || dueSent != failoverReminders {
 		t.Errorf("outbox: %d pending, %d sent (%d due reminders; want %d); sink: %d mails, %d distinct", pending, sent, dueSent, failoverReminders, mails, len(seen))
 	}
 	t.Logf("%d clients: %d writes acknowledged, %d lost; %d requests answered (%d 2xx, %d 503), failed window %v; "+
-		"failover took %v; %d mails in all (%d reminders), %d delivered more than once; this run %v",
+		"failover took %v; %d mails in all (%d assignments in this run, %d reminders), %d delivered more than once; this run %v",
 		clients, len(acked), len(lost), len(answers), ok, failed, window.Round(time.Millisecond), took.Round(time.Millisecond),
-		mails, dueSent, twice, time.Since(start).Round(time.Millisecond))
+		mails, assigned, dueSent, twice, time.Since(start).Round(time.Millisecond))
 }
 
 // uploadCall uploads doc to the target's action as its officer and

@@ -65,9 +65,10 @@ func standbyOf(t *testing.T, primary *postgres.Cluster, dir string) *postgres.Cl
 // streaming standby of its database. The follow-up matrix is read from
 // the standby: it holds the committed findings once the standby has
 // replayed them, and not those it has yet to replay (replay paused),
-// while the finding list, which a user acts on, reads the primary. With
-// the standby stopped the matrix comes from the primary, whole, and the
-// service stays ready. The replica's lag and state are in /metrics.
+// while the finding list, which a user acts on, reads the primary. A
+// primary become read-only answers writes 503. With the standby stopped
+// the matrix comes from the primary, whole, and the service stays ready.
+// The replica's lag and state are in /metrics.
 func TestReadReplica(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and a standby")
@@ -187,6 +188,32 @@ func TestReadReplica(t *testing.T) {
 	}
 	if m := metrics(); !strings.Contains(m, "\ntindaklanjut_replica_lag_seconds ") || !strings.Contains(m, "\ntindaklanjut_replica_up 1") {
 		t.Errorf("/metrics lacks the replica's lag or state:\n%s", m)
+	}
+
+	// The primary become read-only, as an old primary is after a failover
+	// (SQLSTATE 25006): a write is a 503 problem with Retry-After, never a
+	// 500, and leaves nothing; reads go on.
+	setReadOnly := func(on string) {
+		t.Helper()
+		for _, q := range []string{`SET default_transaction_read_only = off`,
+			`ALTER SYSTEM SET default_transaction_read_only = ` + on, `SELECT pg_reload_conf()`} {
+			if _, err := pconn.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // every session has read the new setting
+	}
+	setReadOnly("on")
+	svc := &serviceProcess{t: t, Base: base}
+	c := svc.do(http.DefaultClient, "POST", "/api/v1/findings", auditor.Token, fmt.Sprintf(`{"review_id":%d,"title":"Temuan hanya baca",
+		"recommendation":"Menindaklanjuti temuan","severity":"medium","unit_id":%d,"due_date":"2027-06-30"}`, first.ReviewID, first.UnitID))
+	if c.status != http.StatusServiceUnavailable || !c.problem || c.retryAfter == "" {
+		t.Errorf("a write to a read-only primary: %d problem=%v Retry-After %q: %s", c.status, c.problem, c.retryAfter, c.body)
+	}
+	list()
+	setReadOnly("off")
+	if strings.Contains(list(), "Temuan hanya baca") {
+		t.Errorf("the write refused by a read-only primary left a finding")
 	}
 
 	// The standby away: the matrix comes from the primary, whole; the

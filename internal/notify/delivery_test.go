@@ -3,13 +3,13 @@ package notify_test
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
+	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
 
@@ -258,21 +258,7 @@ func TestConnectionReusedForABatch(t *testing.T) {
 // answers times out, and the mail waits for its next attempt.
 func TestTimeoutIsTemporary(t *testing.T) {
 	f := newFixture(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // silent until the listener closes
-		}
-	}()
-	tr, err := notify.NewSMTP("smtp://"+l.Addr().String()+"?tls=none", 300*time.Millisecond)
+	tr, err := notify.NewSMTP("smtp://"+dbtest.Silent(t)+"?tls=none", 300*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -236,9 +236,29 @@ func (s *Sender) fetch(ctx context.Context, now time.Time) <-chan claimed {
 			return
 		}
 		data, err := loadBatch(ctx, s.db, batch)
+		if err != nil {
+			// Unclaim the batch rather than leave it to its lease.
+			s.release(context.WithoutCancel(ctx), now, batch)
+		}
 		out <- claimed{batch: batch, data: data, err: err}
 	}()
 	return out
+}
+
+// release returns a claimed batch that was not delivered to the queue,
+// due at now.
+func (s *Sender) release(ctx context.Context, now time.Time, batch []Notification) {
+	ids := make([]int64, len(batch))
+	for i, n := range batch {
+		ids[i] = n.ID
+	}
+	err := whileUnavailable(ctx, s.db, func(db *gorm.DB) error {
+		return db.Exec(`UPDATE notifications SET status = 'pending', next_attempt_at = ?, updated_at = ?
+			WHERE id = ANY(?) AND status = 'sending'`, now, now, postgres.Array[int64](ids)).Error
+	})
+	if err != nil {
+		s.opts.Log.Warn("could not return claimed mail to the queue; it is sent when its lease ends", "count", len(ids), "err", err)
+	}
 }
 
 // claim takes up to a batch of due notifications: pending ones whose time
@@ -332,6 +352,11 @@ func (d *delivery) run(ctx context.Context, b claimed) (SendStats, error) {
 		switch {
 		case errors.As(p.err, new(errSkip)):
 			r.status, r.lastError = statusSkipped, ptr(p.err.Error())
+		case postgres.Unavailable(p.err):
+			// The view could not be read (a restart, a failover): nothing
+			// is wrong with the mail; it waits a moment, not an attempt's
+			// back-off.
+			r.status, r.next, r.retried, r.lastError = statusPending, now.Add(postgres.RetryUnavailable), true, ptr(p.err.Error())
 		case p.err != nil:
 			// A view or template that fails on this notification's data
 			// fails the same way next time: an admin must look at it.
@@ -533,16 +558,44 @@ func (s *Sender) write(ctx context.Context, now time.Time, group []result) error
 			next[i] = &r.next
 		}
 	}
-	return s.db.WithContext(ctx).Exec(`UPDATE notifications n SET status = r.status, last_error = r.last_error,
+	return whileUnavailable(ctx, s.db, func(db *gorm.DB) error {
+		return db.Exec(`UPDATE notifications n SET status = r.status, last_error = r.last_error,
 			subject = coalesce(r.subject, n.subject), body_text = coalesce(r.body_text, n.body_text),
 			body_html = coalesce(r.body_html, n.body_html), sent_at = r.sent_at,
 			next_attempt_at = coalesce(r.next_attempt_at, n.next_attempt_at), updated_at = ?
 		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
 			AS r (id, status, last_error, subject, body_text, body_html, sent_at, next_attempt_at)
 		WHERE n.id = r.id AND n.status = 'sending'`, now,
-		postgres.Array[int64](ids), postgres.Array[string](statuses), postgres.Array[*string](errs),
-		postgres.Array[*string](subjects), postgres.Array[*string](texts), postgres.Array[*string](htmls),
-		postgres.Array[*time.Time](sent), postgres.Array[*time.Time](next)).Error
+			postgres.Array[int64](ids), postgres.Array[string](statuses), postgres.Array[*string](errs),
+			postgres.Array[*string](subjects), postgres.Array[*string](texts), postgres.Array[*string](htmls),
+			postgres.Array[*time.Time](sent), postgres.Array[*time.Time](next)).Error
+	})
+}
+
+// recordFor is how long the sender keeps trying to record what became of
+// mails it holds while the database cannot be reached: longer than a
+// failover, so that a mail the server accepted is not sent again when its
+// lease ends.
+const recordFor = 30 * time.Second
+
+// whileUnavailable runs fn on db and runs it again, every half second for
+// up to recordFor, while it fails because the database cannot serve
+// (postgres.Unavailable). Only for statements that may run twice: the
+// sender's records of rows it holds (WHERE status = 'sending'), which
+// change nothing the second time.
+func whileUnavailable(ctx context.Context, db *gorm.DB, fn func(*gorm.DB) error) error {
+	deadline := time.Now().Add(recordFor)
+	for {
+		err := fn(db.WithContext(ctx))
+		if err == nil || !postgres.Unavailable(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Sender) count(group []result) {

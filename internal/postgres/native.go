@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
@@ -57,7 +59,9 @@ func Numbered(q string) string {
 // one safely with its Idempotency-Key.
 func ReadConn(ctx context.Context, db *gorm.DB, fn func(*pgx.Conn) error) error {
 	err := WithConn(ctx, db, fn)
-	if err == nil || ctx.Err() != nil || !Unavailable(err) {
+	// A new connection that failed to connect was fresh already.
+	var connectErr *pgconn.ConnectError
+	if err == nil || ctx.Err() != nil || !Unavailable(err) || errors.As(err, &connectErr) {
 		return err
 	}
 	sqlDB, dbErr := db.DB()

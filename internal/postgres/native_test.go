@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -125,6 +126,20 @@ func TestReplicaFallsBackToPrimary(t *testing.T) {
 	}
 	if err := away.Check(ctx); err == nil || !math.IsNaN(away.Lag()) {
 		t.Errorf("check of a replica away: %v, lag %v; want an error and NaN", err, away.Lag())
+	}
+	// A replica host that accepts and never answers (gone without a word)
+	// holds a read 3 s at most before it goes to the primary.
+	silent, err := postgres.OpenReplica("postgres://postgres@"+dbtest.Silent(t)+"/tindaklanjut?sslmode=disable", postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	t0 := time.Now()
+	var one int
+	if err := postgres.ReadLagging(ctx, primary, silent, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT 1`).Scan(&one)
+	}); err != nil || one != 1 || time.Since(t0) > 5*time.Second || silent.Up() {
+		t.Errorf("read with a silent replica: %v after %v (up %v); want the primary's answer within 5 s", err, time.Since(t0), silent.Up())
 	}
 	var none *postgres.Replica
 	if none.Up() || none.Lag() != 0 {

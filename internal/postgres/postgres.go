@@ -27,6 +27,9 @@ type Options struct {
 	// MaxConns caps the pool; zero means DefaultMaxConns.
 	MaxConns int
 	Logger   *slog.Logger
+	// ConnectTimeout bounds each connection attempt when the URL sets no
+	// connect_timeout; zero leaves it to the caller's context.
+	ConnectTimeout time.Duration
 }
 
 // DefaultMaxConns is the pool size when none is configured: twice the
@@ -69,6 +72,9 @@ func openPool(url string, opts Options) (*gorm.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = opts.ConnectTimeout
 	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(opts.MaxConns)

@@ -32,8 +32,14 @@ type Replica struct {
 // is away when the service starts only sends its reads to the primary
 // until it is back. The URL may name several hosts; with
 // target_session_attrs=prefer-standby the driver picks a standby when one
-// answers and the primary otherwise.
+// answers and the primary otherwise. Each host has 3 s to answer unless
+// the URL's connect_timeout says otherwise.
 func OpenReplica(url string, opts Options) (*Replica, error) {
+	if opts.ConnectTimeout == 0 {
+		// A standby host that went away without a word must not hold a
+		// report for long before it goes to the primary.
+		opts.ConnectTimeout = 3 * time.Second
+	}
 	db, err := openPool(url, opts)
 	if err != nil {
 		return nil, err
