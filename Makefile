@@ -10,7 +10,7 @@ run:
 
 ## test: the whole test suite, against a real PostgreSQL
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 ## lint: vet and formatting
 lint:

@@ -318,7 +318,7 @@ func TestFailover(t *testing.T) {
 		mustAPI(t, base, 201, "POST", fmt.Sprintf("/findings/%d/actions", fd.ID), r.manager, map[string]any{"title": "Menyusun SK",
 			"assignee_id": officer.ID, "due_date": tomorrow}, nil)
 	}
-	f.exec(f.nodeURL(0), `UPDATE actions SET created_at = created_at - interval '3 days'`)
+	f.exec(f.nodeURL(0), `UPDATE actions SET created_at = created_at - interval '3 days', due_set_at = due_set_at - interval '3 days'`)
 	t.Run("4 clients", func(t *testing.T) { r.underLoad(t, 4, 1) })
 	t.Run("32 clients, back", func(t *testing.T) { r.underLoad(t, 32, 0) })
 	// A backup through the multi-host URL reaches the primary (pg_dump

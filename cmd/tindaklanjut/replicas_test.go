@@ -154,7 +154,7 @@ func TestTwoReplicas(t *testing.T) {
 		replicas[(i+1)%2].must(client, "POST", fmt.Sprintf("/api/v1/findings/%d/actions", id), tokens["manager"],
 			fmt.Sprintf(`{"title":"Susun SK","assignee_id":%d,"due_date":%q}`, ids["officer"], tomorrow), 201, nil)
 	}
-	if _, err := conn.Exec(ctx, `UPDATE actions SET created_at = created_at - interval '3 days'`); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE actions SET created_at = created_at - interval '3 days', due_set_at = due_set_at - interval '3 days'`); err != nil {
 		t.Fatal(err)
 	}
 
