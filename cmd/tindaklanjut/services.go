@@ -56,7 +56,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	reports := report.NewService(db.DB, report.DefaultMaxRows)
 	imports := importer.NewService(db.DB, findings, importer.DefaultLimits)
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
-		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports,
+		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports, Imports: imports,
 		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err

@@ -75,12 +75,9 @@ func listFilter(q url.Values) (finding.Filter, error) {
 // matrixDownload is the follow-up matrix of the list's filters, as a
 // spreadsheet (xlsx, the default) or CSV.
 func (w *Web) matrixDownload(c echo.Context, v *view) error {
-	format := c.QueryParam("format")
-	if format == "" {
-		format = "xlsx"
-	}
-	if format != "xlsx" && format != "csv" {
-		return apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
+	format, err := downloadFormat(c)
+	if err != nil {
+		return err
 	}
 	f, err := listFilter(c.QueryParams())
 	if err != nil {
@@ -91,6 +88,18 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 		return err
 	}
 	return report.Serve(c.Response(), m, format)
+}
+
+// downloadFormat is a download's ?format: xlsx (the default) or csv.
+func downloadFormat(c echo.Context) (string, error) {
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "xlsx"
+	}
+	if format != "xlsx" && format != "csv" {
+		return "", apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
+	}
+	return format, nil
 }
 
 // listScope names the review or assessment f narrows the list to, and
