@@ -55,9 +55,10 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	outbox := notify.NewOutbox(db.DB, now)
 	reports := report.NewService(db.DB, report.DefaultMaxRows)
 	imports := importer.NewService(db.DB, findings, importer.DefaultLimits)
+	letterhead := report.Letterhead{OrgName: cfg.OrgName, Logo: cfg.OrgLogoData}
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
 		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports, Imports: imports,
-		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
+		Letterhead: letterhead, Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +74,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 			Findings:    findings,
 			Reports:     reports,
 			Imports:     imports,
+			Letterhead:  letterhead,
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			Outbox:      outbox,

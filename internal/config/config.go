@@ -8,6 +8,7 @@ package config
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,12 @@ type Config struct {
 	// MailRetryFor is how long a mail that the mail server refuses for now
 	// is retried, from its first attempt, before it is marked failed.
 	MailRetryFor time.Duration
+	// OrgName heads the printed reports (the letterhead).
+	OrgName string
+	// OrgLogo is the path of the letterhead's logo (PNG or JPEG), "" for
+	// none; OrgLogoData its bytes, read and checked at load.
+	OrgLogo     string
+	OrgLogoData []byte
 	// File is the config file that was read, if any.
 	File string
 }
@@ -119,6 +126,8 @@ var Keys = []Key{
 	{"TINDAKLANJUT_PLANNER_SCHEDULE", "0 * * * *", "cron spec of the reminder planner (at least hourly)", false},
 	{"TINDAKLANJUT_SENDER_SCHEDULE", "* * * * *", "cron spec of the mail sender (it also runs at once when mail is queued)", false},
 	{"TINDAKLANJUT_MAIL_RETRY_FOR", "72h", "how long a mail refused for now is retried before it is marked failed", false},
+	{"TINDAKLANJUT_ORG_NAME", "Pemerintah Daerah", "the organisation's name, heading the printed reports (letterhead)", false},
+	{"TINDAKLANJUT_ORG_LOGO", "", "path of the letterhead's logo, a PNG or JPEG of at most 1 MiB; empty for none", false},
 }
 
 // Key describes one configuration key.
@@ -387,6 +396,23 @@ func parseReminders(cfg *Config, v map[string]string, bad func(key, format strin
 	} else {
 		cfg.MailRetryFor = d
 	}
+	cfg.OrgName, cfg.OrgLogo = strings.TrimSpace(v["TINDAKLANJUT_ORG_NAME"]), v["TINDAKLANJUT_ORG_LOGO"]
+	if cfg.OrgName == "" || len(cfg.OrgName) > 200 {
+		bad("TINDAKLANJUT_ORG_NAME", "must be the organisation's name, 1 to 200 characters")
+	}
+	if cfg.OrgLogo != "" {
+		data, err := os.ReadFile(cfg.OrgLogo)
+		switch {
+		case err != nil:
+			bad("TINDAKLANJUT_ORG_LOGO", "cannot be read: %v", err)
+		case len(data) > 1<<20:
+			bad("TINDAKLANJUT_ORG_LOGO", "%s is larger than 1 MiB", cfg.OrgLogo)
+		case !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) && !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+			bad("TINDAKLANJUT_ORG_LOGO", "%s is neither a PNG nor a JPEG image", cfg.OrgLogo)
+		default:
+			cfg.OrgLogoData = data
+		}
+	}
 }
 
 // maxGap is the longest wait between two runs of sched over a week.
@@ -508,6 +534,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("reminder_assessment_days", c.ReminderAssessmentDays),
 		slog.String("digest_weekday", c.DigestWeekday.String()),
 		slog.String("planner_schedule", c.PlannerSchedule),
+		slog.String("org_name", c.OrgName),
+		slog.String("org_logo", c.OrgLogo),
 		slog.String("sender_schedule", c.SenderSchedule),
 		slog.String("mail_retry_for", c.MailRetryFor.String()),
 	)

@@ -47,7 +47,9 @@ type Options struct {
 	// Reports gives the dashboard's counts and the matrix downloads.
 	Reports *report.Service
 	// Imports brings registers into reviews (the import pages).
-	Imports     *importer.Service
+	Imports *importer.Service
+	// Letterhead heads the printed reports (PDF).
+	Letterhead  report.Letterhead
 	UploadLimit int64
 	// Frameworks and Assessments serve the assessment pages, Outbox the
 	// notifications page; pages whose service is nil are not mounted.
@@ -71,6 +73,7 @@ type Web struct {
 	outbox      *notify.Outbox
 	reports     *report.Service
 	imports     *importer.Service
+	letterhead  report.Letterhead
 	secret      []byte
 	tz          *time.Location
 	log         *slog.Logger
@@ -87,7 +90,7 @@ var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
-		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports, imports: opts.Imports,
+		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports, imports: opts.Imports, letterhead: opts.Letterhead,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
 		summaries: newMemo[report.Summary](dashboardFreshness, dashboardStaleness),
 		indexes:   newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
