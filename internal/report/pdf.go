@@ -122,7 +122,11 @@ func (d *pdfDoc) header() {
 		d.SetY(y + 2.5)
 	} else {
 		d.SetFont(fontFamily, "", headPt)
-		d.CellFormat(0, lineH, d.p.OrgName+" — "+d.title, "B", 1, "L", false, 0, "")
+		head := d.title
+		if d.p.OrgName != "" {
+			head = d.p.OrgName + " — " + head
+		}
+		d.CellFormat(0, lineH, head, "B", 1, "L", false, 0, "")
 		d.SetY(d.GetY() + 2)
 	}
 	if d.table != nil {
@@ -319,15 +323,6 @@ func FilterScope(q url.Values) []string {
 		return []string{"Penyaring: semua temuan yang dapat dilihat pencetak"}
 	}
 	return []string{"Penyaring: " + strings.Join(parts, "; ")}
-}
-
-// DecimalComma writes a number with two decimals and the decimal comma
-// (3,25); "-" for none.
-func DecimalComma(v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	return strings.Replace(fmt.Sprintf("%.2f", *v), ".", ",", 1)
 }
 
 // ServePDF answers a download of the matrix as a printed report. The PDF

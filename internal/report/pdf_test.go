@@ -6,9 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
+	"github.com/tindaklanjut/tindaklanjut/internal/report/reporttest"
 )
 
 // bigMatrix is n findings with long, wrapping texts; every tallEvery-th
@@ -62,50 +60,13 @@ func logoPNG() []byte {
 	return buf.Bytes()
 }
 
-// pdfText is the text pdftotext reads from a PDF, page by page.
-func pdfText(t *testing.T, pdf []byte) []string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Fatal("pdftotext (Debian's poppler-utils) is needed: apt-get install poppler-utils")
-	}
-	path := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-layout", "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.Split(strings.TrimRight(string(out), "\f"), "\f")
-}
-
-// keepPage renders page 1 of pdf with pdftoppm as a test artifact.
-func keepPage(t *testing.T, pdf []byte, name string) {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test-artifacts", "pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name+".pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, name)).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v %s", err, out)
-	}
-	t.Logf("page 1 rendered to %s.png", filepath.Join(dir, name))
-}
-
 func TestMatrixPDF(t *testing.T) {
 	m := bigMatrix(60, 7)
 	var buf bytes.Buffer
 	if err := report.WritePDF(&buf, m, printing()); err != nil {
 		t.Fatal(err)
 	}
-	pages := pdfText(t, buf.Bytes())
+	pages := reporttest.Pages(t, buf.Bytes())
 	all := strings.Join(pages, "\n")
 	for _, r := range m.Rows {
 		if !strings.Contains(all, r.Code) {
@@ -139,7 +100,7 @@ func TestMatrixPDF(t *testing.T) {
 	if strings.Contains(pages[1], "Penyaring") {
 		t.Error("the letterhead is repeated past page 1")
 	}
-	keepPage(t, buf.Bytes(), "matriks-tindak-lanjut")
+	reporttest.Keep(t, buf.Bytes(), "matriks-tindak-lanjut")
 }
 
 func TestMatrixPDFEmptyAndLogoless(t *testing.T) {
@@ -149,19 +110,9 @@ func TestMatrixPDFEmptyAndLogoless(t *testing.T) {
 	if err := report.WritePDF(&buf, report.Matrix{Today: date.MustParse("2024-09-30")}, p); err != nil {
 		t.Fatal(err)
 	}
-	pages := pdfText(t, buf.Bytes())
+	pages := reporttest.Pages(t, buf.Bytes())
 	if len(pages) != 1 || !strings.Contains(pages[0], "Tidak ada temuan yang cocok") || !strings.Contains(pages[0], "Halaman 1 dari 1") {
 		t.Errorf("empty matrix: %q", pages)
-	}
-}
-
-func TestDecimalComma(t *testing.T) {
-	v := 3.254
-	if got := report.DecimalComma(&v); got != "3,25" {
-		t.Errorf("%q", got)
-	}
-	if got := report.DecimalComma(nil); got != "-" {
-		t.Errorf("%q", got)
 	}
 }
 
