@@ -182,6 +182,9 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, req Request)
 	if err != nil {
 		return Result{}, err
 	}
+	if len(t.rows) == 0 {
+		return Result{}, apperr.E(apperr.Invalid, "The file is empty.")
+	}
 	res := Result{Kind: kind}
 	cols, err := mapColumns(t.rows[0], req.Columns, &res)
 	if err != nil {
