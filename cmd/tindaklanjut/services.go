@@ -59,9 +59,10 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 	reports := report.NewService(db.DB, report.DefaultMaxRows)
 	reports.ReadFrom(db.replica)
 	imports := importer.NewService(db.DB, findings, importer.DefaultLimits)
+	letterhead := report.Letterhead{OrgName: cfg.OrgName, Logo: cfg.OrgLogoData}
 	pages, err := web.New(web.Options{Identity: ids, Findings: findings, Evidence: store, UploadLimit: cfg.UploadMaxSize,
-		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports,
-		Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
+		Frameworks: frameworks, Assessments: assessments, Outbox: outbox, Reports: reports, Imports: imports,
+		Letterhead: letterhead, Secret: webKey, TimeZone: cfg.TimeZone, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +79,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 			Findings:    findings,
 			Reports:     reports,
 			Imports:     imports,
+			Letterhead:  letterhead,
 			Evidence:    store,
 			UploadLimit: cfg.UploadMaxSize,
 			Outbox:      outbox,

@@ -41,5 +41,7 @@ func referenceAccessCases(m matrix) []accessCase {
 		{method: "PUT", path: "/api/v1/assessments/999999/scores/I21", route: "/api/v1/assessments/:id/scores/:indicator_code",
 			body: func() string { return `{"level":1,"target_level":3}` }, want: m.all(404)},
 		{method: "GET", path: asmPath + "/index", want: m.all(200)},
+		{method: "GET", path: asmPath + "/report?format=pdf", route: "/api/v1/assessments/:id/report", want: m.all(200)},
+		{method: "GET", path: "/api/v1/assessments/999999/report", want: m.all(404)},
 	}
 }

@@ -88,6 +88,7 @@ func TestAccessMatrix(t *testing.T) {
 	tests = append(tests, referenceAccessCases(m)...)
 	tests = append(tests, workflowAccessCases(m)...)
 	tests = append(tests, reportAccessCases(m)...)
+	tests = append(tests, importAccessCases(m)...)
 	tests = append(tests, notificationAccessCases(m)...)
 	tests = append(tests, deadlineAccessCases(m)...)
 	// Last: it revokes each caller's token.

@@ -35,6 +35,8 @@ type Options struct {
 	Reports *report.Service
 	// Imports brings registers kept in spreadsheets into reviews.
 	Imports *importer.Service
+	// Letterhead heads the printed reports (PDF).
+	Letterhead report.Letterhead
 	// Evidence stores the documents uploaded as evidence.
 	Evidence evidence.Store
 	// UploadLimit is the largest document accepted, in bytes.
@@ -57,6 +59,7 @@ type API struct {
 	findings    *finding.Service
 	reports     *report.Service
 	imports     *importer.Service
+	letterhead  report.Letterhead
 	evidence    evidence.Store
 	uploadLimit int64
 	cursors     cursorCodec
@@ -68,7 +71,7 @@ type API struct {
 // New builds the API.
 func New(opts Options) *API {
 	a := &API{identity: opts.Identity, idem: opts.Idempotency, frameworks: opts.Frameworks,
-		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, imports: opts.Imports, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
+		assess: opts.Assessments, findings: opts.Findings, reports: opts.Reports, imports: opts.Imports, letterhead: opts.Letterhead, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		outbox: opts.Outbox, cursors: cursorCodec{key: opts.CursorKey}, tz: opts.TimeZone}
 	if a.tz == nil {
 		a.tz = time.UTC

@@ -13,6 +13,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
 type assessmentResponse struct {
@@ -285,4 +286,20 @@ func (a *API) assessmentIndex(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toIndex(r))
+}
+
+// assessmentReport answers the printed index report.
+func (a *API) assessmentReport(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if q := c.QueryParams(); q.Has("format") && q.Get("format") != "pdf" {
+		return invalid("format", "must be pdf")
+	}
+	r, err := report.LoadIndexReport(c.Request().Context(), a.assess, a.frameworks, principal(c), id)
+	if err != nil {
+		return err
+	}
+	return report.ServeIndexPDF(c.Response(), r, a.printing(c, nil))
 }

@@ -134,14 +134,5 @@ func (a *API) importTemplate(c echo.Context) error {
 			return invalid("format", "must be xlsx or csv")
 		}
 	}
-	h := c.Response().Header()
-	h.Set("Content-Disposition", `attachment; filename="templat-impor-temuan.`+format+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	ct := importer.XLSXContentType
-	if format == "csv" {
-		ct = importer.CSVContentType
-	}
-	h.Set(echo.HeaderContentType, ct)
-	c.Response().WriteHeader(http.StatusOK)
-	return a.imports.WriteTemplate(c.Request().Context(), c.Response(), format)
+	return a.imports.ServeTemplate(c.Request().Context(), c.Response(), format)
 }

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
+)
 
 // referenceRoutes are the endpoints of applications and assessments.
 func (a *API) referenceRoutes() []route {
@@ -35,5 +39,10 @@ func (a *API) referenceRoutes() []route {
 		{method: http.MethodGet, path: "/assessments/:id/index", tag: "reference",
 			summary:  "The SPBE index now, and projected with every indicator that has open findings at its target level",
 			response: indexResponse{}, status: 200, handler: a.assessmentIndex},
+		{method: http.MethodGet, path: "/assessments/:id/report", tag: "reference",
+			summary: "The printed index report of an assessment (PDF, A4 landscape): the index now and projected, per domain " +
+				"and aspect, a chart, and the active findings per indicator",
+			files: []string{report.PDFContentType}, status: 200, handler: a.assessmentReport,
+			query: []param{{name: "format", typ: "string", doc: "pdf (the default and only format)"}}},
 	}
 }

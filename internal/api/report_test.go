@@ -549,7 +549,7 @@ func TestMatrixBadInput(t *testing.T) {
 	f := newFixture(t)
 	const path = "/api/v1/reports/follow-up-matrix?"
 	tests := []badInput{
-		{name: "pdf", method: "GET", path: path + "format=pdf", status: 422, fields: []string{"format"}},
+		{name: "docx", method: "GET", path: path + "format=docx", status: 422, fields: []string{"format"}},
 		{name: "empty format", method: "GET", path: path + "format=", status: 422, fields: []string{"format"}},
 		{name: "upper-case format", method: "GET", path: path + "format=XLSX", status: 422, fields: []string{"format"}},
 		{name: "state", method: "GET", path: path + "format=csv&state=done", status: 422, fields: []string{"state"}},

@@ -92,7 +92,7 @@ func toSummary(s report.Summary) summaryResponse {
 // matrixQuery documents the follow-up matrix's query: its format and every
 // filter of the finding list (not its paging: the matrix holds them all).
 var matrixQuery = append([]param{
-	{name: "format", typ: "string", doc: "xlsx (the default) or csv"},
+	{name: "format", typ: "string", doc: "xlsx (the default), csv or pdf"},
 }, findingQuery[:len(findingQuery)-len(pageQuery)]...)
 
 // reportRoutes are the endpoints of reports.
@@ -106,10 +106,11 @@ func (a *API) reportRoutes() []route {
 			response: summaryResponse{}, status: 200, handler: a.reportSummary},
 		{method: http.MethodGet, path: "/reports/follow-up-matrix", tag: "reports",
 			summary: fmt.Sprintf("The follow-up matrix (%s) of "+
-				"every finding the list's filters select, in the list's order, as a download: XLSX to print or CSV "+
-				"(UTF-8 with BOM, ';'-separated). At most %d findings: more is a 422",
+				"every finding the list's filters select, in the list's order, as a download: XLSX to print, CSV "+
+				"(UTF-8 with BOM, ';'-separated) or PDF (A4 landscape, letterhead, filters named, headings on every page, "+
+				"page numbers, signature block). At most %d findings: more is a 422",
 				strings.Join(report.Columns, ", "), a.reports.MaxRows()),
-			files: []string{report.XLSXContentType, report.CSVContentType}, status: 200, query: matrixQuery,
+			files: []string{report.XLSXContentType, report.CSVContentType, report.PDFContentType}, status: 200, query: matrixQuery,
 			handler: a.reportMatrix},
 	}
 }
@@ -132,8 +133,8 @@ func (a *API) reportMatrix(c echo.Context) error {
 	format := "xlsx"
 	if q.Has("format") {
 		format = q.Get("format")
-		if format != "xlsx" && format != "csv" {
-			return invalid("format", "must be xlsx or csv")
+		if format != "xlsx" && format != "csv" && format != "pdf" {
+			return invalid("format", "must be xlsx, csv or pdf")
 		}
 	}
 	for _, name := range []string{"limit", "cursor"} {
@@ -154,5 +155,14 @@ func (a *API) reportMatrix(c echo.Context) error {
 		return err
 	}
 	m.CountWorkingDays(day.Cal)
+	if format == "pdf" {
+		return report.ServePDF(c.Response(), m, a.printing(c, report.FilterScope(q)))
+	}
 	return report.Serve(c.Response(), m, format)
+}
+
+// printing is the circumstances of a report the caller prints now.
+func (a *API) printing(c echo.Context, scope []string) report.Printing {
+	return report.Printing{Letterhead: a.letterhead, PrintedAt: a.findings.Now().In(a.findings.Location()),
+		PrintedBy: caller(c).Name, Scope: scope}
 }

@@ -8,6 +8,7 @@ package config
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +102,12 @@ type Config struct {
 	// DefaultDueDays gives, per review kind, the days after issue at which
 	// a finding issued without a due date falls due.
 	DefaultDueDays map[string]int
+	// OrgName heads the printed reports (the letterhead).
+	OrgName string
+	// OrgLogo is the path of the letterhead's logo (PNG or JPEG), "" for
+	// none; OrgLogoData its bytes, read and checked at load.
+	OrgLogo     string
+	OrgLogoData []byte
 	// File is the config file that was read, if any.
 	File string
 }
@@ -137,6 +144,8 @@ var Keys = []Key{
 	{"TINDAKLANJUT_EXTENSION_LIMIT", "2", "extensions of its due date that may be approved per action or finding", false},
 	{"TINDAKLANJUT_ESCALATION_DAYS", "14,30", "days overdue after which an action or finding is escalated one level further up the unit hierarchy; empty: never", false},
 	{"TINDAKLANJUT_DEFAULT_DUE_DAYS", "internal_audit=60", "per review kind, days after issue at which a finding issued without a due date falls due (kind=days, comma-separated); empty: none", false},
+	{"TINDAKLANJUT_ORG_NAME", "Pemerintah Daerah", "the organisation's name, heading the printed reports (letterhead)", false},
+	{"TINDAKLANJUT_ORG_LOGO", "", "path of the letterhead's logo, a PNG or JPEG of at most 1 MiB; empty for none", false},
 }
 
 // Key describes one configuration key.
@@ -413,6 +422,23 @@ func parseReminders(cfg *Config, v map[string]string, bad func(key, format strin
 	} else {
 		cfg.MailRetryFor = d
 	}
+	cfg.OrgName, cfg.OrgLogo = strings.TrimSpace(v["TINDAKLANJUT_ORG_NAME"]), v["TINDAKLANJUT_ORG_LOGO"]
+	if cfg.OrgName == "" || len(cfg.OrgName) > 200 {
+		bad("TINDAKLANJUT_ORG_NAME", "must be the organisation's name, 1 to 200 characters")
+	}
+	if cfg.OrgLogo != "" {
+		data, err := os.ReadFile(cfg.OrgLogo)
+		switch {
+		case err != nil:
+			bad("TINDAKLANJUT_ORG_LOGO", "cannot be read: %v", err)
+		case len(data) > 1<<20:
+			bad("TINDAKLANJUT_ORG_LOGO", "%s is larger than 1 MiB", cfg.OrgLogo)
+		case !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) && !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+			bad("TINDAKLANJUT_ORG_LOGO", "%s is neither a PNG nor a JPEG image", cfg.OrgLogo)
+		default:
+			cfg.OrgLogoData = data
+		}
+	}
 	parseDeadlines(cfg, v, bad, days)
 }
 
@@ -575,6 +601,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("reminder_assessment_days", c.ReminderAssessmentDays),
 		slog.String("digest_weekday", c.DigestWeekday.String()),
 		slog.String("planner_schedule", c.PlannerSchedule),
+		slog.String("org_name", c.OrgName),
+		slog.String("org_logo", c.OrgLogo),
 		slog.String("sender_schedule", c.SenderSchedule),
 		slog.String("mail_retry_for", c.MailRetryFor.String()),
 		slog.Int("extension_limit", c.ExtensionLimit),

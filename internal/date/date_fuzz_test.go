@@ -37,3 +37,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRegister checks that a register's date that parses is a real
+// day from 1900 on, that the same day written YYYY-MM-DD and DD/MM/YYYY
+// reads back as itself, and that anything else is one of the two errors.
+func FuzzParseRegister(f *testing.F) {
+	for _, s := range []string{"2024-09-30", "30/09/2024", "30-09-2024", "17 Agustus 2024", "31/02/2024", "45521", "45521.75",
+		"1 Des 2024", "0/0/0000", "99999999", "17 agustusan 2024", ""} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, serial bool) {
+		d, err := ParseRegister(s, serial)
+		if err != nil {
+			if err != ErrNotDate && err != ErrNoSuchDay {
+				t.Fatalf("ParseRegister(%q): unexpected error %v", s, err)
+			}
+			return
+		}
+		if d.IsZero() || d.Year() < 1900 || d.Year() > 9999 {
+			t.Fatalf("ParseRegister(%q) = %v", s, d)
+		}
+		for _, again := range []string{d.String(), d.Time(time.UTC).Format("02/01/2006")} {
+			if back, err := ParseRegister(again, false); err != nil || back != d {
+				t.Fatalf("ParseRegister(%q) = %v, but %q reads as %v, %v", s, d, again, back, err)
+			}
+		}
+	})
+}

@@ -67,6 +67,9 @@ func ParseRegister(s string, serial bool) (Date, error) {
 			return Date{}, ErrNotDate
 		}
 		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n))
+		if t.Year() < 1900 {
+			return Date{}, ErrNoSuchDay
+		}
 		return Date{t}, nil
 	} else {
 		return Date{}, ErrNotDate

@@ -509,7 +509,7 @@ func chainEvents(f *Finding, ev Event) ([]Event, error) {
 // in one short statement of their own, as nextCode does.
 func (s *Service) reserve(tx *gorm.DB, year, n int) ([]string, []int64, error) {
 	var last int
-	err := s.db.Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, ?)
+	err := s.db.WithContext(tx.Statement.Context).Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, ?)
 		ON CONFLICT (year) DO UPDATE SET last = c.last + EXCLUDED.last RETURNING last`, year, n).Scan(&last).Error
 	if err != nil {
 		return nil, nil, err

@@ -77,6 +77,12 @@ func NewService(db *gorm.DB, now func() time.Time, loc *time.Location) *Service 
 // Today is the current calendar date in the organisation's time zone.
 func (s *Service) Today() date.Date { return date.Of(s.now(), s.loc) }
 
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Location is the organisation's time zone.
+func (s *Service) Location() *time.Location { return s.loc }
+
 // instant is the clock read to PostgreSQL's precision, so that what is
 // hashed is what is stored.
 func (s *Service) instant() time.Time { return s.now().Truncate(time.Microsecond) }

@@ -154,7 +154,9 @@ type Header struct {
 }
 
 // Import reads the file and previews its rows, or writes them when
-// req.Commit is set and nothing is wrong. Errors: Forbidden (only
+// req.Commit is set and nothing is wrong. When the columns cannot be
+// mapped (a bad mapping, no number or title column), the result holds the
+// file's headers along with the error. Errors: Forbidden (only
 // auditors and admins import), NotFound (no such review), TooLarge (over
 // MaxBytes, or a workbook that unpacks to too much), Unsupported (neither
 // XLSX nor CSV), Invalid (an empty file, too many rows, text not in
@@ -180,10 +182,14 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, req Request)
 	if err != nil {
 		return Result{}, err
 	}
+	if len(t.rows) == 0 {
+		return Result{}, apperr.E(apperr.Invalid, "The file is empty.")
+	}
 	res := Result{Kind: kind}
 	cols, err := mapColumns(t.rows[0], req.Columns, &res)
 	if err != nil {
-		return Result{}, err
+		// The headers are known: a caller can offer them for mapping.
+		return res, err
 	}
 	rows, probs := readRows(t, cols)
 	out, err := s.findings.Import(ctx, p, req.ReviewID, rows, probs.List(),

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -160,4 +161,18 @@ func (s *Service) WriteTemplate(ctx context.Context, w io.Writer, format string)
 		}
 	}
 	return f.Write(w)
+}
+
+// ServeTemplate answers a download of the template in format ("xlsx" or
+// "csv", checked by the caller).
+func (s *Service) ServeTemplate(ctx context.Context, w http.ResponseWriter, format string) error {
+	h := w.Header()
+	h.Set("Content-Disposition", `attachment; filename="templat-impor-temuan.`+format+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Type", XLSXContentType)
+	if format == "csv" {
+		h.Set("Content-Type", CSVContentType)
+	}
+	w.WriteHeader(http.StatusOK)
+	return s.WriteTemplate(ctx, w, format)
 }

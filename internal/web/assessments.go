@@ -12,6 +12,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/report"
 )
 
 // registerAssessments mounts the assessment pages on g, when the services
@@ -27,6 +28,20 @@ func (w *Web) registerAssessments(g router) {
 	g.POST("/penilaian/:id/ubah", w.page(w.assessmentEdit))
 	g.GET("/penilaian/:id", w.page(w.assessmentPage))
 	g.POST("/penilaian/:id/tingkat", w.page(w.assessmentLevels))
+	g.GET("/penilaian/:id/laporan", w.page(w.assessmentReport))
+}
+
+// assessmentReport downloads the printed index report (PDF).
+func (w *Web) assessmentReport(c echo.Context, v *view) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	r, err := report.LoadIndexReport(contextOf(c), w.assessments, w.frameworks, principalOf(c), id)
+	if err != nil {
+		return err
+	}
+	return report.ServeIndexPDF(c.Response(), r, w.printing(c, nil))
 }
 
 // maxAssessments bounds the list; there is one assessment a year.

@@ -188,7 +188,9 @@ var serviceMessagesID = map[string]string{
 	"the weights add up to %g; they must add up to 100":                                 "jumlah bobot %g; jumlahnya harus 100",
 	"would make the unit its own ancestor":                                              "akan menjadikan unit ini induk bagi dirinya sendiri",
 	// Importing registers (internal/importer, internal/finding/imports.go).
-	"must be a JSON object of header to field, such as {\"Kode\": \"ref\"}": "harus berupa objek JSON judul kolom → nama isian, misalnya {\"Kode\": \"ref\"}",
+	"The file to write is not the file that was previewed; preview it again.": "Berkas yang akan disimpan bukan berkas yang dipratinjau; lakukan pratinjau lagi.",
+	"The previewed file is no longer kept; upload it again.":                  "Berkas yang dipratinjau sudah tidak disimpan; unggah kembali.",
+	"must be a JSON object of header to field, such as {\"Kode\": \"ref\"}":   "harus berupa objek JSON judul kolom → nama isian, misalnya {\"Kode\": \"ref\"}",
 	"send one file per import":                             "kirim satu berkas untuk setiap impor",
 	"is not a field of an import (file, %s)":               "bukan isian impor (file, %s)",
 	"is required: the register, as a file part named file": "wajib diisi: daftar temuan, sebagai bagian berkas bernama file",

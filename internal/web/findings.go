@@ -37,8 +37,8 @@ type listPage struct {
 	Items   []listRow
 	// Pager links the next page (by a signed cursor) and the first.
 	Pager pager
-	// XLSX and CSV download the follow-up matrix of these filters.
-	XLSX, CSV string
+	// XLSX, CSV and PDF download the follow-up matrix of these filters.
+	XLSX, CSV, PDF string
 	// Values are the filters as given; Units and Severities their choices.
 	Values     map[string]string
 	Units      []option
@@ -75,14 +75,12 @@ func listFilter(q url.Values) (finding.Filter, error) {
 // matrixDownload is the follow-up matrix of the list's filters, as a
 // spreadsheet (xlsx, the default) or CSV.
 func (w *Web) matrixDownload(c echo.Context, v *view) error {
-	format := c.QueryParam("format")
-	if format == "" {
-		format = "xlsx"
+	format, err := downloadFormat(c, "pdf")
+	if err != nil {
+		return err
 	}
-	if format != "xlsx" && format != "csv" {
-		return apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
-	}
-	f, err := listFilter(c.QueryParams())
+	q := c.QueryParams()
+	f, err := listFilter(q)
 	if err != nil {
 		return err
 	}
@@ -95,7 +93,32 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 		return err
 	}
 	m.CountWorkingDays(day.Cal)
+	if format == "pdf" {
+		return report.ServePDF(c.Response(), m, w.printing(c, report.FilterScope(q)))
+	}
 	return report.Serve(c.Response(), m, format)
+}
+
+// downloadFormat is a download's ?format: xlsx (the default) or csv, or
+// one of more.
+func downloadFormat(c echo.Context, more ...string) (string, error) {
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "xlsx"
+	}
+	if format != "xlsx" && format != "csv" && !slices.Contains(more, format) {
+		return "", apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
+	}
+	return format, nil
+}
+
+// printing is the circumstances of a report the user prints now.
+func (w *Web) printing(c echo.Context, scope []string) report.Printing {
+	p := report.Printing{Letterhead: w.letterhead, PrintedAt: w.findings.Now().In(w.tz), Scope: scope}
+	if u, ok := c.Get("user").(identity.User); ok {
+		p.PrintedBy = u.Name
+	}
+	return p
 }
 
 // listScope names the review or assessment f narrows the list to, and
@@ -170,6 +193,8 @@ func (w *Web) findingList(c echo.Context, v *view) error {
 	pg.XLSX = "/laporan/matriks?" + dl.Encode()
 	dl.Set("format", "csv")
 	pg.CSV = "/laporan/matriks?" + dl.Encode()
+	dl.Set("format", "pdf")
+	pg.PDF = "/laporan/matriks?" + dl.Encode()
 	after, err := w.decodeCursor(q.Get("c"))
 	if err != nil {
 		return err

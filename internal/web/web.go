@@ -32,6 +32,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
@@ -44,7 +45,11 @@ type Options struct {
 	Findings *finding.Service
 	Evidence evidence.Store
 	// Reports gives the dashboard's counts and the matrix downloads.
-	Reports     *report.Service
+	Reports *report.Service
+	// Imports brings registers into reviews (the import pages).
+	Imports *importer.Service
+	// Letterhead heads the printed reports (PDF).
+	Letterhead  report.Letterhead
 	UploadLimit int64
 	// Frameworks and Assessments serve the assessment pages, Outbox the
 	// notifications page; pages whose service is nil are not mounted.
@@ -67,6 +72,8 @@ type Web struct {
 	assessments *framework.Assessments
 	outbox      *notify.Outbox
 	reports     *report.Service
+	imports     *importer.Service
+	letterhead  report.Letterhead
 	secret      []byte
 	tz          *time.Location
 	log         *slog.Logger
@@ -78,12 +85,12 @@ type Web struct {
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
 	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping",
-	"admin_calendar"}
+	"admin_calendar", "review_import"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
-		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports,
+		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports, imports: opts.Imports, letterhead: opts.Letterhead,
 		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
 		indexes: newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
 	if w.tz == nil {
@@ -177,6 +184,13 @@ func (w *Web) Register(e *echo.Echo) {
 	g.POST("/reviu/baru", w.page(w.reviewCreate))
 	g.GET("/reviu/:id/ubah", w.page(w.reviewEditForm))
 	g.POST("/reviu/:id/ubah", w.page(w.reviewEdit))
+	if w.imports != nil {
+		g.GET("/reviu/:id/impor", w.page(w.importForm))
+		g.POST("/reviu/:id/impor", w.page(w.importUpload))
+		g.GET("/reviu/:id/impor/:upload", w.page(w.importPreview))
+		g.POST("/reviu/:id/impor/:upload", w.page(w.importConfirm))
+		g.GET("/impor/templat", w.page(w.importTemplate))
+	}
 	g.POST("/temuan/:id/tindak-lanjut", w.page(w.actionAssign))
 	g.POST("/tindak-lanjut/:id/selesai", w.page(w.actionComplete))
 	g.POST("/tindak-lanjut/:id/ubah", w.page(w.actionEdit))

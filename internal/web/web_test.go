@@ -25,6 +25,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/importer"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 	"github.com/tindaklanjut/tindaklanjut/internal/report"
 	"github.com/tindaklanjut/tindaklanjut/internal/server"
@@ -71,7 +72,8 @@ func startSite(t *testing.T) base {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w, err := web.New(web.Options{Identity: b.ids, Findings: b.fs, Evidence: store, UploadLimit: 1 << 20,
 		Reports: report.NewService(db, 1000), Assessments: b.as, Frameworks: framework.NewStore(db), Outbox: notify.NewOutbox(db, time.Now),
-		Secret: []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
+		Imports: importer.NewService(db, b.fs, importer.DefaultLimits),
+		Secret:  []byte("rahasia-uji-yang-cukup-panjang!!"), TimeZone: wita, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
