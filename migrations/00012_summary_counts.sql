@@ -281,9 +281,52 @@ CREATE TRIGGER framework_indicators_counts_stale AFTER INSERT OR DELETE OR UPDAT
 CREATE TRIGGER framework_mapping_pairs_counts_stale AFTER INSERT OR DELETE OR UPDATE ON framework_mapping_pairs
     FOR EACH STATEMENT EXECUTE FUNCTION finding_counts_mark_stale();
 
+-- Finding codes (TL-<year>-<n>) from a sequence per year instead of the
+-- counter row every creation updated: that row stayed locked until each
+-- creation's number was committed (a WAL flush with synchronous commit), so
+-- creations queued on it. A sequence hands numbers out without a lock;
+-- gaps were already allowed. A year's sequence is made on its first code,
+-- starting after the counter's last number and any code of the year held.
+-- +goose StatementBegin
+CREATE FUNCTION finding_code_next(y integer) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    seq text := 'finding_code_seq_' || y;
+BEGIN
+    IF to_regclass(seq) IS NULL THEN
+        PERFORM pg_advisory_xact_lock(7117, y);
+        BEGIN
+            EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', seq, greatest(
+                (SELECT last FROM finding_code_counters WHERE year = y),
+                (SELECT max(split_part(code, '-', 3)::bigint) FROM findings WHERE code LIKE format('TL-%s-%%', y)),
+                0) + 1);
+        EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL; -- made meanwhile by another session
+        END;
+    END IF;
+    RETURN nextval(seq);
+END $$;
+-- +goose StatementEnd
+
 SELECT finding_counts_refresh(current_date);
 
 -- +goose Down
+-- The counters take over from the sequences where they stopped.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    r record;
+    v bigint;
+BEGIN
+    FOR r IN SELECT c.relname, substr(c.relname, 18)::int AS y FROM pg_class c
+            WHERE c.relkind = 'S' AND c.relname ~ '^finding_code_seq_[0-9]+$' LOOP
+        EXECUTE format('SELECT last_value FROM %I', r.relname) INTO v;
+        INSERT INTO finding_code_counters AS c (year, last) VALUES (r.y, v)
+        ON CONFLICT (year) DO UPDATE SET last = greatest(c.last, EXCLUDED.last);
+        EXECUTE format('DROP SEQUENCE %I', r.relname);
+    END LOOP;
+END $$;
+-- +goose StatementEnd
+DROP FUNCTION finding_code_next(integer);
 DROP TRIGGER framework_mapping_pairs_counts_stale ON framework_mapping_pairs;
 DROP TRIGGER framework_indicators_counts_stale ON framework_indicators;
 DROP TRIGGER framework_aspects_counts_stale ON framework_aspects;

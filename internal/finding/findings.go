@@ -191,14 +191,13 @@ func content(f Finding) map[string]any {
 	}
 }
 
-// nextCode hands out the next code of year. It runs in its own short
-// transaction: concurrent creations wait on the counter row only for one
-// statement, not for each other's commits, at the price of a gap when a
-// creation fails afterwards.
+// nextCode hands out the next code of year from the year's sequence
+// (finding_code_next, migration 00012): concurrent creations never wait on
+// each other for a number, at the price of a gap when a creation fails
+// afterwards.
 func (s *Service) nextCode(ctx context.Context, year int) (string, error) {
 	var n int
-	err := s.db.WithContext(ctx).Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last`, year).Scan(&n).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT finding_code_next(?)`, year).Scan(&n).Error
 	if err != nil {
 		return "", err
 	}
