@@ -281,36 +281,12 @@ CREATE TRIGGER framework_indicators_counts_stale AFTER INSERT OR DELETE OR UPDAT
 CREATE TRIGGER framework_mapping_pairs_counts_stale AFTER INSERT OR DELETE OR UPDATE ON framework_mapping_pairs
     FOR EACH STATEMENT EXECUTE FUNCTION finding_counts_mark_stale();
 
--- Finding codes (TL-<year>-<n>) from a sequence per year instead of the
--- counter row every creation updated: that row stayed locked until each
--- creation's number was committed (a WAL flush with synchronous commit), so
--- creations queued on it. A sequence hands numbers out without a lock;
--- gaps were already allowed. A year's sequence is made on its first code,
--- starting after the counter's last number and any code of the year held.
--- +goose StatementBegin
-CREATE FUNCTION finding_code_next(y integer) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    seq text := 'finding_code_seq_' || y;
-BEGIN
-    IF to_regclass(seq) IS NULL THEN
-        PERFORM pg_advisory_xact_lock(7117, y);
-        BEGIN
-            EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', seq, greatest(
-                (SELECT last FROM finding_code_counters WHERE year = y),
-                (SELECT max(split_part(code, '-', 3)::bigint) FROM findings WHERE code LIKE format('TL-%s-%%', y)),
-                0) + 1);
-        EXCEPTION WHEN duplicate_table OR unique_violation THEN
-            NULL; -- made meanwhile by another session
-        END;
-    END IF;
-    RETURN nextval(seq);
-END $$;
--- +goose StatementEnd
-
 SELECT finding_counts_refresh(current_date);
 
 -- +goose Down
--- The counters take over from the sequences where they stopped.
+-- Finding codes come from a sequence per year (finding_code_seq_<year>, made
+-- by the service on the year's first code) instead of the counters; going
+-- back, the counters take over where the sequences stopped.
 -- +goose StatementBegin
 DO $$
 DECLARE
@@ -326,7 +302,6 @@ BEGIN
     END LOOP;
 END $$;
 -- +goose StatementEnd
-DROP FUNCTION finding_code_next(integer);
 DROP TRIGGER framework_mapping_pairs_counts_stale ON framework_mapping_pairs;
 DROP TRIGGER framework_indicators_counts_stale ON framework_indicators;
 DROP TRIGGER framework_aspects_counts_stale ON framework_aspects;

@@ -191,13 +191,30 @@ func content(f Finding) map[string]any {
 	}
 }
 
-// nextCode hands out the next code of year from the year's sequence
-// (finding_code_next, migration 00012): concurrent creations never wait on
-// each other for a number, at the price of a gap when a creation fails
-// afterwards.
+// nextCode hands out the next code of year from the year's sequence,
+// finding_code_seq_<year>: concurrent creations never wait on each other for
+// a number (a counter row would stay locked until each creation's number
+// was committed), at the price of a gap when a creation fails afterwards.
+// The year's first code makes the sequence, numbering on from the counter
+// that held the year's numbers before (finding_code_counters) and from any
+// code of the year held.
 func (s *Service) nextCode(ctx context.Context, year int) (string, error) {
+	db := s.db.WithContext(ctx)
+	seq := fmt.Sprintf("finding_code_seq_%d", year)
 	var n int
-	err := s.db.WithContext(ctx).Raw(`SELECT finding_code_next(?)`, year).Scan(&n).Error
+	err := db.Raw(`SELECT nextval(?::regclass)`, seq).Scan(&n).Error
+	if code, _ := postgres.Violation(err); code == postgres.UndefinedTable {
+		err = db.Exec(fmt.Sprintf(`DO $$ BEGIN
+				EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %%I START WITH %%s', %[1]s, greatest(
+					(SELECT last FROM finding_code_counters WHERE year = %[2]d),
+					(SELECT max(split_part(code, '-', 3)::bigint) FROM findings WHERE code LIKE 'TL-%[2]d-%%'), 0) + 1);
+			EXCEPTION WHEN duplicate_table OR unique_violation THEN
+				NULL; -- made meanwhile by another creation
+			END $$`, "'"+seq+"'", year)).Error
+		if err == nil {
+			err = db.Raw(`SELECT nextval(?::regclass)`, seq).Scan(&n).Error
+		}
+	}
 	if err != nil {
 		return "", err
 	}
