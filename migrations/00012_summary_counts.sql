@@ -284,6 +284,24 @@ CREATE TRIGGER framework_mapping_pairs_counts_stale AFTER INSERT OR DELETE OR UP
 SELECT finding_counts_refresh(current_date);
 
 -- +goose Down
+-- Finding codes come from a sequence per year (finding_code_seq_<year>, made
+-- by the service on the year's first code) instead of the counters; going
+-- back, the counters take over where the sequences stopped.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    r record;
+    v bigint;
+BEGIN
+    FOR r IN SELECT c.relname, substr(c.relname, 18)::int AS y FROM pg_class c
+            WHERE c.relkind = 'S' AND c.relname ~ '^finding_code_seq_[0-9]+$' LOOP
+        EXECUTE format('SELECT last_value FROM %I', r.relname) INTO v;
+        INSERT INTO finding_code_counters AS c (year, last) VALUES (r.y, v)
+        ON CONFLICT (year) DO UPDATE SET last = greatest(c.last, EXCLUDED.last);
+        EXECUTE format('DROP SEQUENCE %I', r.relname);
+    END LOOP;
+END $$;
+-- +goose StatementEnd
 DROP TRIGGER framework_mapping_pairs_counts_stale ON framework_mapping_pairs;
 DROP TRIGGER framework_indicators_counts_stale ON framework_indicators;
 DROP TRIGGER framework_aspects_counts_stale ON framework_aspects;

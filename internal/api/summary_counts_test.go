@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -185,5 +186,40 @@ func TestSummaryCountersMatchRecount(t *testing.T) {
 	all, _ = reports.Recount(ctx, f.admin(), today)
 	if all.Total < 80 || all.Overdue == 0 || all.DueIn30Days == 0 || len(all.Units) != 2 {
 		t.Fatalf("too little to compare: %+v", all.Counts)
+	}
+}
+
+// TestFindingCodesFromTheYearsSequence records findings from sixteen
+// clients at once on an installation whose counter for the year stood at
+// 41: each gets its own code, numbered on from the counter, none waiting on
+// a counter row.
+func TestFindingCodesFromTheYearsSequence(t *testing.T) {
+	f := newFixture(t)
+	if err := f.db.Exec(`INSERT INTO finding_code_counters (year, last) VALUES (2024, 41)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	review := f.newReview("") // conducted in 2024
+	codes := make(chan string, 16)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- f.newFinding(review, "").Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	var got []string
+	for c := range codes {
+		got = append(got, c)
+	}
+	slices.Sort(got)
+	var want []string
+	for n := 42; n < 42+16; n++ {
+		want = append(want, fmt.Sprintf("TL-2024-%04d", n))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("codes (-want +got):\n%s", diff)
 	}
 }

@@ -169,27 +169,36 @@ func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in Fi
 	if err := v.Err(); err != nil {
 		return Detail{}, err
 	}
-	code, err := s.nextCode(ctx, rev.ConductedOn.Year())
+	var err error
+	f.ID, f.Code, err = s.nextCode(ctx, rev.ConductedOn.Year())
 	if err != nil {
 		return Detail{}, err
 	}
-	f.Code = code
+	// The id is known before the row is written, so the finding and its
+	// first event go in one statement, without a transaction around
+	// several: the event's hash covers the finding's id.
 	now := s.instant()
-	err = db.Transaction(func(tx *gorm.DB) error {
-		var cur Finding
-		err := tx.Raw(`INSERT INTO findings (code, review_id, title, condition, criteria, cause, effect, recommendation, severity,
-				unit_id, application_id, indicator_codes, due_date, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+findingColumns,
-			f.Code, f.ReviewID, f.Title, f.Condition, f.Criteria, f.Cause, f.Effect, f.Recommendation, f.Severity,
-			f.UnitID, f.ApplicationID, f.IndicatorCodes, f.DueDate, p.UserID, now, now).Scan(&cur).Error
-		if err != nil {
-			return translateRef(err)
-		}
-		f, _, err = record(tx, cur, Event{Kind: EventCreated, ActorID: &p.UserID, ToState: ptr(Draft), CreatedAt: now,
-			Data: eventData(content(cur))}, "")
-		return err
-	})
-	return Detail{Finding: f, Actions: []Action{}}, err
+	ev := Event{Kind: EventCreated, ActorID: &p.UserID, ToState: ptr(Draft), CreatedAt: now, Data: eventData(content(f))}
+	if err := (Finding{ID: f.ID}).next(&ev); err != nil {
+		return Detail{}, err
+	}
+	var cur Finding
+	err = db.Raw(`WITH f AS (
+			INSERT INTO findings (id, code, review_id, title, condition, criteria, cause, effect, recommendation, severity,
+				unit_id, application_id, indicator_codes, due_date, created_by, event_count, head_hash, created_at, updated_at)
+			OVERRIDING SYSTEM VALUE
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+findingColumns+`),
+		e AS (INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+		SELECT * FROM f`,
+		f.ID, f.Code, f.ReviewID, f.Title, f.Condition, f.Criteria, f.Cause, f.Effect, f.Recommendation, f.Severity,
+		f.UnitID, f.ApplicationID, f.IndicatorCodes, f.DueDate, p.UserID, ev.Seq, ev.Hash, now, now,
+		ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash).
+		Scan(&cur).Error
+	if err != nil {
+		return Detail{}, translateRef(err)
+	}
+	return Detail{Finding: cur, Actions: []Action{}}, nil
 }
 
 // content is what a finding's author wrote, as event data.
@@ -202,18 +211,35 @@ func content(f Finding) map[string]any {
 	}
 }
 
-// nextCode hands out the next code of year. It runs in its own short
-// transaction: concurrent creations wait on the counter row only for one
-// statement, not for each other's commits, at the price of a gap when a
-// creation fails afterwards.
-func (s *Service) nextCode(ctx context.Context, year int) (string, error) {
-	var n int
-	err := s.db.WithContext(ctx).Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last`, year).Scan(&n).Error
-	if err != nil {
-		return "", err
+// nextCode hands out a new finding's id and the next code of year, in one
+// statement. The code comes from the year's sequence, finding_code_seq_<year>:
+// concurrent creations never wait on each other for a number (a counter row
+// would stay locked until each creation's number was committed), at the
+// price of a gap when a creation fails afterwards. The year's first code
+// makes the sequence, numbering on from the counter that held the year's
+// numbers before (finding_code_counters) and from any code of the year held.
+func (s *Service) nextCode(ctx context.Context, year int) (int64, string, error) {
+	db := s.db.WithContext(ctx)
+	seq := fmt.Sprintf("finding_code_seq_%d", year)
+	var next struct{ ID, N int64 }
+	const q = `SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id, nextval(?::regclass) AS n`
+	err := db.Raw(q, seq).Scan(&next).Error
+	if code, _ := postgres.Violation(err); code == postgres.UndefinedTable {
+		err = db.Exec(fmt.Sprintf(`DO $$ BEGIN
+				EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %%I START WITH %%s', %[1]s, greatest(
+					(SELECT last FROM finding_code_counters WHERE year = %[2]d),
+					(SELECT max(split_part(code, '-', 3)::bigint) FROM findings WHERE code LIKE 'TL-%[2]d-%%'), 0) + 1);
+			EXCEPTION WHEN duplicate_table OR unique_violation THEN
+				NULL; -- made meanwhile by another creation
+			END $$`, "'"+seq+"'", year)).Error
+		if err == nil {
+			err = db.Raw(q, seq).Scan(&next).Error
+		}
 	}
-	return fmt.Sprintf("TL-%04d-%04d", year, n), nil
+	if err != nil {
+		return 0, "", err
+	}
+	return next.ID, fmt.Sprintf("TL-%04d-%04d", year, next.N), nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,8 +50,14 @@ type IssuedToken struct {
 var errBadCredentials = apperr.E(apperr.Unauthenticated, "The email or password is not correct.")
 
 // dummyHash is checked against when the email is unknown, so that an unknown
-// email costs as much time as a wrong password.
-var dummyHash, _ = HashPassword("tindaklanjut-timing-equaliser")
+// email costs as much time as a wrong password. It is made on the first
+// such sign-in, not when the program starts: hashing takes argon2's 19 MiB
+// and a third of a second, which every start and every command paid, and
+// the garbage collector then sized the heap after it.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("tindaklanjut-timing-equaliser")
+	return h
+})
 
 // Login checks email and password and issues a token of kind. Attempts are
 // counted per account and per client address before the password is
@@ -72,7 +79,7 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 	}
 	hash := u.PasswordHash
 	if res.RowsAffected == 0 {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil || !ok || res.RowsAffected == 0 || !u.Active {

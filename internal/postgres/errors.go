@@ -20,6 +20,7 @@ const (
 	ForeignKeyViolation = "23503"
 	CheckViolation      = "23514"
 	SerializationFail   = "40001"
+	UndefinedTable      = "42P01"
 )
 
 // Violation returns the SQLSTATE code and constraint name of a database
