@@ -113,7 +113,7 @@ func newReminders(cfg *config.Config, db *database, log *slog.Logger, metrics *n
 	}
 	rules := notify.Rules{Loc: cfg.TimeZone, SendHour: cfg.ReminderHour, DueDays: cfg.ReminderDueDays,
 		OverdueEvery: cfg.ReminderOverdueEvery, UnassignedAfter: cfg.ReminderUnassignedDays,
-		AssessmentDays: cfg.ReminderAssessmentDays, DigestWeekday: cfg.DigestWeekday}
+		AssessmentDays: cfg.ReminderAssessmentDays, DigestWeekday: cfg.DigestWeekday, EscalationDays: cfg.EscalationDays}
 	return &reminders{planner: notify.NewPlanner(db.DB, rules), sender: sender, outbox: notify.NewOutbox(db.DB, time.Now)}, nil
 }
 

@@ -23,12 +23,19 @@ type badInput struct {
 // cases could touch, and must not change.
 func (f *fixture) checkBadInput(t *testing.T, tests []badInput, count func() int64) {
 	t.Helper()
+	f.checkBadInputAs(t, func(badInput) string { return "admin" }, tests, count)
+}
+
+// checkBadInputAs is checkBadInput with each case sent as the caller who
+// names.
+func (f *fixture) checkBadInputAs(t *testing.T, who func(badInput) string, tests []badInput, count func() int64) {
+	t.Helper()
 	before := count()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := *f
 			f.t = t
-			rec := f.do(tt.method, tt.path, f.tokens["admin"], tt.body, nil)
+			rec := f.do(tt.method, tt.path, f.tokens[who(tt)], tt.body, nil)
 			p := f.problem(rec, tt.status)
 			checkFields(t, p, tt.fields, rec.Body.String())
 			said := p.Detail

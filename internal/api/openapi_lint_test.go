@@ -666,11 +666,15 @@ func TestOpenAPIRequiredFields(t *testing.T) {
 		mustStatus(t, f.do("POST", "/api/v1/applications", f.tokens["admin"],
 			fmt.Sprintf(`{"name":"SIMPEG","unit_id":%d,"kind":"publik"}`, f.unitA.ID), &app), 201)
 		mustStatus(t, f.do("POST", "/api/v1/assessments", f.tokens["admin"], `{"year":2024,"name":"Evaluasi SPBE 2024"}`, &asm), 201)
+		var ext struct{ ID int64 }
+		mustStatus(t, f.do("POST", fmt.Sprintf("/api/v1/findings/%d/extensions", fd.ID), f.tokens["manager"],
+			`{"due_date":"2024-12-31","reason":"Menunggu SK"}`, &ext), 201)
 		ids := map[string]int64{"units": f.unitA.ID, "users": f.users["officer"].ID, "applications": app.ID,
-			"assessments": asm.ID, "reviews": f.newReview(""), "findings": fd.ID, "actions": act.ID}
+			"assessments": asm.ID, "reviews": f.newReview(""), "findings": fd.ID, "actions": act.ID, "extensions": ext.ID}
 		// who sends each body: a caller allowed to, so that only validation refuses it.
 		who := map[string]string{"/units": "admin", "/users": "admin", "/applications": "admin", "/assessments": "admin",
-			"/framework-mappings": "admin", "/actions/{id}/complete": "officer", "/actions/{id}": "manager", "/calendar": "admin"}
+			"/framework-mappings": "admin", "/actions/{id}/complete": "officer", "/actions/{id}": "manager", "/calendar": "admin",
+			"/actions/{id}/extensions": "officer", "/findings/{id}/extensions": "manager"}
 		// alternatives are fields one of which is needed (due_date, or
 		// due_in_working_days instead): refused when both are missing, but
 		// required by neither.

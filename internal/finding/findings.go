@@ -169,7 +169,6 @@ func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in Fi
 	if err := v.Err(); err != nil {
 		return Detail{}, err
 	}
-	var err error
 	f.ID, f.Code, err = s.nextCode(ctx, rev.ConductedOn.Year())
 	if err != nil {
 		return Detail{}, err

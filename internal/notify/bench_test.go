@@ -18,19 +18,33 @@ import (
 )
 
 // The benchmark data set: 60 units with 2 managers and 10 officers each,
-// 100,000 findings in progress and 250,000 open actions. 200,000 actions
+// in a hierarchy of three levels (1 province secretariat, 5 units under
+// it, 54 under those) for the escalations, a calendar of holidays around
+// benchDay besides the weekends, 100,000 findings in progress and 250,000
+// open actions. 200,000 actions
 // are due on days spread over a year either side of benchDay (so most
 // have a reminder: due soon, or overdue every 7 days); 50,000 more are due
 // 7 days after it, so that a pass on benchDay plans their due-7 reminders
 // on top of the day's share of the others.
 var benchDay = at("2025-06-30 08:00")
 
-const benchSetVersion = "notify-bench/v1"
+const benchSetVersion = "notify-bench/v2"
 
 func benchData(ctx context.Context, db *gorm.DB) error {
 	day := benchDay.Format("2006-01-02")
 	stmts := []string{
 		`INSERT INTO units (code, name) SELECT 'OPD-' || i, 'Perangkat Daerah ' || i FROM generate_series(1, 60) i`,
+		`WITH u AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM units)
+		UPDATE units SET parent_id = CASE WHEN u.n = 0 THEN NULL WHEN u.n <= 5 THEN (SELECT min(id) FROM units)
+			ELSE (SELECT min(id) FROM units) + 1 + u.n % 5 END
+		FROM u WHERE u.id = units.id`,
+		`INSERT INTO holidays (day, name, kind) VALUES ('2024-08-17', 'Proklamasi Kemerdekaan', 'libur_nasional'),
+			('2024-12-25', 'Natal', 'libur_nasional'), ('2025-01-01', 'Tahun Baru', 'libur_nasional'),
+			('2025-03-31', 'Idulfitri', 'libur_nasional'), ('2025-04-01', 'Idulfitri', 'libur_nasional'),
+			('2025-04-02', 'Cuti Bersama Idulfitri', 'cuti_bersama'), ('2025-05-01', 'Hari Buruh', 'libur_nasional'),
+			('2025-06-06', 'Iduladha', 'libur_nasional'), ('2025-06-27', 'Tahun Baru Islam', 'libur_nasional'),
+			('2025-07-04', 'Hari jadi', 'regional'), ('2025-08-18', 'Cuti Bersama', 'cuti_bersama'),
+			('2025-09-05', 'Maulid Nabi', 'libur_nasional'), ('2025-12-25', 'Natal', 'libur_nasional')`,
 		`INSERT INTO users (email, name, role, unit_id, password_hash)
 			SELECT 'kepala' || k || '.' || u.id || '@kalselprov.go.id', 'Kepala ' || k || ' ' || u.name, 'manager', u.id, 'x'
 			FROM units u, generate_series(1, 2) k ORDER BY u.id, k`,
@@ -66,14 +80,19 @@ func benchData(ctx context.Context, db *gorm.DB) error {
 	return nil
 }
 
-// BenchmarkPlan measures planning passes over 250,000 open actions: one
-// that finds nothing new (every reminder already queued), and one that
-// queues a day's reminders (about 50,000 and more; the exact number is
-// reported as planned/op).
+// BenchmarkPlan measures planning passes over 250,000 open actions, with
+// the working-day calendar and escalations up the unit hierarchy (the
+// default 14 and 30 days): one that finds nothing new (every reminder
+// already queued), and one that queues a day's reminders (about 50,000
+// and more; the exact number is reported as planned/op).
 func BenchmarkPlan(b *testing.B) {
 	ctx := context.Background()
 	db := dbtest.Cached(b, benchSetVersion, func(db *gorm.DB) error { return benchData(ctx, db) })
-	planner := notify.NewPlanner(db, notify.DefaultRules(wita))
+	rules := notify.DefaultRules(wita)
+	if len(rules.EscalationDays) == 0 {
+		b.Fatal("the default rules escalate nothing")
+	}
+	planner := notify.NewPlanner(db, rules)
 	var open int64
 	db.Raw(`SELECT count(*) FROM actions WHERE status = 'todo'`).Scan(&open)
 	if open != 250000 {
@@ -102,6 +121,11 @@ func BenchmarkPlan(b *testing.B) {
 		}
 		if planned < 50000 {
 			b.Fatalf("planned %d; want at least 50,000", planned)
+		}
+		var escalated int
+		db.Raw(`SELECT count(*) FROM notifications WHERE kind = 'escalation'`).Scan(&escalated)
+		if escalated == 0 {
+			b.Fatal("no escalation planned")
 		}
 		b.ReportMetric(float64(planned), "planned/op")
 	})

@@ -112,7 +112,8 @@ func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, 
 		"due_days": postgres.Array[int64](toInt64(r.DueDays)), "max_due": maxOf(r.DueDays),
 		"every": r.OverdueEvery, "unassigned": r.UnassignedAfter,
 		"assessment_days": postgres.Array[int64](toInt64(r.AssessmentDays)), "max_assessment": maxOf(r.AssessmentDays),
-		"weekday": isoWeekday(r.DigestWeekday),
+		"weekday":  isoWeekday(r.DigestWeekday),
+		"esc_days": postgres.Array[int64](toInt64(r.EscalationDays)), "first_esc": firstOf(r.EscalationDays),
 	}
 	err = p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, plannerAdvisoryLock).Error; err != nil {
@@ -152,6 +153,14 @@ func named(q string, args map[string]any) (string, []any) {
 		return "?"
 	})
 	return out, vars
+}
+
+// firstOf is the smallest of xs (sorted), or 0 when there is none.
+func firstOf(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[0]
 }
 
 func toInt64(xs []int) []int64 {
@@ -224,6 +233,49 @@ var rules = []struct{ name, sql string }{
 			send_at, @at, @at, @at
 		FROM r WHERE cardinality(assignee) + cardinality(mgrs) > 0`},
 
+	// Actions and findings still overdue after a step of EscalationDays
+	// (days after the due date, on the working day after when it is
+	// not one): the newest passed step, once per subject, date and step,
+	// to the managers of the unit that many levels above the responsible
+	// one (step 1 its parent), copy to the auditors; where the hierarchy
+	// ends, to the auditors alone.
+	{"escalations", `WITH RECURSIVE ` + managersCTE + `,
+		chain AS (
+			SELECT id AS unit_id, parent_id AS anc, 1 AS depth FROM units
+			UNION ALL
+			SELECT c.unit_id, u.parent_id, c.depth + 1 FROM chain c JOIN units u ON u.id = c.anc
+			WHERE c.depth < cardinality(@esc_days::int[])),
+		subj AS (
+			SELECT 'action' AS subject, a.id, a.finding_id, a.id AS action_id, f.unit_id, a.due_date, a.due_set_at
+			FROM actions a JOIN findings f ON f.id = a.finding_id
+			WHERE @first_esc::int > 0 AND a.status = 'todo' AND f.state IN ` + actionableStatesSQL + `
+				AND a.due_date <= @pd::date - @first_esc::int
+			UNION ALL
+			SELECT 'finding', f.id, f.id, NULL::bigint, f.unit_id, f.due_date, f.due_set_at
+			FROM findings f
+			WHERE @first_esc::int > 0 AND f.state IN ` + actionableStatesSQL + ` AND f.due_date <= @pd::date - @first_esc::int),
+		c AS (
+			SELECT subj.*, (SELECT max(i) FROM unnest(@esc_days::int[]) WITH ORDINALITY AS e(d, i) WHERE subj.due_date + e.d <= @pd::date) AS step
+			FROM subj),
+		t AS (
+			SELECT c.*, 'escalation:' || subject || ':' || id || ':' || due_date || ':step-' || step AS key FROM c),
+		n AS MATERIALIZED (
+			SELECT t.* FROM t WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+		s AS (
+			SELECT n.*, (@esc_days::int[])[step] AS days, ch.anc AS to_unit,
+				` + fmt.Sprintf(sendAt, `working_day_on_or_after(due_date + (@esc_days::int[])[step])`) + ` AS send_at
+			FROM n LEFT JOIN chain ch ON ch.unit_id = n.unit_id AND ch.depth = n.step),
+		r AS (
+			SELECT s.*, coalesce(m.ids, '{}'::bigint[]) AS mgrs, ` + auditors + ` AS auds
+			FROM s LEFT JOIN managers m ON m.unit_id = s.to_unit
+			WHERE s.send_at >= s.due_set_at)
+		SELECT key, '` + KindEscalation + `', finding_id, action_id,
+			CASE WHEN cardinality(mgrs) > 0 THEN mgrs ELSE auds END,
+			CASE WHEN cardinality(mgrs) > 0 THEN auds ELSE '{}'::bigint[] END,
+			jsonb_build_object('step', step, 'days_overdue', days, 'due_date', due_date, 'unit_id', unit_id, 'to_unit_id', to_unit),
+			send_at, @at, @at, @at
+		FROM r WHERE cardinality(mgrs) + cardinality(auds) > 0`},
+
 	// Issued findings still without an action UnassignedAfter days after
 	// issue: once, to the unit's managers.
 	{"unassigned findings", `WITH ` + managersCTE + `,
@@ -269,12 +321,14 @@ var rules = []struct{ name, sql string }{
 		FROM s WHERE cardinality(s.ids) > 0
 			AND EXISTS (SELECT 1 FROM findings f WHERE f.state = 'submitted' AND f.submitted_at <= s.send_at)`},
 
-	// The weekly digest of the latest digest day: to each active manager
-	// whose unit has unresolved findings.
+	// The weekly digest of the latest digest day (the send date's, for a
+	// manager who chose a daily one; none for one who switched it off): to
+	// each active manager whose unit has unresolved findings.
 	{"weekly digests", `WITH w AS (SELECT @sd::date - ((extract(isodow FROM @sd::date)::int - @weekday::int + 7) % 7) AS day)
-		SELECT 'digest:' || w.day || ':user:' || u.id, '` + KindDigest + `', NULL::bigint, NULL::bigint, ARRAY[u.id], '{}'::bigint[],
-			jsonb_build_object('week_of', w.day, 'unit_id', u.unit_id), ` + fmt.Sprintf(sendAt, "w.day") + `, @at, @at, @at
-		FROM w, users u
-		WHERE u.role = 'manager' AND u.active
+		SELECT 'digest:' || d.day || ':user:' || u.id, '` + KindDigest + `', NULL::bigint, NULL::bigint, ARRAY[u.id], '{}'::bigint[],
+			jsonb_build_object('week_of', d.day, 'unit_id', u.unit_id), ` + fmt.Sprintf(sendAt, "d.day") + `, @at, @at, @at
+		FROM w CROSS JOIN users u LEFT JOIN notification_preferences np ON np.user_id = u.id
+			CROSS JOIN LATERAL (SELECT CASE WHEN np.digest = 'daily' THEN @sd::date ELSE w.day END AS day) d
+		WHERE u.role = 'manager' AND u.active AND coalesce(np.digest, 'weekly') <> 'off'
 			AND EXISTS (SELECT 1 FROM findings f WHERE f.unit_id = u.unit_id AND f.state IN ` + unresolvedStatesSQL + `)`},
 }

@@ -15,6 +15,7 @@ import (
 var Kinds = []string{
 	"action_assigned", "finding_submitted", "finding_rejected", "finding_closed", "finding_not_actionable",
 	KindActionDue, KindActionOverdue, KindUnassigned, KindAssessment, KindVerification, KindDigest,
+	KindExtensionRequested, KindExtensionDecided, KindEscalation,
 }
 
 // View is what a template sees: the parts its kind uses are filled in.
@@ -46,6 +47,34 @@ type View struct {
 	Total, More int
 	// Overdue, DueSoon and Open are a digest's sections.
 	Overdue, DueSoon, Open []FindingView
+	// Extension is the extension request a mail is about.
+	Extension *ExtensionView
+	// Escalation is an overdue action or finding brought up the unit
+	// hierarchy.
+	Escalation *EscalationView
+}
+
+// EscalationView says who did not act on what, since when, and to whom
+// it is brought now.
+type EscalationView struct {
+	// Step counts the levels up (1: the parent unit); Days the days
+	// overdue of the step.
+	Step, Days int
+	// Since is the due date that passed; Unit the responsible unit and
+	// Who who did not act (the assignee, or the unit's managers).
+	Since, Unit, Who string
+	// ToUnit is the unit whose managers are told; "" when the hierarchy
+	// has ended and the auditors alone are.
+	ToUnit string
+}
+
+// ExtensionView is an extension request, or its decision.
+type ExtensionView struct {
+	// OldDate and NewDate are the current and the asked-for due date.
+	OldDate, NewDate string
+	Reason, Note     string
+	// Approved and Refused say the decision (neither: a new request).
+	Approved, Refused bool
 }
 
 // FindingView is a finding as mails show it.
@@ -179,5 +208,7 @@ func sample(kind string) View {
 			Model: "Pemerintah Digital", ByAspect: true},
 		Groups: []Group{{Code: "A1", Name: "Aspek", Indicators: []IndicatorGroup{{Code: "P02", Name: "Indikator",
 			Findings: []FindingView{f, via}}}}},
-		Findings: []FindingView{f}, Total: 2, More: 1, Overdue: []FindingView{f}, DueSoon: []FindingView{f}, Open: []FindingView{f}}
+		Findings: []FindingView{f}, Total: 2, More: 1, Overdue: []FindingView{f}, DueSoon: []FindingView{f}, Open: []FindingView{f},
+		Extension:  &ExtensionView{OldDate: a.DueDate, NewDate: f.DueDate, Reason: "Alasan", Note: "Catatan", Approved: true},
+		Escalation: &EscalationView{Step: 1, Days: 14, Since: a.DueDate, Unit: "Unit", Who: "Staf", ToUnit: "Unit induk"}}
 }

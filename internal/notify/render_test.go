@@ -81,7 +81,15 @@ func TestRenderedEmailPerKind(t *testing.T) {
 		all = append(all, f.mail.take()...)
 	}
 	step("2024-08-01 10:05")
-	step("2024-08-17 08:00") // action_due (late due-30), unassigned, assessment, digest
+	// A finding due on 2 August, escalated to the auditors on the 16th.
+	late := f.issue(f.unitA, "2024-08-02", title)
+	f.assign(late, "officerA", "2024-12-02")
+	// An extension asked and refused: the date stands.
+	later := "2024-09-16"
+	ext := must(f.work.RequestExtension(f.ctx, f.p["officerA"], "action", a.ID, finding.ExtensionInput{DueDate: &later, Reason: reason}))
+	must(f.work.DecideExtension(f.ctx, f.p["auditor"], ext.ID, ext.Version, finding.DecisionRefuse, reason))
+	step("2024-08-01 10:10") // extension_requested, extension_decided
+	step("2024-08-17 08:00") // action_due (late due-30), unassigned, assessment, digest, escalation
 	step("2024-09-03 08:00") // action_overdue
 	f.attach(a.ID)
 	f.complete(a, "officerA")
@@ -142,6 +150,9 @@ func TestRenderedEmailPerKind(t *testing.T) {
 				code := cur.Code
 				if kind == "finding_unassigned" || kind == "finding_not_actionable" {
 					code = idle.Code
+				}
+				if kind == notify.KindEscalation {
+					code = late.Code
 				}
 				if !strings.HasPrefix(m.Subject, "["+code+"] ") {
 					t.Errorf("subject %q lacks [%s]", m.Subject, code)

@@ -25,6 +25,10 @@ const (
 	KindAssessment    = "assessment_reminder"
 	KindVerification  = "awaiting_verification"
 	KindDigest        = "weekly_digest"
+	KindEscalation    = "escalation"
+	// The mails of extension requests (finding.NoticeExtension*).
+	KindExtensionRequested = "extension_requested"
+	KindExtensionDecided   = "extension_decided"
 )
 
 // The statuses of a notification.
@@ -80,12 +84,16 @@ type Rules struct {
 	AssessmentDays []int
 	// DigestWeekday is the day of the weekly digest.
 	DigestWeekday time.Weekday
+	// EscalationDays are the days overdue (smallest first) after which an
+	// action or finding is brought one level further up the unit
+	// hierarchy; none: never.
+	EscalationDays []int
 }
 
 // DefaultRules are PRODUCT.md's defaults in loc.
 func DefaultRules(loc *time.Location) Rules {
 	return Rules{Loc: loc, SendHour: 8, DueDays: []int{30, 14, 7, 3, 1, 0}, OverdueEvery: 7,
-		UnassignedAfter: 7, AssessmentDays: []int{30, 14, 7, 1}, DigestWeekday: time.Monday}
+		UnassignedAfter: 7, AssessmentDays: []int{30, 14, 7, 1}, DigestWeekday: time.Monday, EscalationDays: []int{14, 30}}
 }
 
 // SendDate is the latest calendar date whose reminders are due at the

@@ -456,7 +456,7 @@ func (s *Sender) message(ctx context.Context, v *viewer, n Notification, now tim
 	pick := func(ids []int64) (out []recipient) {
 		for _, id := range ids {
 			u, ok := v.data.users[id]
-			if ok && u.Active && !seen[id] {
+			if ok && u.Active && !seen[id] && !slices.Contains(u.EventsOff, n.Kind) {
 				seen[id] = true
 				out = append(out, u)
 			}
@@ -468,7 +468,7 @@ func (s *Sender) message(ctx context.Context, v *viewer, n Notification, now tim
 		to, cc = cc, nil
 	}
 	if len(to) == 0 {
-		return nil, nil, Rendered{}, errSkip("no active recipient")
+		return nil, nil, Rendered{}, errSkip("no active recipient who takes this kind of mail")
 	}
 	view, err := v.view(ctx, n)
 	if err != nil {

@@ -88,16 +88,17 @@ func TestActionReminderSequence(t *testing.T) {
 				t.Errorf("mails (-want +got):\n%s", diff)
 			}
 
-			// On 17 September the planner queues overdue-15; the action is
-			// completed before the sender runs: it is skipped, and nothing
-			// more comes in the month after.
+			// On 17 September the planner queues overdue-15 and the first
+			// escalation (14 days overdue on the 16th); the action is
+			// completed before the sender runs: both are skipped, and
+			// nothing more comes in the month after.
 			f.setNow(at("2024-09-17 08:00"))
-			if n := f.plan()["action_overdue"]; n != 1 {
-				t.Errorf("planned %d overdue reminders on 17 September; want 1", n)
+			if n := f.plan(); n["action_overdue"] != 1 || n["escalation"] != 1 {
+				t.Errorf("planned on 17 September: %v; want 1 overdue reminder and 1 escalation", n)
 			}
 			f.complete(a, "officerA")
-			if st := f.send(); st.Skipped != 1 {
-				t.Errorf("after completion: %s; want the planned reminder skipped", st)
+			if st := f.send(); st.Skipped != 2 {
+				t.Errorf("after completion: %s; want the planned reminder and escalation skipped", st)
 			}
 			var status string
 			f.db.Raw(`SELECT status FROM notifications WHERE dedup_key = ?`, "action:"+id+":2024-09-02:overdue-15").Scan(&status)

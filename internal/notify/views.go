@@ -29,6 +29,8 @@ type recipient struct {
 	Email  string
 	Name   string
 	Active bool
+	// EventsOff are the kinds of event mail they switched off.
+	EventsOff postgres.Array[string]
 }
 
 type findingRow struct {
@@ -64,6 +66,9 @@ type notificationData struct {
 	UnitID       *int64 `json:"unit_id"`
 	Date         string `json:"date"`
 	WeekOf       string `json:"week_of"`
+	Step         int    `json:"step"`
+	DueDate      string `json:"due_date"`
+	ToUnitID     *int64 `json:"to_unit_id"`
 }
 
 // batchData is what a batch's notifications refer to.
@@ -72,12 +77,25 @@ type batchData struct {
 	findings map[int64]findingRow
 	actions  map[int64][]actionRow // by finding
 	reasons  map[int64]string      // by event
+	events   map[int64]eventRow    // by event
+}
+
+// eventRow is what the mail of an extension request or decision shows of
+// its event.
+type eventRow struct {
+	ID         int64
+	Kind       string
+	Reason     string
+	Note       string
+	OldDueDate string
+	DueDate    string
 }
 
 // loadBatch reads the recipients, findings, actions and event reasons of
 // batch.
 func loadBatch(ctx context.Context, db *gorm.DB, batch []Notification) (batchData, error) {
-	d := batchData{users: map[int64]recipient{}, findings: map[int64]findingRow{}, actions: map[int64][]actionRow{}, reasons: map[int64]string{}}
+	d := batchData{users: map[int64]recipient{}, findings: map[int64]findingRow{}, actions: map[int64][]actionRow{}, reasons: map[int64]string{},
+		events: map[int64]eventRow{}}
 	var userIDs, findingIDs, eventIDs []int64
 	for _, n := range batch {
 		userIDs = append(userIDs, n.To...)
@@ -91,7 +109,9 @@ func loadBatch(ctx context.Context, db *gorm.DB, batch []Notification) (batchDat
 	}
 	db = db.WithContext(ctx)
 	var users []recipient
-	if err := db.Raw(`SELECT id, email, name, active FROM users WHERE id = ANY(?)`, postgres.Array[int64](userIDs)).Scan(&users).Error; err != nil {
+	if err := db.Raw(`SELECT u.id, u.email, u.name, u.active, coalesce(np.events_off, '{}') AS events_off
+		FROM users u LEFT JOIN notification_preferences np ON np.user_id = u.id WHERE u.id = ANY(?)`,
+		postgres.Array[int64](userIDs)).Scan(&users).Error; err != nil {
 		return d, err
 	}
 	for _, u := range users {
@@ -117,16 +137,15 @@ func loadBatch(ctx context.Context, db *gorm.DB, batch []Notification) (batchDat
 		}
 	}
 	if len(eventIDs) > 0 {
-		var rs []struct {
-			ID     int64
-			Reason string
-		}
-		if err := db.Raw(`SELECT id, coalesce(data->>'reason', '') AS reason FROM finding_events WHERE id = ANY(?)`,
-			postgres.Array[int64](eventIDs)).Scan(&rs).Error; err != nil {
+		var rs []eventRow
+		if err := db.Raw(`SELECT id, kind, coalesce(data->>'reason', '') AS reason, coalesce(data->>'note', '') AS note,
+				coalesce(data->>'old_due_date', '') AS old_due_date, coalesce(data->>'due_date', '') AS due_date
+			FROM finding_events WHERE id = ANY(?)`, postgres.Array[int64](eventIDs)).Scan(&rs).Error; err != nil {
 			return d, err
 		}
 		for _, r := range rs {
 			d.reasons[r.ID] = r.Reason
+			d.events[r.ID] = r
 		}
 	}
 	return d, nil
@@ -220,8 +239,13 @@ func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
 						days := today.DaysUntil(a.DueDate)
 						d.DaysBefore = &days
 					}
-					if (n.Kind == KindActionDue || n.Kind == KindActionOverdue) && a.Status != "todo" {
+					if (n.Kind == KindActionDue || n.Kind == KindActionOverdue || n.Kind == KindEscalation) && a.Status != "todo" {
 						return out, errSkip("the action is done")
+					}
+					if d.DueDate != "" && a.DueDate.String() != d.DueDate {
+						// Planned for a date since moved (an approved
+						// extension): the new date has its own.
+						return out, errSkip("the action's due date was moved")
 					}
 				}
 			}
@@ -230,9 +254,12 @@ func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
 			}
 		}
 		switch n.Kind {
-		case KindActionDue, KindActionOverdue:
+		case KindActionDue, KindActionOverdue, KindEscalation:
 			if f.State != "open" && f.State != "in_progress" {
 				return out, errSkip("the finding is " + f.State)
+			}
+			if n.Kind == KindEscalation && n.ActionID == nil && f.DueDate.String() != d.DueDate {
+				return out, errSkip("the finding's due date was moved")
 			}
 		case KindUnassigned:
 			if f.State != "open" || len(v.data.actions[f.ID]) > 0 {
@@ -242,6 +269,9 @@ func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
 	}
 	if n.EventID != nil {
 		out.Reason = v.data.reasons[*n.EventID]
+		if e, ok := v.data.events[*n.EventID]; ok && e.OldDueDate != "" {
+			out.Extension = extensionView(e)
+		}
 	}
 	if d.DaysBefore != nil {
 		out.DaysBefore = *d.DaysBefore
@@ -257,8 +287,54 @@ func (v *viewer) view(ctx context.Context, n Notification) (View, error) {
 		return out, v.verification(ctx, &out, d)
 	case KindDigest:
 		return out, v.digest(ctx, &out, d)
+	case KindEscalation:
+		return out, v.escalation(ctx, &out, d)
 	}
 	return out, nil
+}
+
+// extensionView is an extension request's event as mails show it.
+func extensionView(e eventRow) *ExtensionView {
+	out := &ExtensionView{Reason: e.Reason, Note: e.Note, Approved: e.Kind == "extension_approved",
+		Refused: e.Kind == "extension_refused", OldDate: e.OldDueDate, NewDate: e.DueDate}
+	if d, err := date.Parse(e.OldDueDate); err == nil {
+		out.OldDate = d.Indonesian()
+	}
+	if d, err := date.Parse(e.DueDate); err == nil {
+		out.NewDate = d.Indonesian()
+	}
+	return out
+}
+
+// escalation fills an escalation: who did not act (the action's assignee,
+// or the unit's managers for a finding), since when, and to which unit it
+// now goes.
+func (v *viewer) escalation(ctx context.Context, out *View, d notificationData) error {
+	if out.Finding == nil {
+		return fmt.Errorf("escalation without a finding")
+	}
+	e := &EscalationView{Step: d.Step, Unit: out.Finding.Unit}
+	if d.DaysOverdue != nil {
+		e.Days = *d.DaysOverdue
+	}
+	if due, err := date.Parse(d.DueDate); err == nil {
+		e.Since = due.Indonesian()
+	}
+	if out.Action != nil {
+		e.Who = out.Action.Assignee
+	} else if d.UnitID != nil {
+		if err := v.db.WithContext(ctx).Raw(`SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM users
+			WHERE unit_id = ? AND role = 'manager' AND active`, *d.UnitID).Scan(&e.Who).Error; err != nil {
+			return err
+		}
+	}
+	if d.ToUnitID != nil {
+		if err := v.db.WithContext(ctx).Raw(`SELECT name FROM units WHERE id = ?`, *d.ToUnitID).Scan(&e.ToUnit).Error; err != nil {
+			return err
+		}
+	}
+	out.Escalation = e
+	return nil
 }
 
 // unresolved lists findings in open, in_progress or submitted, by due

@@ -22,6 +22,9 @@ import (
 // officer's actions), the next assessment milestone and the SPBE index.
 type dashboardPage struct {
 	Today string
+	// Pending are the extension requests an auditor decides (Decides).
+	Pending []finding.ExtensionItem
+	Decides bool
 	// AsOf is when the counts were read.
 	AsOf       string
 	Scope      string // i18n key saying whose findings are counted
@@ -118,7 +121,11 @@ const (
 )
 
 // dashboard is the home page.
-func (w *Web) dashboard(c echo.Context, v *view) error {
+func (w *Web) dashboard(c echo.Context, v *view) error { return w.showDashboard(c, v, http.StatusOK) }
+
+// showDashboard renders the home page with status (a form's message, if
+// any, already in v).
+func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 	ctx := contextOf(c)
 	p := principalOf(c)
 	today := w.findings.Today()
@@ -192,7 +199,13 @@ func (w *Web) dashboard(c echo.Context, v *view) error {
 	v.Title = T(v.Lang, "dash.title")
 	v.Crumbs = []crumb{{v.Title, ""}}
 	v.Page = pg
-	return w.render(c, http.StatusOK, "dashboard", v)
+	if identity.Authorize(p, identity.ExtensionDecide, nil) == nil {
+		if pg.Pending, err = w.findings.ExtensionsOf(ctx, p, finding.ExtensionFilter{Status: finding.ExtensionPending}, maxPending); err != nil {
+			return err
+		}
+		pg.Decides = true
+	}
+	return w.render(c, status, "dashboard", v)
 }
 
 func row(code, name string, c report.Counts) tableRow {

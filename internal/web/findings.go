@@ -256,8 +256,17 @@ type detailPage struct {
 	F       finding.Detail
 	Overdue bool
 	// Day counts the working days left until the due dates.
-	Day      finding.Day
-	Category string
+	Day finding.Day
+	// PendingAction and PendingFinding are the extension requests waiting
+	// for a decision; CanExtend says on which actions this user may ask
+	// for one, CanExtendFinding whether for the finding, CanDecide whether
+	// they decide them.
+	PendingAction    map[int64]finding.ExtensionItem
+	PendingFinding   *finding.ExtensionItem
+	CanExtend        map[int64]bool
+	CanExtendFinding bool
+	CanDecide        bool
+	Category         string
 	// Verbs are the transitions this user may perform now, from the life
 	// cycle table; NeedsReason says which ask for a reason.
 	Verbs       []finding.Verb
@@ -336,6 +345,9 @@ func (w *Web) showFinding(c echo.Context, v *view, id int64, status int) error {
 		Names: map[int64]string{}}
 	if cat := d.State.Category(); cat != "" {
 		pg.Category = string(cat)
+	}
+	if err := w.extensionsOfPage(c, p, pg); err != nil {
+		return err
 	}
 	pg.CanComment = identity.Authorize(p, identity.FindingComment, nil) == nil
 	pg.CanEdit = identity.Authorize(p, identity.FindingUpdate, nil) == nil &&

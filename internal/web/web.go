@@ -85,7 +85,7 @@ type Web struct {
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
 	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping",
-	"admin_calendar", "review_import"}
+	"admin_calendar", "review_import", "preferences"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
@@ -139,6 +139,14 @@ var funcs = template.FuncMap{
 			return T(lang, "wd.left", *n)
 		}
 		return T(lang, "wd.late", -*n)
+	},
+	// extform is the data of the "extform" template: an extension
+	// request's form, named form, posting to action.
+	"extform": func(v *view, form, action string) any {
+		return struct {
+			V            *view
+			Form, Action string
+		}{v, form, action}
 	},
 	"join": strings.Join,
 	"list": func(s ...string) []string { return s },
@@ -200,6 +208,11 @@ func (w *Web) Register(e *echo.Echo) {
 	g.GET("/bukti/:id", w.page(w.evidenceDownload))
 	g.POST("/bukti/:id/hapus", w.page(w.evidenceRemove))
 	g.POST("/temuan/:id/komentar", w.page(w.findingComment))
+	g.POST("/tindak-lanjut/:id/perpanjangan", w.page(w.actionExtension))
+	g.POST("/temuan/:id/perpanjangan", w.page(w.findingExtension))
+	g.POST("/perpanjangan/:id/keputusan", w.page(w.extensionDecision))
+	g.GET("/preferensi", w.page(w.preferencesShow))
+	g.POST("/preferensi", w.page(w.preferencesSave))
 	w.registerAssessments(g)
 	w.registerAdmin(g)
 }
