@@ -197,3 +197,37 @@ func TestDeadlineKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestLetterheadKeys(t *testing.T) {
+	dir := t.TempDir()
+	png := dir + "/logo.png"
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0o600)
+	text := dir + "/logo.txt"
+	os.WriteFile(text, []byte("bukan gambar"), 0o600)
+	big := dir + "/big.png"
+	os.WriteFile(big, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...), 0o600)
+	base := map[string]string{FileEnv: "../../configs/tindaklanjut.env"}
+	load := func(kv ...string) (*Config, error) {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return Load(env(m))
+	}
+	cfg, err := load("TINDAKLANJUT_ORG_NAME", "Pemerintah Provinsi Kalimantan Selatan", "TINDAKLANJUT_ORG_LOGO", png)
+	if err != nil || cfg.OrgName != "Pemerintah Provinsi Kalimantan Selatan" || len(cfg.OrgLogoData) == 0 {
+		t.Fatalf("%v %+v", err, cfg)
+	}
+	if cfg, err := load(); err != nil || cfg.OrgName != "Pemerintah Daerah" || cfg.OrgLogoData != nil {
+		t.Errorf("defaults: %v %+v", err, cfg)
+	}
+	for _, bad := range [][2]string{{"TINDAKLANJUT_ORG_NAME", "  "}, {"TINDAKLANJUT_ORG_NAME", strings.Repeat("x", 201)},
+		{"TINDAKLANJUT_ORG_LOGO", dir + "/tidak-ada.png"}, {"TINDAKLANJUT_ORG_LOGO", text}, {"TINDAKLANJUT_ORG_LOGO", big}} {
+		if _, err := load(bad[0], bad[1]); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%.40q: %v", bad[0], bad[1], err)
+		}
+	}
+}

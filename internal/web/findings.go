@@ -107,6 +107,9 @@ func downloadFormat(c echo.Context, more ...string) (string, error) {
 		format = "xlsx"
 	}
 	if format != "xlsx" && format != "csv" && !slices.Contains(more, format) {
+		if len(more) > 0 {
+			return "", apperr.E(apperr.Invalid, "The download format must be xlsx, csv or pdf.")
+		}
 		return "", apperr.E(apperr.Invalid, "The download format must be xlsx or csv.")
 	}
 	return format, nil

@@ -139,8 +139,8 @@ func TestMatrixDownloadFromTheList(t *testing.T) {
 	if strings.Contains(all, "Bappeda") || !strings.Contains(all, "SK belum ada") {
 		t.Errorf("the officer's matrix:\n%s", all)
 	}
-	if status, _, _ := b.get("/laporan/matriks?format=pdf"); status != http.StatusUnprocessableEntity {
-		t.Errorf("format=pdf: %d", status)
+	if status, _, _ := b.get("/laporan/matriks?format=docx"); status != http.StatusUnprocessableEntity {
+		t.Errorf("format=docx: %d", status)
 	}
 	// Every state of a list filtered by several goes to the download.
 	_, page, _ = b.get("/temuan?state=open&state=in_progress")
