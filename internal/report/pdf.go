@@ -270,8 +270,14 @@ func (d *pdfDoc) signature() {
 }
 
 // matrixWeights are the PDF matrix's column widths in proportion: those of
-// the XLSX, so that a column added to the matrix is added to both.
-func matrixWeights() []float64 { return columnWidths }
+// the XLSX (so that a column added to the matrix is added to both), except
+// that No is kept wide enough for its heading and the finding codes' row
+// numbers on a page that also holds Sisa Hari Kerja.
+func matrixWeights() []float64 {
+	w := slices.Clone(columnWidths)
+	w[0] = max(w[0], 7)
+	return w
+}
 
 // WritePDF writes the matrix as a printed report: A4 landscape, the
 // letterhead, the filters named, the columns of Columns (each row's
