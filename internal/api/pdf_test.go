@@ -3,7 +3,6 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,14 +14,19 @@ func TestMatrixPDFDownload(t *testing.T) {
 	review := f.newReview("")
 	a := f.newFinding(review, "")
 	b := f.newFinding(review, "")
-	rec := f.do("GET", "/api/v1/reports/follow-up-matrix?format=pdf&review_id="+strconv.FormatInt(review, 10), f.tokens["auditor"], "", nil)
+	// The filters are named in the reader's words: the review and the unit
+	// by name, the severity as the register writes it, dates in Indonesian.
+	rec := f.do("GET", fmt.Sprintf("/api/v1/reports/follow-up-matrix?format=pdf&review_id=%d&unit_id=%d&severity=high&due_before=2024-10-01",
+		review, f.unitA.ID), f.tokens["auditor"], "", nil)
 	mustStatus(t, rec, 200)
 	if rec.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(rec.Body.String(), "%PDF-") {
 		t.Fatalf("%s %.20q", rec.Header().Get("Content-Type"), rec.Body.String())
 	}
 	text := strings.Join(reporttest.Pages(t, rec.Body.Bytes()), "\n")
-	for _, want := range []string{a.Code, b.Code, "Halaman 1 dari 1", "Reviu (id): " + strconv.FormatInt(review, 10), "Pengguna auditor"} {
-		if !strings.Contains(text, want) {
+	flat := strings.Join(strings.Fields(text), " ") // the filters' line wraps as it must
+	for _, want := range []string{a.Code, b.Code, "Halaman 1 dari 1", "Pengguna auditor",
+		"Penyaring: Batas waktu sebelum: 1 Oktober 2024; Reviu: Reviu Aplikasi SIMPEG; Tingkat: tinggi; Unit: DISKOMINFO — Dinas Komunikasi dan Informatika"} {
+		if !strings.Contains(flat, want) {
 			t.Errorf("the PDF lacks %q:\n%s", want, text)
 		}
 	}

@@ -156,7 +156,11 @@ func (a *API) reportMatrix(c echo.Context) error {
 	}
 	m.CountWorkingDays(day.Cal)
 	if format == "pdf" {
-		return report.ServePDF(c.Response(), m, a.printing(c, report.FilterScope(q)))
+		scope, err := a.reports.FilterScope(c.Request().Context(), q)
+		if err != nil {
+			return err
+		}
+		return report.ServePDF(c.Response(), m, a.printing(c, scope))
 	}
 	return report.Serve(c.Response(), m, format)
 }

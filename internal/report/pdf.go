@@ -2,11 +2,14 @@ package report
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +18,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
+	"github.com/tindaklanjut/tindaklanjut/internal/finding"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // PDFContentType is the media type of the printed reports.
@@ -301,34 +306,79 @@ func WritePDF(w io.Writer, m Matrix, p Printing) error {
 
 // filterLabels name the finding list's filters in the printed matrix.
 var filterLabels = map[string]string{
-	"state": "Status", "unit_id": "Unit (id)", "review_id": "Reviu (id)", "assessment_id": "Penilaian (id)",
+	"state": "Status", "unit_id": "Unit", "review_id": "Reviu", "assessment_id": "Penilaian",
 	"indicator": "Indikator", "severity": "Tingkat", "overdue": "Terlambat", "due_before": "Batas waktu sebelum",
 	"due_after": "Batas waktu sesudah", "q": "Pencarian", "audit_category": "Kategori",
 }
 
-// FilterScope names the filters of a matrix's query for the printed
-// report, in a fixed order; "format" is not a filter.
-func FilterScope(q url.Values) []string {
-	var parts []string
+// severityWords name the severities as the register does.
+var severityWords = map[string]string{"low": "rendah", "medium": "sedang", "high": "tinggi", "critical": "kritis"}
+
+// scopeNames are the queries that name the objects a filter gives by id.
+var scopeNames = map[string]string{
+	"unit_id":       `SELECT id::text AS id, code || ' — ' || name AS name FROM units WHERE id = ANY (?)`,
+	"review_id":     `SELECT id::text AS id, title AS name FROM reviews WHERE id = ANY (?)`,
+	"assessment_id": `SELECT id::text AS id, name || ' (' || year || ')' AS name FROM assessments WHERE id = ANY (?)`,
+}
+
+// FilterScope names the filters of a matrix's query for the printed report,
+// in a fixed order and in the reader's words: units, reviews and
+// assessments by name, states and severities as the matrix and the register
+// word them, dates in Indonesian; "format" is not a filter. A value that
+// names nothing held (the list has already refused a malformed one) is
+// shown as given.
+func (s *Service) FilterScope(ctx context.Context, q url.Values) ([]string, error) {
 	keys := make([]string, 0, len(q))
 	for k := range q {
-		keys = append(keys, k)
+		if k != "format" {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
+	var parts []string
 	for _, k := range keys {
-		if k == "format" {
-			continue
+		vals := slices.Clone(q[k])
+		if query, ok := scopeNames[k]; ok {
+			ids := make([]int64, 0, len(vals))
+			for _, v := range vals {
+				if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+					ids = append(ids, id)
+				}
+			}
+			var named []struct{ ID, Name string }
+			if err := s.db.WithContext(ctx).Raw(query, postgres.Array[int64](ids)).Scan(&named).Error; err != nil {
+				return nil, err
+			}
+			for i, v := range vals {
+				for _, n := range named {
+					if n.ID == v {
+						vals[i] = n.Name
+					}
+				}
+			}
 		}
-		label := filterLabels[k]
-		if label == "" {
-			label = k
+		for i, v := range vals {
+			switch k {
+			case "state":
+				if w, ok := StatusLabels[finding.State(v)]; ok {
+					vals[i] = v + " (" + w + ")"
+				}
+			case "severity":
+				vals[i] = cmp.Or(severityWords[v], v)
+			case "overdue":
+				vals[i] = map[string]string{"true": "ya", "false": "tidak"}[v]
+			case "due_before", "due_after":
+				if d, err := date.Parse(v); err == nil {
+					vals[i] = Tanggal(d)
+				}
+			}
 		}
-		parts = append(parts, label+": "+strings.Join(q[k], ", "))
+		parts = append(parts, cmp.Or(filterLabels[k], k)+": "+strings.Join(vals, ", "))
 	}
 	if len(parts) == 0 {
-		return []string{"Penyaring: semua temuan yang dapat dilihat pencetak"}
+		return []string{"Penyaring: semua temuan yang dapat dilihat pencetak"}, nil
 	}
-	return []string{"Penyaring: " + strings.Join(parts, "; ")}
+	return []string{"Penyaring: " + strings.Join(parts, "; ")}, nil
 }
 
 // ServePDF answers a download of the matrix as a printed report. The PDF

@@ -40,7 +40,7 @@ func bigMatrix(n, tallEvery int) report.Matrix {
 func printing() report.Printing {
 	return report.Printing{Letterhead: report.Letterhead{OrgName: "Pemerintah Provinsi Kalimantan Selatan", Logo: logoPNG()},
 		PrintedAt: time.Date(2024, 9, 30, 14, 5, 0, 0, time.FixedZone("WITA", 8*3600)), PrintedBy: "Rahmat Hidayat",
-		Scope: report.FilterScope(map[string][]string{"state": {"in_progress"}, "format": {"pdf"}})}
+		Scope: []string{"Penyaring: Status: in_progress (Belum sesuai)"}}
 }
 
 // logoPNG is a small two-colour logo.

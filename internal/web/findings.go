@@ -94,7 +94,11 @@ func (w *Web) matrixDownload(c echo.Context, v *view) error {
 	}
 	m.CountWorkingDays(day.Cal)
 	if format == "pdf" {
-		return report.ServePDF(c.Response(), m, w.printing(c, report.FilterScope(q)))
+		scope, err := w.reports.FilterScope(contextOf(c), q)
+		if err != nil {
+			return err
+		}
+		return report.ServePDF(c.Response(), m, w.printing(c, scope))
 	}
 	return report.Serve(c.Response(), m, format)
 }
