@@ -66,22 +66,6 @@ INSERT INTO holidays (day, name, kind) VALUES
     ('2027-12-25', 'Kelahiran Yesus Kristus', 'libur_nasional'),
     ('2027-12-26', 'Isra Mikraj Nabi Muhammad S.A.W.', 'libur_nasional');
 
--- The working day on or before d, and on or after d: not a Saturday or a
--- Sunday, not a holiday. The planner reads them for the few reminders it
--- queues; internal/calendar computes the same in Go.
--- +goose StatementBegin
-CREATE FUNCTION working_day_on_or_before(d date) RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT x::date FROM generate_series(d, d - 60, '-1 day'::interval) x
-    WHERE extract(isodow FROM x) < 6 AND NOT EXISTS (SELECT 1 FROM holidays h WHERE h.day = x::date)
-    ORDER BY x DESC LIMIT 1
-$$;
-CREATE FUNCTION working_day_on_or_after(d date) RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT x::date FROM generate_series(d, d + 60, '1 day'::interval) x
-    WHERE extract(isodow FROM x) < 6 AND NOT EXISTS (SELECT 1 FROM holidays h WHERE h.day = x::date)
-    ORDER BY x LIMIT 1
-$$;
--- +goose StatementEnd
-
 -- When the current due date was set: at creation, then whenever it
 -- changes (an edit, an approved extension), at the change's updated_at
 -- (the service's clock, not the database's).
@@ -152,13 +136,15 @@ CREATE TABLE notification_preferences (
 -- +goose Down
 DROP TABLE notification_preferences;
 DROP TABLE extension_requests;
+-- Of the reminders of one action and threshold for several dates, the
+-- latest takes the undated key; the others keep theirs.
 UPDATE notifications SET dedup_key = regexp_replace(dedup_key, '^action:([0-9]+):[0-9]{4}-[0-9]{2}-[0-9]{2}:', 'action:\1:')
-WHERE kind IN ('action_due', 'action_overdue');
+WHERE id IN (SELECT DISTINCT ON (regexp_replace(dedup_key, '^action:([0-9]+):[0-9]{4}-[0-9]{2}-[0-9]{2}:', 'action:\1:')) id
+    FROM notifications WHERE kind IN ('action_due', 'action_overdue') AND dedup_key ~ '^action:[0-9]+:[0-9]{4}-'
+    ORDER BY regexp_replace(dedup_key, '^action:([0-9]+):[0-9]{4}-[0-9]{2}-[0-9]{2}:', 'action:\1:'), id DESC);
 DROP TRIGGER findings_due_set_at ON findings;
 DROP TRIGGER actions_due_set_at ON actions;
 DROP FUNCTION due_set_at();
 ALTER TABLE findings DROP COLUMN due_set_at;
 ALTER TABLE actions DROP COLUMN due_set_at;
-DROP FUNCTION working_day_on_or_after(date);
-DROP FUNCTION working_day_on_or_before(date);
 DROP TABLE holidays;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -102,6 +103,8 @@ var errRollback = fmt.Errorf("preview: roll back")
 func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, q string, args map[string]any) error, commit bool) error {
 	r := p.rules
 	sd := r.SendDate(at)
+	// width_bucket counts the steps passed in an ascending list.
+	escalation := slices.Sorted(slices.Values(r.EscalationDays))
 	cal, err := p.cal.Calendar(ctx)
 	if err != nil {
 		return err
@@ -113,7 +116,7 @@ func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, 
 		"every": r.OverdueEvery, "unassigned": r.UnassignedAfter,
 		"assessment_days": postgres.Array[int64](toInt64(r.AssessmentDays)), "max_assessment": maxOf(r.AssessmentDays),
 		"weekday":  isoWeekday(r.DigestWeekday),
-		"esc_days": postgres.Array[int64](toInt64(r.EscalationDays)), "first_esc": firstOf(r.EscalationDays),
+		"esc_days": postgres.Array[int64](toInt64(escalation)), "first_esc": firstOf(escalation),
 	}
 	err = p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, plannerAdvisoryLock).Error; err != nil {
@@ -183,6 +186,15 @@ const (
 	managersCTE = `managers AS MATERIALIZED (SELECT unit_id, array_agg(id ORDER BY id) AS ids FROM users
 		WHERE role = 'manager' AND active GROUP BY unit_id)`
 	auditors = `ARRAY(SELECT id FROM users WHERE role = 'auditor' AND active ORDER BY id)`
+	// calendarCTE is, for each day within 800 days of the send date, the
+	// working day on or before it and the one on or after it (weekends and
+	// the holidays table are off): one read of the calendar per statement
+	// rather than one per reminder. Days beyond it are taken as they are.
+	calendarCTE = `cal AS MATERIALIZED (
+			SELECT day, max(day) FILTER (WHERE working) OVER (ORDER BY day) AS on_or_before,
+				min(day) FILTER (WHERE working) OVER (ORDER BY day DESC) AS on_or_after
+			FROM (SELECT g::date AS day, extract(isodow FROM g) < 6 AND NOT EXISTS (SELECT 1 FROM holidays h WHERE h.day = g::date) AS working
+				FROM generate_series(@sd::date - 800, @sd::date + 800, '1 day'::interval) g) x)`
 )
 
 var rules = []struct{ name, sql string }{
@@ -217,10 +229,11 @@ var rules = []struct{ name, sql string }{
 			FROM c WHERE before IS NOT NULL OR after IS NOT NULL),
 		n AS MATERIALIZED (
 			SELECT t.* FROM t WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+		` + calendarCTE + `,
 		s AS (
-			SELECT n.*, ` + fmt.Sprintf(sendAt, `CASE WHEN before IS NOT NULL THEN working_day_on_or_before(due_date - before)
-				ELSE working_day_on_or_after(due_date + after) END`) + ` AS send_at
-			FROM n),
+			SELECT n.*, ` + fmt.Sprintf(sendAt, `CASE WHEN n.before IS NOT NULL THEN coalesce(cb.on_or_before, n.due_date - n.before)
+				ELSE coalesce(ca.on_or_after, n.due_date + n.after) END`) + ` AS send_at
+			FROM n LEFT JOIN cal cb ON cb.day = n.due_date - n.before LEFT JOIN cal ca ON ca.day = n.due_date + n.after),
 		r AS (
 			SELECT s.*, CASE WHEN u.active THEN ARRAY[u.id] ELSE '{}'::bigint[] END AS assignee,
 				array_remove(coalesce(m.ids, '{}'::bigint[]), s.assignee_id) AS mgrs
@@ -238,7 +251,8 @@ var rules = []struct{ name, sql string }{
 	// not one): the newest passed step, once per subject, date and step,
 	// to the managers of the unit that many levels above the responsible
 	// one (step 1 its parent), copy to the auditors; where the hierarchy
-	// ends, to the auditors alone.
+	// ends, to the auditors alone. width_bucket counts the steps of at most
+	// the days overdue.
 	{"escalations", `WITH RECURSIVE ` + managersCTE + `,
 		chain AS (
 			SELECT id AS unit_id, parent_id AS anc, 1 AS depth FROM units
@@ -255,16 +269,18 @@ var rules = []struct{ name, sql string }{
 			FROM findings f
 			WHERE @first_esc::int > 0 AND f.state IN ` + actionableStatesSQL + ` AND f.due_date <= @pd::date - @first_esc::int),
 		c AS (
-			SELECT subj.*, (SELECT max(i) FROM unnest(@esc_days::int[]) WITH ORDINALITY AS e(d, i) WHERE subj.due_date + e.d <= @pd::date) AS step
+			SELECT subj.*, width_bucket(@pd::date - subj.due_date, @esc_days::int[]) AS step
 			FROM subj),
 		t AS (
 			SELECT c.*, 'escalation:' || subject || ':' || id || ':' || due_date || ':step-' || step AS key FROM c),
 		n AS MATERIALIZED (
 			SELECT t.* FROM t WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.dedup_key = t.key)),
+		` + calendarCTE + `,
 		s AS (
 			SELECT n.*, (@esc_days::int[])[step] AS days, ch.anc AS to_unit,
-				` + fmt.Sprintf(sendAt, `working_day_on_or_after(due_date + (@esc_days::int[])[step])`) + ` AS send_at
-			FROM n LEFT JOIN chain ch ON ch.unit_id = n.unit_id AND ch.depth = n.step),
+				` + fmt.Sprintf(sendAt, `coalesce(ca.on_or_after, n.due_date + (@esc_days::int[])[n.step])`) + ` AS send_at
+			FROM n LEFT JOIN chain ch ON ch.unit_id = n.unit_id AND ch.depth = n.step
+				LEFT JOIN cal ca ON ca.day = n.due_date + (@esc_days::int[])[n.step]),
 		r AS (
 			SELECT s.*, coalesce(m.ids, '{}'::bigint[]) AS mgrs, ` + auditors + ` AS auds
 			FROM s LEFT JOIN managers m ON m.unit_id = s.to_unit
