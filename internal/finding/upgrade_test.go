@@ -39,7 +39,7 @@ var upgradeTables = map[string]string{
 	"findings":       `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at')::text FROM findings t ORDER BY id`,
 	"actions":        `SELECT (to_jsonb(t) - 'due_set_at')::text FROM actions t ORDER BY id`,
 	"finding_events": `SELECT t::text FROM finding_events t ORDER BY id`,
-	"notifications":  `SELECT t::text FROM notifications t ORDER BY id`,
+	"notifications":  `SELECT (to_jsonb(t) - 'claim')::text FROM notifications t ORDER BY id`, // claim: 00013
 	"audit_log":      `SELECT t::text FROM audit_log t ORDER BY id`,
 	"frameworks (spbe-2020)": `SELECT concat_ws('|', i.code, i.name, i.weight, a.code, d.code) FROM framework_indicators i
 		JOIN framework_aspects a ON a.id = i.aspect_id JOIN framework_domains d ON d.id = a.domain_id

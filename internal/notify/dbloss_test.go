@@ -2,11 +2,15 @@ package notify_test
 
 import (
 	"context"
+	"database/sql"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
 )
 
 // TestDatabaseLostWhileSending: the database drops every connection (a
@@ -56,6 +60,57 @@ func TestDatabaseLostWhileSending(t *testing.T) {
 	f.db.Raw(`SELECT count(*) FROM notifications WHERE status = 'sent'`).Scan(&sent)
 	if len(seen) != 10 || sent != 10 {
 		t.Errorf("%d distinct mails received, %d recorded sent; want the 10 assignments", len(seen), sent)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("mail %s received %d times", id, n)
+		}
+	}
+}
+
+// TestClaimAnswerLost: the connection is lost as the sender's claim of a
+// batch commits, so the claim took but its answer never came. The rows it
+// took go back to the queue at once, due now, instead of staying with a
+// sender that does not know it holds them until their lease ends; the next
+// pass sends each mail once.
+func TestClaimAnswerLost(t *testing.T) {
+	f := newFixture(t)
+	f.workload(4)
+	db := f.open()
+	lost := false
+	err := db.Callback().Row().After("gorm:row").Register("test:lose_claim_answer", func(tx *gorm.DB) {
+		if lost || !strings.Contains(tx.Statement.SQL.String(), "SET status = 'sending'") {
+			return
+		}
+		lost = true
+		// The statement runs to its end (and commits); the answer is lost.
+		if rows, ok := tx.Statement.Dest.(*sql.Rows); ok {
+			for rows.Next() {
+			}
+			rows.Close()
+		}
+		tx.AddError(io.ErrUnexpectedEOF)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sender := f.services(db, f.mail.URL(), 50)
+	if _, err := sender.SendDue(f.ctx, f.now()); err == nil || !lost {
+		t.Fatalf("SendDue with the claim's answer lost: %v (lost %v)", err, lost)
+	}
+	var sending, due int64
+	f.db.Raw(`SELECT count(*) FILTER (WHERE status = 'sending'), count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= ?)
+		FROM notifications`, f.now()).Row().Scan(&sending, &due)
+	if sending != 0 || due != 4 {
+		t.Fatalf("after the lost claim: %d sending, %d pending and due; want 0 and the 4 assignments", sending, due)
+	}
+	f.send()
+	seen := map[string]int{}
+	for _, m := range f.mail.take() {
+		seen[m.Header.Get("Message-ID")]++
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d distinct mails received; want the 4 assignments", len(seen))
 	}
 	for id, n := range seen {
 		if n != 1 {

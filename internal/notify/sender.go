@@ -3,6 +3,7 @@ package notify
 import (
 	"cmp"
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -261,20 +262,47 @@ func (s *Sender) release(ctx context.Context, now time.Time, batch []Notificatio
 	}
 }
 
+// unclaim returns to the queue, due at now, whatever rows the claim of
+// token took, if it took any.
+func (s *Sender) unclaim(ctx context.Context, now time.Time, token string) {
+	var n int64
+	err := whileUnavailable(ctx, s.db, func(db *gorm.DB) error {
+		r := db.Exec(`UPDATE notifications SET status = 'pending', next_attempt_at = ?, updated_at = ?
+			WHERE claim = ? AND status = 'sending'`, now, now, token)
+		n = r.RowsAffected
+		return r.Error
+	})
+	switch {
+	case err != nil:
+		s.opts.Log.Warn("could not learn whether a claim of mail took; its mail, if any, is sent when its lease ends", "err", err)
+	case n > 0:
+		s.opts.Log.Info("mail claimed as the database connection was lost returned to the queue", "count", n)
+	}
+}
+
 // claim takes up to a batch of due notifications: pending ones whose time
 // has come, and sending ones whose sender's lease ran out.
+//
+// The claim is tagged with a token of its own: when its answer is lost with
+// the connection (the UPDATE may or may not have committed), the rows it
+// took, if any, go back to the queue at once instead of waiting out their
+// lease.
 func (s *Sender) claim(ctx context.Context, now time.Time) ([]Notification, error) {
 	var out []Notification
+	token := crand.Text()
 	q, vars := named(`UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1,
-			first_attempt_at = coalesce(n.first_attempt_at, @now), next_attempt_at = @lease, updated_at = @now
+			first_attempt_at = coalesce(n.first_attempt_at, @now), next_attempt_at = @lease, updated_at = @now, claim = @claim
 		FROM (SELECT id FROM notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= @now
 			ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) c
 		WHERE n.id = c.id
 		RETURNING n.id, n.dedup_key, n.kind, n.finding_id, n.action_id, n.event_id, n.to_user_ids, n.cc_user_ids, n.data,
 			n.status, n.due_at, n.next_attempt_at, n.first_attempt_at, n.attempts, n.created_at`,
-		map[string]any{"now": now, "lease": now.Add(s.opts.Lease), "limit": s.opts.Batch})
+		map[string]any{"now": now, "lease": now.Add(s.opts.Lease), "limit": s.opts.Batch, "claim": token})
 	err := s.db.WithContext(ctx).Raw(q, vars...).Scan(&out).Error
 	if err != nil {
+		if postgres.Unavailable(err) {
+			s.unclaim(context.WithoutCancel(ctx), now, token)
+		}
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
 	// In the order they were queued (RETURNING keeps none).
