@@ -39,8 +39,10 @@ type ActionPatch struct {
 }
 
 // validateAction checks an action's fields; the assignee must be an active
-// officer or manager of the finding's unit.
-func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) {
+// officer or manager of the finding's unit. The error is the database's,
+// when the assignee could not be looked up (never "no such user" for a
+// database that is away).
+func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) error {
 	checkLine(v, "title", a.Title, true, 300)
 	checkText(v, "description", a.Description, false, 20000)
 	seen := map[string]bool{}
@@ -56,7 +58,7 @@ func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) {
 	}
 	if a.AssigneeID < 1 {
 		v.Add("assignee_id", "is required")
-		return
+		return nil
 	}
 	var who struct {
 		Role   identity.Role
@@ -65,7 +67,9 @@ func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) {
 	}
 	res := tx.Raw(`SELECT role, unit_id, active FROM users WHERE id = ?`, a.AssigneeID).Scan(&who)
 	switch {
-	case res.Error != nil || res.RowsAffected == 0:
+	case res.Error != nil:
+		return res.Error
+	case res.RowsAffected == 0:
 		v.Add("assignee_id", "no such user")
 	case !who.Active:
 		v.Add("assignee_id", "the user is inactive")
@@ -74,6 +78,7 @@ func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) {
 	case f.UnitID == nil || who.UnitID != *f.UnitID:
 		v.Add("assignee_id", "must belong to the finding's responsible unit")
 	}
+	return nil
 }
 
 // CreateAction assigns a follow-up action on an open or in-progress
@@ -98,7 +103,9 @@ func (s *Service) CreateAction(ctx context.Context, p identity.Principal, findin
 			a.RequiredArtifactKinds = []string{}
 		}
 		var v apperr.Validation
-		validateAction(tx, &v, cur, &a)
+		if err := validateAction(tx, &v, cur, &a); err != nil {
+			return err
+		}
 		if a.DueDate, err = s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, true); err != nil {
 			return err
 		}
@@ -206,7 +213,9 @@ func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int
 			}
 		}
 		if !v.Has("assignee_id") {
-			validateAction(tx, &v, f, &next)
+			if err := validateAction(tx, &v, f, &next); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
