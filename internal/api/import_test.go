@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -177,4 +178,67 @@ func TestImportTemplate(t *testing.T) {
 		t.Errorf("CSV template: %q", rec.Body.String()[:40])
 	}
 	f.problem(f.do("GET", "/api/v1/imports/template?format=pdf", f.tokens["auditor"], "", nil), 422)
+}
+
+// TestConcurrentImportsAcrossUnits: two registers committed at once into
+// two reviews, each with rows of both units, in opposite orders. The
+// summary counts of a unit are locked by the first row of it each import
+// writes, so without a common order the two would deadlock and one would
+// fail; both commit, and the counts match a recount.
+func TestConcurrentImportsAcrossUnits(t *testing.T) {
+	f := newFixture(t)
+	register := func(first, second string) []byte {
+		var b strings.Builder
+		b.WriteString("No;Judul;Tingkat;Unit;Status\r\n")
+		for i := range 300 {
+			unit := first
+			if i%2 == 1 {
+				unit = second
+			}
+			fmt.Fprintf(&b, "%d;Temuan %d;sedang;%s;draft\r\n", i+1, i+1, unit)
+		}
+		return []byte(b.String())
+	}
+	for round := range 4 {
+		reviews := []int64{f.newReview(""), f.newReview("")}
+		files := [][]byte{register("DISKOMINFO", "BAPPEDA"), register("BAPPEDA", "DISKOMINFO")}
+		var wg sync.WaitGroup
+		recs := make([]*httptest.ResponseRecorder, 2)
+		for i := range 2 {
+			wg.Go(func() {
+				recs[i] = f.postImport("auditor", reviews[i], file("r.csv", files[i]), field("dry_run", "false"))
+			})
+		}
+		wg.Wait()
+		for i, rec := range recs {
+			if rec.Code != 200 {
+				t.Fatalf("round %d, import %d: %d %s", round, i, rec.Code, rec.Body)
+			}
+		}
+	}
+	var n, wrong int64
+	f.db.Raw(`SELECT count(*) FROM findings`).Scan(&n)
+	f.db.Raw(`SELECT count(*) FROM (SELECT unit_id, count(*) AS n FROM findings GROUP BY unit_id) r
+		JOIN finding_counts c ON c.unit_id = r.unit_id AND c.grp = '' WHERE c.draft <> r.n`).Scan(&wrong)
+	if n != 2400 || wrong != 0 {
+		t.Errorf("%d findings (want 2400); %d units whose kept count differs", n, wrong)
+	}
+}
+
+// TestImportCodesFollowCreation: an import's new findings take their codes
+// from the same sequence of the year as findings recorded one by one, so
+// codes made before, by and after an import never collide.
+func TestImportCodesFollowCreation(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	before := f.newFinding(review, "")
+	mustStatus(t, f.postImport("auditor", review, file("r.csv", f.importCSV("")), field("dry_run", "false"),
+		field("columns", `{"Lampiran": ""}`)), 200)
+	after := f.newFinding(review, "")
+	var codes []string
+	f.db.Raw(`SELECT code FROM findings ORDER BY code`).Scan(&codes)
+	want := []string{"TL-2024-0001", "TL-2024-0002", "TL-2024-0003", "TL-2024-0004"}
+	if fmt.Sprint(codes) != fmt.Sprint(want) || before.Code != want[0] || after.Code != want[3] {
+		t.Errorf("codes %v (before %s, after %s); want %v", codes, before.Code, after.Code, want)
+	}
 }

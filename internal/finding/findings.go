@@ -218,11 +218,23 @@ func content(f Finding) map[string]any {
 // makes the sequence, numbering on from the counter that held the year's
 // numbers before (finding_code_counters) and from any code of the year held.
 func (s *Service) nextCode(ctx context.Context, year int) (int64, string, error) {
+	ids, codes, err := s.takeCodes(ctx, year, 1)
+	if err != nil {
+		return 0, "", err
+	}
+	return ids[0], codes[0], nil
+}
+
+// takeCodes hands out n new findings' ids and the next n codes of year,
+// ascending, in one statement outside any transaction (sequences are not
+// transactional), for nextCode and for an import's new rows alike.
+func (s *Service) takeCodes(ctx context.Context, year, n int) ([]int64, []string, error) {
 	db := s.db.WithContext(ctx)
 	seq := fmt.Sprintf("finding_code_seq_%d", year)
-	var next struct{ ID, N int64 }
-	const q = `SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id, nextval(?::regclass) AS n`
-	err := db.Raw(q, seq).Scan(&next).Error
+	var next []struct{ ID, N int64 }
+	const q = `SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id, nextval(?::regclass) AS n
+		FROM generate_series(1, ?)`
+	err := db.Raw(q, seq, n).Scan(&next).Error
 	if code, _ := postgres.Violation(err); code == postgres.UndefinedTable {
 		err = db.Exec(fmt.Sprintf(`DO $$ BEGIN
 				EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %%I START WITH %%s', %[1]s, greatest(
@@ -232,13 +244,20 @@ func (s *Service) nextCode(ctx context.Context, year int) (int64, string, error)
 				NULL; -- made meanwhile by another creation
 			END $$`, "'"+seq+"'", year)).Error
 		if err == nil {
-			err = db.Raw(q, seq).Scan(&next).Error
+			err = db.Raw(q, seq, n).Scan(&next).Error
 		}
 	}
 	if err != nil {
-		return 0, "", err
+		return nil, nil, err
 	}
-	return next.ID, fmt.Sprintf("TL-%04d-%04d", year, next.N), nil
+	if len(next) != n {
+		return nil, nil, fmt.Errorf("finding codes: %d of %d handed out", len(next), n)
+	}
+	ids, codes := make([]int64, n), make([]string, n)
+	for i, x := range next {
+		ids[i], codes[i] = x.ID, fmt.Sprintf("TL-%04d-%04d", year, x.N)
+	}
+	return ids, codes, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -418,7 +419,7 @@ func (s *Service) writeImport(tx *gorm.DB, p identity.Principal, reviewID int64,
 	var created, updated []Finding
 	var refs []string
 	if out.New > 0 {
-		codes, ids, err := s.reserve(tx, rev.ConductedOn.Year(), out.New)
+		ids, codes, err := s.takeCodes(tx.Statement.Context, rev.ConductedOn.Year(), out.New)
 		if err != nil {
 			return err
 		}
@@ -478,6 +479,18 @@ func (s *Service) writeImport(tx *gorm.DB, p identity.Principal, reviewID int64,
 		f.UpdatedAt = now
 		updated = append(updated, f)
 	}
+	var units []int64
+	for i, it := range out.Items {
+		if it.Outcome == OutcomeChanged {
+			units = append(units, unitKey(pl.cur[i].UnitID))
+		}
+	}
+	for _, f := range slices.Concat(created, updated) {
+		units = append(units, unitKey(f.UnitID))
+	}
+	if err := lockUnitCounts(tx, units); err != nil {
+		return err
+	}
 	if err := insertFindings(tx, created, refs); err != nil {
 		return translateRef(err)
 	}
@@ -503,24 +516,6 @@ func chainEvents(f *Finding, ev Event) ([]Event, error) {
 	}
 	f.EventCount, f.HeadHash = ev.Seq, ev.Hash
 	return []Event{ev}, nil
-}
-
-// reserve hands out n codes of year and n finding ids. The codes are taken
-// in one short statement of their own, as nextCode does.
-func (s *Service) reserve(tx *gorm.DB, year, n int) ([]string, []int64, error) {
-	var last int
-	err := s.db.WithContext(tx.Statement.Context).Raw(`INSERT INTO finding_code_counters AS c (year, last) VALUES (?, ?)
-		ON CONFLICT (year) DO UPDATE SET last = c.last + EXCLUDED.last RETURNING last`, year, n).Scan(&last).Error
-	if err != nil {
-		return nil, nil, err
-	}
-	codes := make([]string, n)
-	for i := range codes {
-		codes[i] = fmt.Sprintf("TL-%04d-%04d", year, last-n+1+i)
-	}
-	var ids []int64
-	err = tx.Raw(`SELECT nextval(pg_get_serial_sequence('findings', 'id')) FROM generate_series(1, ?)`, n).Scan(&ids).Error
-	return codes, ids, err
 }
 
 // importArrays are the columns of findings written by an import, one array
@@ -565,6 +560,28 @@ func columnsOf(fs []Finding) importArrays {
 		a.version = append(a.version, int32(max(f.Version, 1)))
 	}
 	return a
+}
+
+// unitKey is a unit's key in the summary counts: 0 for none.
+func unitKey(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// lockUnitCounts takes the summary counts of every unit a batch writes
+// (migration 00012 locks a unit's rows from its ” row) in unit order,
+// before the batch's statements take them in the order of its rows: two
+// batches across the same units then wait for each other instead of
+// deadlocking. A unit's first row is made here, as the triggers would.
+func lockUnitCounts(tx *gorm.DB, units []int64) error {
+	if len(units) < 2 {
+		return nil
+	}
+	slices.Sort(units)
+	return tx.Exec(`INSERT INTO finding_counts AS c (unit_id, grp) SELECT u, '' FROM unnest(?::bigint[]) AS u ORDER BY u
+		ON CONFLICT (unit_id, grp) DO UPDATE SET draft = c.draft`, postgres.Array[int64](slices.Compact(units))).Error
 }
 
 // insertFindings writes new findings (with their ids) in one statement.
