@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -240,5 +241,57 @@ func TestImportCodesFollowCreation(t *testing.T) {
 	want := []string{"TL-2024-0001", "TL-2024-0002", "TL-2024-0003", "TL-2024-0004"}
 	if fmt.Sprint(codes) != fmt.Sprint(want) || before.Code != want[0] || after.Code != want[3] {
 		t.Errorf("codes %v (before %s, after %s); want %v", codes, before.Code, after.Code, want)
+	}
+}
+
+// TestOppositeImportsDoNotDeadlock makes the interleaving that deadlocks
+// two imports taking the units' counts in the order of their rows: another
+// transaction holds unit B's counts while the import of rows B, A waits
+// for them first in line and the import of rows A, B waits behind it
+// holding A. When B is let go, the first would take B and wait for A, the
+// second hold A and wait for B. Taken in unit order up front, both commit.
+func TestOppositeImportsDoNotDeadlock(t *testing.T) {
+	f := newFixture(t)
+	register := func(units ...string) []byte {
+		var b strings.Builder
+		b.WriteString("No;Judul;Tingkat;Unit;Status\r\n")
+		for i, u := range units {
+			fmt.Fprintf(&b, "%d;Temuan %d;sedang;%s;draft\r\n", i+1, i+1, u)
+		}
+		return []byte(b.String())
+	}
+	mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan unit B",
+		"recommendation":"Menetapkan SK","severity":"low","unit_id":%d}`, f.newReview(""), f.unitB.ID), nil), 201)
+	hold := f.db.Begin()
+	defer hold.Rollback()
+	if err := hold.Exec(`SELECT 1 FROM finding_counts WHERE unit_id = ? AND grp = '' FOR UPDATE`, f.unitB.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			var w int
+			f.db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&w)
+			if w >= n {
+				return
+			}
+		}
+		t.Fatalf("fewer than %d imports waiting for a lock", n)
+	}
+	var wg sync.WaitGroup
+	recs := make([]*httptest.ResponseRecorder, 2)
+	for i, units := range [][]string{{"BAPPEDA", "DISKOMINFO"}, {"DISKOMINFO", "BAPPEDA"}} {
+		review := f.newReview("")
+		wg.Go(func() {
+			recs[i] = f.postImport("auditor", review, file("r.csv", register(units...)), field("dry_run", "false"))
+		})
+		waiting(i + 1)
+	}
+	hold.Rollback()
+	wg.Wait()
+	for i, rec := range recs {
+		if rec.Code != 200 {
+			t.Errorf("import %d: %d %s", i, rec.Code, rec.Body)
+		}
 	}
 }

@@ -576,12 +576,12 @@ func unitKey(id *int64) int64 {
 // batches across the same units then wait for each other instead of
 // deadlocking. A unit's first row is made here, as the triggers would.
 func lockUnitCounts(tx *gorm.DB, units []int64) error {
-	if len(units) < 2 {
-		return nil
-	}
 	slices.Sort(units)
+	if units = slices.Compact(units); len(units) < 2 {
+		return nil // one unit's rows are taken in key order by the triggers
+	}
 	return tx.Exec(`INSERT INTO finding_counts AS c (unit_id, grp) SELECT u, '' FROM unnest(?::bigint[]) AS u ORDER BY u
-		ON CONFLICT (unit_id, grp) DO UPDATE SET draft = c.draft`, postgres.Array[int64](slices.Compact(units))).Error
+		ON CONFLICT (unit_id, grp) DO UPDATE SET draft = c.draft`, postgres.Array[int64](units)).Error
 }
 
 // insertFindings writes new findings (with their ids) in one statement.
