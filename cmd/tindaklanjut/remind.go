@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
 )
 
@@ -55,7 +56,7 @@ func runRemind(ctx context.Context, args []string, lookupEnv env, stdout, stderr
 		return err
 	}
 	defer db.Close()
-	r, err := newReminders(cfg, db, newLogger(cfg, stderr), nil)
+	r, err := newReminders(cfg, db, calendar.NewStore(db.DB, time.Now), newLogger(cfg, stderr), nil)
 	if err != nil {
 		return err
 	}

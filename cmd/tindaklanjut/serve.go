@@ -101,7 +101,7 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	if err := sched.Add("1 0 * * *", svc.advance); err != nil {
 		return err
 	}
-	stopListener, err := scheduleReminders(cfg, db, log, registry, sched)
+	stopListener, err := scheduleReminders(cfg, db, svc.calendar, log, registry, sched)
 	if err != nil {
 		return err
 	}

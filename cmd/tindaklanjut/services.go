@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/config"
 	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
@@ -32,6 +33,9 @@ type services struct {
 	web      *web.Web
 	// advance moves the summary counts' anchor to the new day.
 	advance report.AdvanceJob
+	// calendar is the working-day calendar every part of the process reads,
+	// so that a holiday an admin adds is seen by the reminders at once.
+	calendar *calendar.Store
 }
 
 func newServices(ctx context.Context, cfg *config.Config, db *database, log *slog.Logger) (*services, error) {
@@ -71,6 +75,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		evidence: store,
 		web:      pages,
 		advance:  report.AdvanceJob{Service: reports, Today: findings.Today},
+		calendar: findings.Calendar(),
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),
@@ -93,7 +98,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 // keeping mail when it is empty) and the outbox. The email templates are
 // parsed and tried here, so that a broken one fails the start. metrics
 // may be nil.
-func newReminders(cfg *config.Config, db *database, log *slog.Logger, metrics *notify.Metrics) (*reminders, error) {
+func newReminders(cfg *config.Config, db *database, cal *calendar.Store, log *slog.Logger, metrics *notify.Metrics) (*reminders, error) {
 	renderer, err := notify.NewRenderer(templates.FS)
 	if err != nil {
 		return nil, err
@@ -107,22 +112,23 @@ func newReminders(cfg *config.Config, db *database, log *slog.Logger, metrics *n
 		transport = smtp
 	}
 	sender, err := notify.NewSender(db.DB, notify.SenderOptions{Transport: transport, Renderer: renderer, From: cfg.MailFrom,
-		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone, RetryFor: cfg.MailRetryFor, Metrics: metrics, Log: log})
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone, RetryFor: cfg.MailRetryFor, Metrics: metrics, Log: log, Calendar: cal})
 	if err != nil {
 		return nil, err
 	}
 	rules := notify.Rules{Loc: cfg.TimeZone, SendHour: cfg.ReminderHour, DueDays: cfg.ReminderDueDays,
 		OverdueEvery: cfg.ReminderOverdueEvery, UnassignedAfter: cfg.ReminderUnassignedDays,
-		AssessmentDays: cfg.ReminderAssessmentDays, DigestWeekday: cfg.DigestWeekday, EscalationDays: cfg.EscalationDays}
+		AssessmentDays: cfg.ReminderAssessmentDays, DigestWeekday: cfg.DigestWeekday, EscalationDays: cfg.EscalationDays,
+		Calendar: cal}
 	return &reminders{planner: notify.NewPlanner(db.DB, rules), sender: sender, outbox: notify.NewOutbox(db.DB, time.Now)}, nil
 }
 
 // scheduleReminders adds the planner and the sender to sched and starts
 // the outbox listener, which kicks the sender whenever mail is queued; the
 // returned function stops the listener and waits for it.
-func scheduleReminders(cfg *config.Config, db *database, log *slog.Logger, reg prometheus.Registerer, sched *scheduler.Scheduler) (func(), error) {
+func scheduleReminders(cfg *config.Config, db *database, cal *calendar.Store, log *slog.Logger, reg prometheus.Registerer, sched *scheduler.Scheduler) (func(), error) {
 	metrics := notify.NewMetrics(reg)
-	r, err := newReminders(cfg, db, log, metrics)
+	r, err := newReminders(cfg, db, cal, log, metrics)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/notify"
@@ -253,5 +254,39 @@ func TestPreferencesQuietOptionalMail(t *testing.T) {
 	seq = f.simulate(at("2026-08-12 08:00"), at("2026-08-12 08:00"), time.Hour, "action:"+itoa(a.ID))
 	if len(seq) != 1 || seq[0].To != f.email("officerA") {
 		t.Errorf("the due reminder: %+v", seq)
+	}
+}
+
+// TestRegionalDayReachesThePlannerAtOnce: the planner reads the calendar
+// the process's services share, so a regional day an admin adds moves the
+// very next plan rather than one after the calendar's refresh. An action
+// is due Tuesday 15 September 2026; its due-7 falls on Tuesday the 8th
+// until that day is made a regional holiday, then on Monday the 7th.
+func TestRegionalDayReachesThePlannerAtOnce(t *testing.T) {
+	f := newFixture(t)
+	rules := f.rules
+	rules.Calendar = calendar.NewStore(f.db, f.now)
+	planner := notify.NewPlanner(f.db, rules)
+	f.setNow(at("2026-09-01 10:00"))
+	a := f.assign(f.issue(f.unitA, "2026-12-31", ""), "officerA", "2026-09-15")
+	monday := at("2026-09-07 09:00")
+	key := "action:" + itoa(a.ID) + ":2026-09-15:due-7"
+	planned := func() bool {
+		t.Helper()
+		if _, err := planner.Plan(f.ctx, monday); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		f.db.Raw(`SELECT count(*) FROM notifications WHERE dedup_key = ?`, key).Scan(&n)
+		return n == 1
+	}
+	if planned() {
+		t.Fatal("due-7 planned on Monday before the 8th was a holiday")
+	}
+	if _, err := rules.Calendar.Add(f.ctx, f.p["admin"], calendar.HolidayInput{Date: "2026-09-08", Name: "Hari Jadi Provinsi"}); err != nil {
+		t.Fatal(err)
+	}
+	if !planned() {
+		t.Error("due-7 not planned on Monday once the 8th is a holiday: the planner read an older calendar")
 	}
 }

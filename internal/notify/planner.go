@@ -30,7 +30,6 @@ import (
 // nothing is planned for findings that are closed or not actionable.
 type Planner struct {
 	db    *gorm.DB
-	cal   *calendar.Store
 	rules Rules
 }
 
@@ -39,7 +38,10 @@ func NewPlanner(db *gorm.DB, rules Rules) *Planner {
 	if rules.Loc == nil {
 		rules.Loc = time.UTC
 	}
-	return &Planner{db: db, cal: calendar.NewStore(db, time.Now), rules: rules}
+	if rules.Calendar == nil {
+		rules.Calendar = calendar.NewStore(db, time.Now)
+	}
+	return &Planner{db: db, rules: rules}
 }
 
 // Planned is one notification a planning pass queued.
@@ -105,7 +107,7 @@ func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, 
 	sd := r.SendDate(at)
 	// width_bucket counts the steps passed in an ascending list.
 	escalation := slices.Sorted(slices.Values(r.EscalationDays))
-	cal, err := p.cal.Calendar(ctx)
+	cal, err := p.rules.Calendar.Calendar(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ package notify
 import (
 	"time"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/calendar"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 )
 
@@ -66,6 +67,9 @@ var Statuses = []string{statusPending, statusSending, statusSent, statusFailed, 
 // Rules are the reminder rules of PRODUCT.md ("Notifications and
 // reminders"), all configurable.
 type Rules struct {
+	// Calendar is the organisation's working-day calendar, shared with the
+	// other services of the process; nil: the planner reads one of its own.
+	Calendar *calendar.Store
 	// Loc is the organisation's time zone; SendHour (0–23) the hour of a
 	// calendar day at which its reminders become due.
 	Loc      *time.Location

@@ -95,6 +95,9 @@ func init() {
 
 // SenderOptions configure a Sender.
 type SenderOptions struct {
+	// Calendar is the organisation's working-day calendar, shared with the
+	// other services of the process; nil: the sender reads one of its own.
+	Calendar *calendar.Store
 	// Transport delivers; nil keeps every mail rendered in the outbox with
 	// status kept (SMTP_URL empty).
 	Transport Transport
@@ -154,7 +157,10 @@ func NewSender(db *gorm.DB, opts SenderOptions) (*Sender, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	return &Sender{db: db, cal: calendar.NewStore(db, time.Now), opts: opts, envelope: from.Address, host: host}, nil
+	if opts.Calendar == nil {
+		opts.Calendar = calendar.NewStore(db, time.Now)
+	}
+	return &Sender{db: db, cal: opts.Calendar, opts: opts, envelope: from.Address, host: host}, nil
 }
 
 // SendStats counts the outcomes of a run.
