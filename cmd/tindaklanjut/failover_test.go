@@ -449,6 +449,14 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 		}()
 	}
 	time.Sleep(4 * time.Second)
+	// A failover keeps every acknowledged write only from a synchronous
+	// pair: a standby the monitor has dropped from synchronous replication
+	// under load (the primary in wait_primary, acknowledging alone) is
+	// waited for until it is a secondary again.
+	f.waitFor(60*time.Second, func(s map[string][2]string) bool {
+		return s[fmt.Sprintf("node%d", 2-to)] == [2]string{"primary", "primary"} &&
+			s[fmt.Sprintf("node%d", to+1)] == [2]string{"secondary", "secondary"}
+	})
 	failStart := time.Now()
 	took := f.failover(to)
 	time.Sleep(4 * time.Second)
