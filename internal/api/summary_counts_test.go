@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +223,92 @@ func TestFindingCodesFromTheYearsSequence(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("codes (-want +got):\n%s", diff)
+	}
+}
+
+// TestWritersInDifferentUnitsDoNotQueue holds a transition in unit A
+// uncommitted and makes one in unit B from a session of another stripe
+// (migration 00014): it must not wait, though both findings count in the
+// same domains and aspects. A session of the holder's stripe does wait:
+// the stripe is what keeps the groups' totals exact.
+func TestWritersInDifferentUnitsDoNotQueue(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	issued := func(unit int64) int64 {
+		var fd findingDoc
+		mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
+			"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":"2030-01-31","indicator_codes":["I01","I38"]}`,
+			review, unit), &fd), 201)
+		return f.mustMove("auditor", fd, "issue", "").ID
+	}
+	a, b, b2 := issued(f.unitA.ID), issued(f.unitB.ID), issued(f.unitB.ID)
+	ctx := context.Background()
+	sqlDB, err := f.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sessions by stripe: conns[0] holds; another of its stripe and one of
+	// another stripe write in unit B.
+	var held []*sql.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	stripeOf := func(c *sql.Conn) int {
+		var s int
+		if err := c.QueryRowContext(ctx, `SELECT finding_counts_stripe()`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	var holder, same, other *sql.Conn
+	for len(held) < 64 && (same == nil || other == nil) {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		switch {
+		case holder == nil:
+			holder = c
+		case stripeOf(c) == stripeOf(holder) && same == nil:
+			same = c
+		case stripeOf(c) != stripeOf(holder) && other == nil:
+			other = c
+		}
+	}
+	if same == nil || other == nil {
+		t.Fatalf("no sessions of the same and of another stripe among %d", len(held))
+	}
+	exec := func(c *sql.Conn, q string, args ...any) error {
+		_, err := c.ExecContext(ctx, q, args...)
+		return err
+	}
+	move := `UPDATE findings SET state = 'in_progress' WHERE id = $1`
+	if err := exec(holder, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(holder, move, a); err != nil {
+		t.Fatal(err)
+	}
+	try := func(c *sql.Conn, id int64) error {
+		if err := exec(c, `BEGIN`); err != nil {
+			t.Fatal(err)
+		}
+		defer exec(c, `ROLLBACK`)
+		if err := exec(c, `SET LOCAL lock_timeout = '500ms'`); err != nil {
+			t.Fatal(err)
+		}
+		return exec(c, move, id)
+	}
+	if err := try(other, b); err != nil {
+		t.Fatalf("a transition in another unit from another stripe waited for the one held: %v", err)
+	}
+	if err := try(same, b2); err == nil || !strings.Contains(err.Error(), "lock timeout") {
+		t.Fatalf("a transition from the holder's stripe did not wait for it: %v", err)
+	}
+	if err := exec(holder, `ROLLBACK`); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -572,13 +572,18 @@ func unitKey(id *int64) int64 {
 
 // lockUnitCounts takes the summary counts of every unit a batch writes
 // (migration 00012 locks a unit's rows from its ” row) in unit order,
-// before the batch's statements take them in the order of its rows: two
-// batches across the same units then wait for each other instead of
-// deadlocking. A unit's first row is made here, as the triggers would.
+// after its session's stripe (00014), before the batch's statements take
+// them in the order of its rows: two batches across the same units then
+// wait for each other instead of deadlocking, and a writer of the same
+// stripe waits at the stripe. A unit's first row is made here, as the
+// triggers would.
 func lockUnitCounts(tx *gorm.DB, units []int64) error {
 	slices.Sort(units)
 	if units = slices.Compact(units); len(units) < 2 {
 		return nil // one unit's rows are taken in key order by the triggers
+	}
+	if err := tx.Exec(`SELECT FROM finding_counts WHERE unit_id = finding_counts_stripe() ORDER BY grp FOR UPDATE`).Error; err != nil {
+		return err
 	}
 	return tx.Exec(`INSERT INTO finding_counts AS c (unit_id, grp) SELECT u, '' FROM unnest(?::bigint[]) AS u ORDER BY u
 		ON CONFLICT (unit_id, grp) DO UPDATE SET draft = c.draft`, postgres.Array[int64](units)).Error

@@ -11,19 +11,26 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
-// keptQuery reads the kept counts (migration 00012) in one statement, so
-// one snapshot: the units' rows (part 0, in unit code order, drafts
-// without a unit last), the domains' (part 1) and the current model's
-// aspects' (part 2), each group summed over the units read, in the model's
-// order. Each row's anchored counts are shifted from its asof to today
-// (a no-op once the day's advance has run). Arguments: today, the default
-// model's code, and the unit (NULL: every unit).
-const keptQuery = `WITH k AS MATERIALIZED (
+// keptQuery reads the kept counts (migrations 00012 and 00014) in one
+// statement, so one snapshot: the units' rows (part 0, in unit code order,
+// drafts without a unit last), the domains' (part 1) and the current
+// model's aspects' (part 2), in the model's order. The groups are summed
+// over the unit's rows, or for every finding over the stripes' (16 rows a
+// group, however many units). Each row's anchored counts are shifted from
+// its asof to today (a no-op once the day's advance has run). Arguments:
+// today, the default model's code, and the unit (NULL: every unit).
+const keptQuery = `WITH r AS MATERIALIZED (
+		SELECT * FROM finding_counts WHERE $3::bigint IS NULL AND grp = '' AND unit_id >= 0
+		UNION ALL
+		SELECT * FROM finding_counts WHERE $3::bigint IS NULL AND unit_id < 0
+		UNION ALL
+		SELECT * FROM finding_counts WHERE unit_id = $3::bigint),
+	k AS (
 		SELECT c.unit_id, c.grp, c.draft, c.open, c.in_progress, c.submitted, c.closed, c.not_actionable,
 			c.due_lt0 + CASE WHEN c.asof = $1::date THEN 0 ELSE finding_due_shift(c.unit_id, c.grp, c.asof, $1::date) END AS lt0,
 			c.due_lt8 + CASE WHEN c.asof = $1::date THEN 0 ELSE finding_due_shift(c.unit_id, c.grp, c.asof + 8, $1::date + 8) END AS lt8,
 			c.due_lt31 + CASE WHEN c.asof = $1::date THEN 0 ELSE finding_due_shift(c.unit_id, c.grp, c.asof + 31, $1::date + 31) END AS lt31
-		FROM finding_counts c WHERE $3::bigint IS NULL OR c.unit_id = $3::bigint),
+		FROM r c),
 	g AS (SELECT grp, sum(draft) AS draft, sum(open) AS open, sum(in_progress) AS in_progress, sum(submitted) AS submitted,
 			sum(closed) AS closed, sum(not_actionable) AS not_actionable, sum(lt0) AS lt0, sum(lt8) AS lt8, sum(lt31) AS lt31
 		FROM k WHERE grp <> '' GROUP BY grp)
