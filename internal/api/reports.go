@@ -122,7 +122,11 @@ func (a *API) reportSummary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSummary(s))
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		return c.JSON(http.StatusOK, toSummary(s))
+	}
+	// The bytes c.JSON would write (see appendSummary).
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(appendSummary(make([]byte, 0, 1024+400*len(s.Units)), s), '\n'))
 }
 
 // reportMatrix answers the follow-up matrix as a file. Everything that can
