@@ -85,7 +85,7 @@ type Web struct {
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
 	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping",
-	"admin_calendar", "review_import", "preferences"}
+	"admin_calendar", "review_import", "preferences", "unit_counts"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
@@ -183,6 +183,7 @@ func (w *Web) Register(e *echo.Echo) {
 	g.GET("/", w.page(w.dashboard))
 	g.GET("/temuan", w.page(w.findingList))
 	g.GET("/laporan/matriks", w.page(w.matrixDownload))
+	g.GET("/laporan/unit", w.page(w.unitCounts))
 	g.GET("/temuan/baru", w.page(w.findingForm))
 	g.GET("/temuan/:id/ubah", w.page(w.findingEditForm))
 	g.POST("/temuan/:id/ubah", w.page(w.findingEdit))
