@@ -34,6 +34,8 @@ type dashboardPage struct {
 	Scope      string // i18n key saying whose findings are counted
 	Categories []countCell
 	Deadlines  []countCell
+	// Tiles are Categories and Deadlines, written by tiles.
+	Tiles [2]template.HTML
 	// Tables count the findings per unit, per aspect of the current
 	// model and per SPBE domain.
 	Tables    []countTable
@@ -51,6 +53,53 @@ type countCell struct {
 	Href  string
 	Subs  []countCell
 	Alarm bool
+}
+
+// tiles writes cells as a list of tiles in lang: each count large, with
+// its label, linked to the list that shows it; a category's states below.
+func tiles(lang Lang, cells []countCell) template.HTML {
+	var b strings.Builder
+	var num [20]byte
+	b.WriteString(`<ul class="tiles">`)
+	var cell func(c countCell, sub bool)
+	cell = func(c countCell, sub bool) {
+		if c.Href != "" {
+			b.WriteString(`<a href="` + escapeText(c.Href) + `">`)
+		}
+		if sub {
+			b.WriteString(escapeText(T(lang, c.Key)) + `: <span id="jumlah-` + escapeText(c.ID) + `">`)
+		} else {
+			b.WriteString(`<span class="n" id="jumlah-` + escapeText(c.ID) + `">`)
+		}
+		b.Write(strconv.AppendInt(num[:0], int64(c.N), 10))
+		b.WriteString(`</span>`)
+		if !sub {
+			b.WriteString(escapeText(T(lang, c.Key)))
+		}
+		if c.Href != "" {
+			b.WriteString(`</a>`)
+		}
+	}
+	for _, c := range cells {
+		b.WriteString("\n<li")
+		if c.Alarm {
+			b.WriteString(` class="alarm"`)
+		}
+		b.WriteString(`>`)
+		cell(c, false)
+		if len(c.Subs) > 0 {
+			b.WriteString("\n" + `<ul class="subs">`)
+			for _, s := range c.Subs {
+				b.WriteString(`<li>`)
+				cell(s, true)
+				b.WriteString(`</li>`)
+			}
+			b.WriteString(`</ul>`)
+		}
+		b.WriteString(`</li>`)
+	}
+	b.WriteString("\n</ul>")
+	return template.HTML(b.String())
 }
 
 // countTable is one table of counts: its element's id (per-<ID>), its
@@ -267,6 +316,7 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 	}
 	// The units most behind first, as many as a glance takes in; the
 	// whole table is one click away.
+	pg.Tiles = [2]template.HTML{tiles(v.Lang, pg.Categories), tiles(v.Lang, pg.Deadlines)}
 	units := unitTable(v.Lang, sum)
 	slices.SortStableFunc(units.Rows, behind)
 	if n := len(units.Rows); n > dashboardUnits {
