@@ -14,6 +14,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 )
 
 // unitB is the Bappeda unit of the site.
@@ -265,6 +266,14 @@ func TestDashboardPemdiIndex(t *testing.T) {
 	b.get("/bahasa?ke=en&kembali=/")
 	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-saat-ini">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
 		t.Errorf("English dashboard index")
+	}
+	// The index's view is kept per language with the assessment's
+	// version: a new name shows at once.
+	if _, err := as.Update(ctx, s.people["auditor"], a.ID, a.Version, framework.AssessmentPatch{Name: opt.Field[string]{Set: true, Value: "Evaluasi Pemdi Ubah"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page, _ := b.get("/"); !strings.Contains(page, "<p>Evaluasi Pemdi Ubah: now") || !strings.Contains(page, "Indeks Pemerintah Digital Evaluasi Pemdi Ubah, now and projected") {
+		t.Errorf("the renamed assessment:\n%s", partOf(t, page, "h-indeks", "</section>"))
 	}
 }
 
