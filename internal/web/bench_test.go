@@ -44,7 +44,7 @@ import (
 // (8 when unset). It reports requests per second, the handler's latency
 // percentiles (server side: session, queries, template and gzip) and each
 // page's weight in KiB, as rendered and as sent. Pages: the dashboard, the
-// finding list and a finding's page (the biggest unit's in-progress
+// first page of its whole table of units, the finding list and a finding's page (the biggest unit's in-progress
 // finding with the longest history). Before the dashboard, dashboard-raw
 // runs the least SQL that reads what it shows (dashboardRaw) from as many
 // clients through the same pool; the dashboard reports its ratios to it
@@ -164,7 +164,7 @@ func BenchmarkPages(b *testing.B) {
 			})
 			raw.report(b)
 		})
-		for _, pg := range []struct{ name, path string }{{"dashboard", "/"}, {"findings", "/temuan"}, {"finding", detail}} {
+		for _, pg := range []struct{ name, path string }{{"dashboard", "/"}, {"units", "/laporan/unit"}, {"findings", "/temuan"}, {"finding", detail}} {
 			b.Run(pg.name+"/"+who, func(b *testing.B) {
 				serve := func() (*httptest.ResponseRecorder, time.Duration) {
 					req := httptest.NewRequest(http.MethodGet, pg.path, nil)
