@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -322,10 +323,21 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 	return w.render(c, status, "error", v)
 }
 
+// pageBuffers are render's buffers, reused: a page is built whole, then
+// written (and copied or compressed on the way) before render returns, so
+// that each view does not grow a new buffer to the page's size.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // render writes page name with v.
 func (w *Web) render(c echo.Context, status int, name string, v *view) error {
-	var buf bytes.Buffer
-	if err := w.pages[name].Execute(&buf, v); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := w.pages[name].Execute(buf, v); err != nil {
 		w.log.Error("render page", "page", name, "error", err.Error())
 		return c.String(http.StatusInternalServerError, T(v.Lang, "error.500"))
 	}
