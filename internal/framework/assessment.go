@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
@@ -670,4 +671,65 @@ func milestoneLog(ms []Milestone) []string {
 		out[i] = m.Name + ": " + m.Date.String()
 	}
 	return out
+}
+
+// Outlook is what a home page shows of the assessments: the latest (the
+// highest year, then the last created), without its milestones and
+// scores, and the next milestone on or after a day across them all; each
+// nil when there is none.
+type Outlook struct {
+	Latest *Assessment
+	Next   *NextMilestone
+}
+
+// NextMilestone is a milestone with the name of its assessment.
+type NextMilestone struct {
+	Assessment string
+	Milestone
+}
+
+// Outlook reads the latest assessment and the next milestone on or after
+// day, in one statement whatever the number of assessments. Milestones on
+// the same day go by their assessment's id, then their own.
+func (s *Assessments) Outlook(ctx context.Context, p identity.Principal, day date.Date) (Outlook, error) {
+	if err := identity.Authorize(p, identity.AssessmentRead, nil); err != nil {
+		return Outlook{}, err
+	}
+	var (
+		out                 Outlook
+		a                   Assessment
+		id, mID             *int64
+		year, version       *int32
+		name, code, scoring *string
+		created, updated    *time.Time
+		mAssessment, mName  *string
+		mDate               *string
+	)
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, `SELECT l.id, l.year, l.name, l.code, l.scoring, l.version, l.created_at, l.updated_at,
+				n.assessment, n.id, n.name, n.on_date::text
+			FROM (SELECT 1) one
+			LEFT JOIN LATERAL (SELECT a.id, a.year, a.name, f.code, f.scoring, a.version, a.created_at, a.updated_at
+				FROM assessments a JOIN frameworks f ON f.id = a.framework_id ORDER BY a.year DESC, a.id DESC LIMIT 1) l ON true
+			LEFT JOIN LATERAL (SELECT a.name AS assessment, m.id, m.name, m.on_date
+				FROM assessment_milestones m JOIN assessments a ON a.id = m.assessment_id
+				WHERE m.on_date >= $1::date ORDER BY m.on_date, a.id, m.id LIMIT 1) n ON true`, day.String()).
+			Scan(&id, &year, &name, &code, &scoring, &version, &created, &updated, &mAssessment, &mID, &mName, &mDate)
+	})
+	if err != nil {
+		return Outlook{}, err
+	}
+	if id != nil {
+		a = Assessment{ID: *id, Year: int(*year), Name: *name, FrameworkCode: *code, Scoring: Scoring(*scoring),
+			Version: int(*version), CreatedAt: *created, UpdatedAt: *updated}
+		out.Latest = &a
+	}
+	if mID != nil {
+		d, err := date.Parse(*mDate)
+		if err != nil {
+			return Outlook{}, err
+		}
+		out.Next = &NextMilestone{Assessment: *mAssessment, Milestone: Milestone{ID: *mID, Name: *mName, Date: d}}
+	}
+	return out, nil
 }

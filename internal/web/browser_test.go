@@ -361,7 +361,7 @@ func TestKalselStoryInBrowser(t *testing.T) {
 	b.run("dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`main`)), b.shot("dashboard"))
 	// Every control of the main pages has a label, and the page a title
 	// and a single h1 (keyboard and screen-reader users find their way).
-	b.accessible("/", "/temuan", "/reviu", "/reviu/baru", "/temuan/baru", "/penilaian/baru", "/penilaian/"+assessmentID, findingURL[len(base):])
+	b.accessible("/", "/laporan/unit", "/temuan", "/reviu", "/reviu/baru", "/temuan/baru", "/penilaian/baru", "/penilaian/"+assessmentID, findingURL[len(base):])
 	// The same pages at a phone's width.
 	b.run("narrow", chromedp.EmulateViewport(360, 740), chromedp.Navigate(findingURL), b.shot("finding-360px"),
 		chromedp.Navigate(base+"/temuan"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), b.shot("findings-360px"))

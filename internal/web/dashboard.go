@@ -1,15 +1,19 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
@@ -30,6 +34,8 @@ type dashboardPage struct {
 	Scope      string // i18n key saying whose findings are counted
 	Categories []countCell
 	Deadlines  []countCell
+	// Tiles are Categories and Deadlines, written by tiles.
+	Tiles [2]template.HTML
 	// Tables count the findings per unit, per aspect of the current
 	// model and per SPBE domain.
 	Tables    []countTable
@@ -49,13 +55,65 @@ type countCell struct {
 	Alarm bool
 }
 
+// tiles writes cells as a list of tiles in lang: each count large, with
+// its label, linked to the list that shows it; a category's states below.
+func tiles(lang Lang, cells []countCell) template.HTML {
+	var b strings.Builder
+	var num [20]byte
+	b.WriteString(`<ul class="tiles">`)
+	var cell func(c countCell, sub bool)
+	cell = func(c countCell, sub bool) {
+		if c.Href != "" {
+			b.WriteString(`<a href="` + escapeText(c.Href) + `">`)
+		}
+		if sub {
+			b.WriteString(escapeText(T(lang, c.Key)) + `: <span id="jumlah-` + escapeText(c.ID) + `">`)
+		} else {
+			b.WriteString(`<span class="n" id="jumlah-` + escapeText(c.ID) + `">`)
+		}
+		b.Write(strconv.AppendInt(num[:0], int64(c.N), 10))
+		b.WriteString(`</span>`)
+		if !sub {
+			b.WriteString(escapeText(T(lang, c.Key)))
+		}
+		if c.Href != "" {
+			b.WriteString(`</a>`)
+		}
+	}
+	for _, c := range cells {
+		b.WriteString("\n<li")
+		if c.Alarm {
+			b.WriteString(` class="alarm"`)
+		}
+		b.WriteString(`>`)
+		cell(c, false)
+		if len(c.Subs) > 0 {
+			b.WriteString("\n" + `<ul class="subs">`)
+			for _, s := range c.Subs {
+				b.WriteString(`<li>`)
+				cell(s, true)
+				b.WriteString(`</li>`)
+			}
+			b.WriteString(`</ul>`)
+		}
+		b.WriteString(`</li>`)
+	}
+	b.WriteString("\n</ul>")
+	return template.HTML(b.String())
+}
+
 // countTable is one table of counts: its element's id (per-<ID>), its
 // heading, the heading of its first column, and its rows; ShowCode adds
-// each row's code to its name.
+// each row's code to its name. Above the table, Note says which rows it
+// shows and More links the whole table (the dashboard's units, when they
+// are more than it lists). HTML is the table, written by html.
 type countTable struct {
 	ID, Heading, Column string
 	ShowCode            bool
 	Rows                []tableRow
+	Note                string
+	More                *crumb
+	HTML                template.HTML
 }
 
 // tableRow is one line of a table of counts.
@@ -65,6 +123,72 @@ type tableRow struct {
 	Cats       [4]int // in the order of categories
 	Overdue    int
 }
+
+// html writes the table with its header in lang. A page lists dozens of
+// rows of seven numbers, which the template would evaluate cell by cell,
+// by reflection, escaping each number: here the names are escaped as
+// html/template escapes text and the numbers are written as digits.
+func (t *countTable) html(lang Lang) template.HTML {
+	var b strings.Builder
+	b.Grow(400 + len(t.Rows)*(160+len(tableHTML.cell)*len(t.Rows[0].Cats)))
+	b.WriteString(`<div class="scroll"><table id="per-`)
+	b.WriteString(escapeText(t.ID))
+	b.WriteString(`">` + "\n" + `<thead><tr><th scope="col">`)
+	b.WriteString(escapeText(t.Column))
+	b.WriteString(`</th>`)
+	b.WriteString(tableHTML.head[lang])
+	b.WriteString("</tr></thead>\n<tbody>")
+	var num [20]byte
+	cell := func(n int) {
+		b.WriteString(tableHTML.cell)
+		b.Write(strconv.AppendInt(num[:0], int64(n), 10))
+		b.WriteString(`</td>`)
+	}
+	for _, r := range t.Rows {
+		b.WriteString(`<tr><th scope="row">`)
+		b.WriteString(escapeText(r.Name))
+		if t.ShowCode {
+			b.WriteString(` <span class="muted">`)
+			b.WriteString(escapeText(r.Code))
+			b.WriteString(`</span>`)
+		}
+		b.WriteString(`</th>`)
+		cell(r.Total)
+		for _, n := range r.Cats {
+			cell(n)
+		}
+		cell(r.Overdue)
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString(`</tbody></table></div>`)
+	return template.HTML(b.String())
+}
+
+// escapeText escapes s for HTML text and quoted attributes as html/template
+// does.
+var escapeText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;",
+	"<", "&lt;", ">", "&gt;").Replace
+
+// tableHTML are the fixed parts of a table of counts: a number's cell and,
+// per language, the header's cells after the first.
+var tableHTML = func() (out struct {
+	cell string
+	head map[Lang]string
+}) {
+	out.cell = `<td class="num">`
+	out.head = map[Lang]string{}
+	for _, lang := range []Lang{ID, EN} {
+		th := func(key string) string {
+			return `<th scope="col" class="num">` + escapeText(T(lang, key)) + `</th>`
+		}
+		h := th("dash.total")
+		for _, cat := range categories {
+			h += th("cat." + string(cat))
+		}
+		out.head[lang] = h + th("dash.overdue")
+	}
+	return out
+}()
 
 // categories are the audit categories in the order the pages show them.
 var categories = []finding.AuditCategory{finding.Sesuai, finding.BelumSesuai, finding.BelumDitindaklanjuti, finding.TidakDapatDitindaklanjuti}
@@ -85,6 +209,8 @@ type indexView struct {
 	CurrentP, ProjectedP string // predicates
 	Scored               int
 	Chart                chart
+	// SVG is the chart, written by its svg.
+	SVG template.HTML
 }
 
 // chart is a horizontal bar chart laid out for inline SVG: two bars
@@ -108,6 +234,32 @@ type chartRow struct {
 type chartTick struct {
 	X     float64
 	Label string
+}
+
+// svg writes the chart as inline SVG, labelled for screen readers, as
+// html/template would escape it; written here, its hundred-odd values cost
+// no template evaluation each.
+func (c *chart) svg() template.HTML {
+	var b strings.Builder
+	b.Grow(400 + len(c.Ticks)*100 + len(c.Rows)*420 + 2*len(c.Label))
+	label := escapeText(c.Label)
+	pct := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) + "%" }
+	fmt.Fprintf(&b, `<svg class="chart" width="100%%" height="%d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`+"\n"+
+		"<title>%s</title>\n", c.Height, label, label)
+	for _, t := range c.Ticks {
+		fmt.Fprintf(&b, `<line x1="%s" y1="4" x2="%s" y2="%d" stroke="#d0d7de" stroke-width="1"/>`, pct(t.X), pct(t.X), c.Height)
+	}
+	b.WriteString("\n")
+	for _, r := range c.Rows {
+		fmt.Fprintf(&b, `<text x="1%%" y="%d" font-size="13" fill="#1b1f24">%s</text>`+"\n"+
+			`<rect x="1%%" y="%d" width="%s" height="14" fill="#0b5cad"/><text x="%s" y="%d" dy="11" font-size="12" fill="#1b1f24">%s</text>`+"\n"+
+			`<rect x="1%%" y="%d" width="%s" height="14" fill="#7fb3e6"/><text x="%s" y="%d" dy="11" font-size="12" fill="#1b1f24">%s</text>`+"\n",
+			r.Y, escapeText(r.Label),
+			r.NowY, pct(r.NowW), pct(r.NowX), r.NowY, escapeText(r.NowV),
+			r.ProjY, pct(r.ProjW), pct(r.ProjX), r.ProjY, escapeText(r.ProjV))
+	}
+	b.WriteString("</svg>")
+	return template.HTML(b.String())
 }
 
 // Chart geometry. Across, in percent of the chart's width, so that the
@@ -135,13 +287,7 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 	if err != nil {
 		return err
 	}
-	pg := &dashboardPage{Today: FormatDate(v.Lang, today), Scope: "dash.scope.all", AsOf: time.Now().In(w.tz).Format("15.04")}
-	switch p.Role {
-	case identity.RoleManager:
-		pg.Scope = "dash.scope.unit"
-	case identity.RoleOfficer:
-		pg.Scope = "dash.scope.officer"
-	}
+	pg := &dashboardPage{Today: FormatDate(v.Lang, today), Scope: scopeKey(p), AsOf: time.Now().In(w.tz).Format("15.04")}
 	byCat := sum.ByCategory()
 	for _, cat := range categories {
 		cell := countCell{ID: string(cat), Key: "cat." + string(cat), N: byCat[cat]}
@@ -168,13 +314,15 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 		{ID: "7-hari", Key: "dash.due7", N: sum.DueIn7Days},
 		{ID: "30-hari", Key: "dash.due30", N: sum.DueIn30Days},
 	}
-	units := countTable{ID: "unit", Heading: T(v.Lang, "dash.units"), Column: T(v.Lang, "dash.unit"), ShowCode: true}
-	for _, u := range sum.Units {
-		code, name := u.Code, u.Name
-		if u.UnitID == nil {
-			code, name = "—", T(v.Lang, "dash.nounit")
-		}
-		units.Rows = append(units.Rows, row(code, name, u.Counts))
+	// The units most behind first, as many as a glance takes in; the
+	// whole table is one click away.
+	pg.Tiles = [2]template.HTML{tiles(v.Lang, pg.Categories), tiles(v.Lang, pg.Deadlines)}
+	units := unitTable(v.Lang, sum)
+	slices.SortStableFunc(units.Rows, behind)
+	if n := len(units.Rows); n > dashboardUnits {
+		units.Rows = units.Rows[:dashboardUnits]
+		units.Note = T(v.Lang, "dash.units.top", dashboardUnits, n)
+		units.More = &crumb{T(v.Lang, "dash.units.all", n), "/laporan/unit"}
 	}
 	pg.Tables = append(pg.Tables, units)
 	// The current model's aspects, where its findings (and those carried
@@ -191,6 +339,9 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 		domains.Rows = append(domains.Rows, row(d.Code, d.Name, d.Counts))
 	}
 	pg.Tables = append(pg.Tables, domains)
+	for i := range pg.Tables {
+		pg.Tables[i].HTML = pg.Tables[i].html(v.Lang)
+	}
 	if w.assessments != nil {
 		if err := w.assessmentFacts(ctx, p, today, v.Lang, pg); err != nil {
 			return err
@@ -208,68 +359,137 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 	return w.render(c, status, "dashboard", v)
 }
 
+// dashboardUnits is how many units the dashboard lists, those most
+// behind; unitsPageSize, how many a page of the units' table lists.
+const (
+	dashboardUnits = 10
+	unitsPageSize  = 50
+)
+
+// unitTable is the table of the summary's units, in their order (by code,
+// findings without a unit last).
+func unitTable(lang Lang, sum report.Summary) countTable {
+	units := countTable{ID: "unit", Heading: T(lang, "dash.units"), Column: T(lang, "dash.unit"), ShowCode: true,
+		Rows: make([]tableRow, 0, len(sum.Units))}
+	for _, u := range sum.Units {
+		code, name := u.Code, u.Name
+		if u.UnitID == nil {
+			code, name = "—", T(lang, "dash.nounit")
+		}
+		units.Rows = append(units.Rows, row(code, name, u.Counts))
+	}
+	return units
+}
+
+// behind orders units by how far behind they are: most findings overdue,
+// then most not yet followed up or not yet adequate, then most findings.
+func behind(a, b tableRow) int {
+	return cmp.Or(b.Overdue-a.Overdue, b.Cats[1]+b.Cats[2]-a.Cats[1]-a.Cats[2], b.Total-a.Total)
+}
+
 func row(code, name string, c report.Counts) tableRow {
 	r := tableRow{Code: code, Name: name, Total: c.Total, Overdue: c.Overdue}
-	byCat := c.ByCategory()
-	for i, cat := range categories {
-		r.Cats[i] = byCat[cat]
+	for st, n := range c.ByState {
+		if i := slices.Index(categories, st.Category()); i >= 0 {
+			r.Cats[i] += n
+		}
 	}
 	return r
+}
+
+// unitCountsPage is the units' table, a page of it.
+type unitCountsPage struct {
+	Scope, Today, AsOf string
+	Table              countTable
+	Pager              pager
+}
+
+// unitCounts is the whole table of counts per unit, unitsPageSize units a
+// page (hal: the page's number), in the order of the units' codes.
+func (w *Web) unitCounts(c echo.Context, v *view) error {
+	at, err := queryID(c, "hal")
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	today := w.findings.Today()
+	sum, err := w.reports.Summary(contextOf(c), p, today)
+	if err != nil {
+		return err
+	}
+	pg := &unitCountsPage{Scope: scopeKey(p), Today: FormatDate(v.Lang, today), AsOf: time.Now().In(w.tz).Format("15.04"),
+		Table: unitTable(v.Lang, sum)}
+	page, pages := 1, max(1, (len(pg.Table.Rows)+unitsPageSize-1)/unitsPageSize)
+	if at != nil {
+		if *at > int64(pages) {
+			return apperr.E(apperr.Malformed, "The page link is not valid.")
+		}
+		page = int(*at)
+	}
+	pg.Table.Rows = pg.Table.Rows[(page-1)*unitsPageSize : min(len(pg.Table.Rows), page*unitsPageSize)]
+	if page > 1 {
+		pg.Table.Note = T(v.Lang, "units.page", page, pages)
+		pg.Pager.First = c.Request().URL.Path
+	}
+	if page < pages {
+		pg.Pager.Next = c.Request().URL.Path + "?hal=" + strconv.Itoa(page+1)
+	}
+	pg.Table.HTML = pg.Table.html(v.Lang)
+	v.Title = T(v.Lang, "units.title")
+	v.Crumbs = []crumb{{T(v.Lang, "dash.title"), "/"}, {v.Title, ""}}
+	v.Page = pg
+	return w.render(c, http.StatusOK, "unit_counts", v)
+}
+
+// scopeKey is the i18n key saying whose findings p's counts count.
+func scopeKey(p identity.Principal) string {
+	switch p.Role {
+	case identity.RoleManager:
+		return "dash.scope.unit"
+	case identity.RoleOfficer:
+		return "dash.scope.officer"
+	}
+	return "dash.scope.all"
 }
 
 // assessmentFacts finds the next milestone on or after today across the
 // assessments, and the index of the latest assessment (the highest year,
 // then the last created).
 func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today date.Date, lang Lang, pg *dashboardPage) error {
-	var (
-		latest *framework.Assessment
-		after  int64
-	)
-	for {
-		list, err := w.assessments.List(ctx, p, framework.AssessmentFilter{WithoutScores: true}, framework.Page{AfterID: after, Limit: 100})
-		if err != nil {
-			return err
-		}
-		for i := range list {
-			a := &list[i]
-			if latest == nil || a.Year > latest.Year || a.Year == latest.Year && a.ID > latest.ID {
-				cp := *a
-				latest = &cp
-			}
-			for _, m := range a.Milestones {
-				if m.Date.Before(today) {
-					continue
-				}
-				if pg.Milestone == nil || m.Date.Before(pg.Milestone.Date) {
-					pg.Milestone = &milestoneView{Assessment: a.Name, Name: m.Name, Date: m.Date, Days: today.DaysUntil(m.Date)}
-				}
-				break // milestones are ordered by date
-			}
-		}
-		if len(list) < 100 {
-			break
-		}
-		after = list[len(list)-1].ID
+	o, err := w.assessments.Outlook(ctx, p, today)
+	if err != nil {
+		return err
 	}
+	if m := o.Next; m != nil {
+		pg.Milestone = &milestoneView{Assessment: m.Assessment, Name: m.Name, Date: m.Date, Days: today.DaysUntil(m.Date)}
+	}
+	latest := o.Latest
 	if latest == nil {
 		return nil
 	}
-	// The index is the assessment's, the same for every caller.
-	facts, _, err := w.indexes.get(fmt.Sprintf("%d|%s", latest.ID, today), func() (indexFacts, error) {
-		return w.indexFactsOf(context.WithoutCancel(ctx), p, *latest)
+	// The index is the assessment's, the same for every caller, laid out
+	// once for each language (the version changes with the name).
+	facts, _, err := w.indexes.get(fmt.Sprintf("%d|%d|%s", latest.ID, latest.Version, today), func() (indexFacts, error) {
+		f, err := w.indexFactsOf(context.WithoutCancel(ctx), p, *latest)
+		if err == nil {
+			f.Views = map[Lang]*indexView{ID: indexOf(ID, latest.Name, f), EN: indexOf(EN, latest.Name, f)}
+		}
+		return f, err
 	})
 	if err != nil {
 		return err
 	}
-	pg.Index = indexOf(lang, latest.Name, facts)
+	pg.Index = facts.Views[lang]
 	return nil
 }
 
 // indexFacts are an assessment's index report and the name of its
-// model's index ("Indeks SPBE", "Indeks Pemerintah Digital").
+// model's index ("Indeks SPBE", "Indeks Pemerintah Digital"), with the
+// page's view of them in each language (read only once made).
 type indexFacts struct {
 	Report framework.IndexReport
 	Name   string
+	Views  map[Lang]*indexView
 }
 
 func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framework.Assessment) (indexFacts, error) {
@@ -324,6 +544,7 @@ func indexOf(lang Lang, name string, facts indexFacts) *indexView {
 	}
 	iv.Chart.Height = 16 + len(iv.Chart.Rows)*rowHeight + 8
 	iv.Chart.Label = T(lang, "dash.chart.label", facts.Name, name) + " " + strings.Join(said, "; ") + "."
+	iv.SVG = iv.Chart.svg()
 	return iv
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 )
 
 // unitB is the Bappeda unit of the site.
@@ -266,6 +267,14 @@ func TestDashboardPemdiIndex(t *testing.T) {
 	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-saat-ini">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
 		t.Errorf("English dashboard index")
 	}
+	// The index's view is kept per language with the assessment's
+	// version: a new name shows at once.
+	if _, err := as.Update(ctx, s.people["auditor"], a.ID, a.Version, framework.AssessmentPatch{Name: opt.Field[string]{Set: true, Value: "Evaluasi Pemdi Ubah"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page, _ := b.get("/"); !strings.Contains(page, "<p>Evaluasi Pemdi Ubah: now") || !strings.Contains(page, "Indeks Pemerintah Digital Evaluasi Pemdi Ubah, now and projected") {
+		t.Errorf("the renamed assessment:\n%s", partOf(t, page, "h-indeks", "</section>"))
+	}
 }
 
 // TestDashboardExactRightAfterATransition reads the dashboard as an
@@ -300,5 +309,87 @@ func TestDashboardExactRightAfterATransition(t *testing.T) {
 			got["lewat-tenggat"] != 1 {
 			t.Errorf("%s right after the transition: %v", who, got)
 		}
+	}
+}
+
+// TestDashboardUnitsMostBehindFirst: with more units than the dashboard
+// lists, it shows the ten most behind (most findings overdue first) and
+// links the whole table, which lists every unit in code order, fifty a
+// page, in both languages; bad page numbers are the 400 page, and a
+// manager's table holds their unit alone.
+func TestDashboardUnitsMostBehindFirst(t *testing.T) {
+	s := newSite(t)
+	s.openFinding("Pedoman audit aplikasi", s.unitA, 20)
+	overdue := map[int]int{7: 3, 23: 2, 41: 1}
+	for i := 1; i <= 53; i++ {
+		var unit int64
+		if err := s.db.Raw(`INSERT INTO units (code, name) VALUES (?, ?) RETURNING id`, fmt.Sprintf("U%02d", i),
+			fmt.Sprintf("Unit Uji %02d", i)).Scan(&unit).Error; err != nil {
+			t.Fatal(err)
+		}
+		s.openFinding("Peta rencana manajemen data", unit, 20)
+		for range overdue[i] {
+			s.openFinding("Peta rencana yang terlambat", unit, -5)
+		}
+	}
+	rowRE := regexp.MustCompile(`<tr><th scope="row">[^<]*<span class="muted">([A-Z0-9]+)</span></th>`)
+	codes := func(table string) []string {
+		var out []string
+		for _, m := range rowRE.FindAllStringSubmatch(table, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	b := s.browser()
+	b.signIn("auditor")
+	_, page, _ := b.get("/")
+	units := partOf(t, page, "h-unit", "</section>")
+	if diff := cmp.Diff([]string{"U07", "U23", "U41", "DISKOMINFO", "U01", "U02", "U03", "U04", "U05", "U06"}, codes(units)); diff != "" {
+		t.Errorf("the dashboard's units (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(units, `10 dari 54 unit kerja, yang paling banyak temuan lewat tenggatnya lebih dulu. <a href="/laporan/unit">Lihat semua 54 unit kerja</a>`) ||
+		!strings.Contains(units, `<th scope="row">Unit Uji 07 <span class="muted">U07</span></th><td class="num">4</td><td class="num">0</td><td class="num">0</td><td class="num">4</td><td class="num">0</td><td class="num">3</td></tr>`) {
+		t.Errorf("the dashboard's units:\n%s", units)
+	}
+	status, page, _ := b.get("/laporan/unit")
+	want := []string{"DISKOMINFO"}
+	for i := 1; i <= 49; i++ {
+		want = append(want, fmt.Sprintf("U%02d", i))
+	}
+	if diff := cmp.Diff(want, codes(page)); status != http.StatusOK || diff != "" {
+		t.Errorf("the first page: %d (-want +got):\n%s", status, diff)
+	}
+	if !strings.Contains(page, `<title>Temuan per unit kerja · Tindak Lanjut</title>`) || !strings.Contains(page, `<a href="/laporan/unit?hal=2" rel="next">Halaman berikutnya</a>`) ||
+		strings.Contains(page, "Halaman pertama") || !strings.Contains(page, `<a href="/">Beranda</a>`) {
+		t.Errorf("the first page's title and links:\n%s", page)
+	}
+	status, page, _ = b.get("/laporan/unit?hal=2")
+	if diff := cmp.Diff([]string{"U50", "U51", "U52", "U53"}, codes(page)); status != http.StatusOK || diff != "" {
+		t.Errorf("the second page: %d (-want +got):\n%s", status, diff)
+	}
+	if !strings.Contains(page, "Halaman 2 dari 2") || !strings.Contains(page, `<a href="/laporan/unit">Halaman pertama</a>`) || strings.Contains(page, `rel="next"`) {
+		t.Errorf("the second page's links:\n%s", page)
+	}
+	for _, bad := range []string{"abc", "0", "-1", "3", "1e3", "99999999999999999999"} {
+		if status, page, _ := b.get("/laporan/unit?hal=" + bad); status != http.StatusBadRequest || !strings.Contains(page, "Tautan halaman tidak valid") {
+			t.Errorf("hal=%s: %d\n%.300s", bad, status, page)
+		}
+	}
+	b.get("/bahasa?ke=en&kembali=/")
+	if _, page, _ := b.get("/"); !strings.Contains(page, `10 of 54 units, those with most findings overdue first. <a href="/laporan/unit">See all 54 units</a>`) {
+		t.Errorf("English dashboard's units:\n%s", partOf(t, page, "h-unit", "</section>"))
+	}
+	if _, page, _ := b.get("/laporan/unit?hal=2"); !strings.Contains(page, "<title>Findings by unit") || !strings.Contains(page, "Page 2 of 2") ||
+		!strings.Contains(page, `<th scope="col" class="num">Overdue</th>`) {
+		t.Errorf("English units' page:\n%s", page)
+	}
+	m := s.browser()
+	m.signIn("manager")
+	_, page, _ = m.get("/laporan/unit")
+	if diff := cmp.Diff([]string{"DISKOMINFO"}, codes(page)); diff != "" || !strings.Contains(page, "Temuan unit kerja Anda") {
+		t.Errorf("the manager's units (-want +got):\n%s", diff)
+	}
+	if _, page, _ = m.get("/"); strings.Contains(page, "/laporan/unit") {
+		t.Errorf("the manager's dashboard links a table of one unit")
 	}
 }

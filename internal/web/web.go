@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -85,7 +86,7 @@ type Web struct {
 // pageNames are the pages; each is parsed with layout.html.
 var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "error", "reviews",
 	"assessments", "assessment", "assessment_form", "admin", "admin_units", "admin_users", "admin_apps", "admin_outbox", "admin_models", "admin_mapping",
-	"admin_calendar", "review_import", "preferences"}
+	"admin_calendar", "review_import", "preferences", "unit_counts"}
 
 // New parses every page: a missing or broken template fails the start.
 func New(opts Options) (*Web, error) {
@@ -183,6 +184,7 @@ func (w *Web) Register(e *echo.Echo) {
 	g.GET("/", w.page(w.dashboard))
 	g.GET("/temuan", w.page(w.findingList))
 	g.GET("/laporan/matriks", w.page(w.matrixDownload))
+	g.GET("/laporan/unit", w.page(w.unitCounts))
 	g.GET("/temuan/baru", w.page(w.findingForm))
 	g.GET("/temuan/:id/ubah", w.page(w.findingEditForm))
 	g.POST("/temuan/:id/ubah", w.page(w.findingEdit))
@@ -321,10 +323,21 @@ func (w *Web) renderError(c echo.Context, v *view, err error) error {
 	return w.render(c, status, "error", v)
 }
 
+// pageBuffers are render's buffers, reused: a page is built whole, then
+// written (and copied or compressed on the way) before render returns, so
+// that each view does not grow a new buffer to the page's size.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // render writes page name with v.
 func (w *Web) render(c echo.Context, status int, name string, v *view) error {
-	var buf bytes.Buffer
-	if err := w.pages[name].Execute(&buf, v); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := w.pages[name].Execute(buf, v); err != nil {
 		w.log.Error("render page", "page", name, "error", err.Error())
 		return c.String(http.StatusInternalServerError, T(v.Lang, "error.500"))
 	}
