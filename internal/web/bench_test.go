@@ -268,7 +268,7 @@ func dashboardRaw(ctx context.Context, conn *pgx.Conn, token string, unit *int64
 		FROM auth_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active`, sum[:])
 	batch.Queue(`SELECT c.*, u.code, u.name FROM finding_counts c LEFT JOIN units u ON u.id = c.unit_id
-		WHERE $1::bigint IS NULL OR c.unit_id = $1::bigint`, unit)
+		WHERE CASE WHEN $1::bigint IS NULL THEN c.grp = '' AND c.unit_id >= 0 OR c.unit_id < 0 ELSE c.unit_id = $1::bigint END`, unit)
 	batch.Queue(`SELECT id, year, name FROM assessments ORDER BY year DESC, id DESC LIMIT 1`)
 	batch.Queue(`SELECT m.name, m.on_date, a.name FROM assessment_milestones m JOIN assessments a ON a.id = m.assessment_id
 		WHERE m.on_date >= $1 ORDER BY m.on_date, a.id, m.id LIMIT 1`, today.String())
