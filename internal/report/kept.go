@@ -39,15 +39,18 @@ const keptQuery = `WITH r AS MATERIALIZED (
 		k.draft, k.open, k.in_progress, k.submitted, k.closed, k.not_actionable, k.lt0, k.lt8, k.lt31
 	FROM k LEFT JOIN units u ON u.id = k.unit_id WHERE k.grp = ''
 	UNION ALL
-	SELECT 1, fw.code, NULL, d.code, d.name, fw.code <> $2, fw.code, d.number,
-		g.draft, g.open, g.in_progress, g.submitted, g.closed, g.not_actionable, g.lt0, g.lt8, g.lt31
+	SELECT 1, fw.code, NULL, d.code, d.name, fw.code <> $2, fw.code, d.number, ` + keptGroupCounts + `
 	FROM framework_domains d JOIN frameworks fw ON fw.id = d.framework_id LEFT JOIN g ON g.grp = 'd' || d.id
 	UNION ALL
-	SELECT 2, fw.code, NULL, a.code, a.name, false, fw.code, a.number,
-		g.draft, g.open, g.in_progress, g.submitted, g.closed, g.not_actionable, g.lt0, g.lt8, g.lt31
+	SELECT 2, fw.code, NULL, a.code, a.name, false, fw.code, a.number, ` + keptGroupCounts + `
 	FROM framework_aspects a JOIN frameworks fw ON fw.id = a.framework_id LEFT JOIN g ON g.grp = 'a' || a.id
 	WHERE fw.code = coalesce((SELECT code FROM frameworks WHERE is_current), $2)
 	ORDER BY 1, 6, 7, 8`
+
+// keptGroupCounts are a group's counts in keptQuery, 0 for a group
+// without findings.
+const keptGroupCounts = `coalesce(g.draft, 0), coalesce(g.open, 0), coalesce(g.in_progress, 0), coalesce(g.submitted, 0),
+	coalesce(g.closed, 0), coalesce(g.not_actionable, 0), coalesce(g.lt0, 0), coalesce(g.lt8, 0), coalesce(g.lt31, 0)`
 
 // kept is Summary from the kept counts, of one unit's findings but its
 // drafts (unit not nil) or of every finding.
@@ -64,24 +67,20 @@ func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summa
 			var model, code, name, o2 string
 			var unitID *int64
 			var o1 bool
-			var n [6]*int64 // by finding.States' order; NULL for a group without findings
-			var lt [3]*int64
+			var n [6]int64 // by keptStates' order
+			var lt [3]int64
 			if err := rows.Scan(&part, &model, &unitID, &code, &name, &o1, &o2, &o3,
 				&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &lt[0], &lt[1], &lt[2]); err != nil {
 				return err
 			}
 			c := newCounts()
 			for i, st := range keptStates {
-				if n[i] != nil && (unit == nil || st != finding.Draft) {
-					c.ByState[st] = int(*n[i])
-					c.Total += int(*n[i])
+				if unit == nil || st != finding.Draft {
+					c.ByState[st] = int(n[i])
+					c.Total += int(n[i])
 				}
 			}
-			if lt[0] != nil {
-				c.Overdue = int(*lt[0])
-				c.DueIn7Days = int(*lt[1] - *lt[0])
-				c.DueIn30Days = int(*lt[2] - *lt[0])
-			}
+			c.Overdue, c.DueIn7Days, c.DueIn30Days = int(lt[0]), int(lt[1]-lt[0]), int(lt[2]-lt[0])
 			switch {
 			case part == 0 && c.Total > 0:
 				if unitID != nil && *unitID == 0 {
