@@ -570,20 +570,23 @@ func unitKey(id *int64) int64 {
 	return *id
 }
 
-// lockUnitCounts takes the summary counts of every unit a batch writes
-// (migration 00012 locks a unit's rows from its ” row) in unit order,
-// after its session's stripe (00014), before the batch's statements take
-// them in the order of its rows: two batches across the same units then
-// wait for each other instead of deadlocking, and a writer of the same
-// stripe waits at the stripe. A unit's first row is made here, as the
-// triggers would.
+// lockUnitCounts takes the summary counts a batch writes before its
+// statements take them in the order of its rows: its session's stripe
+// (00014: every group's row, in key order), then every unit's '' row in
+// unit order (00012 locks a unit's rows from it). Two batches of one
+// stripe, or across the same units, then wait for each other instead of
+// deadlocking (a stripe has no '' row to queue them the way a unit's
+// rows do). A unit's first row is made here, as the triggers would.
 func lockUnitCounts(tx *gorm.DB, units []int64) error {
-	slices.Sort(units)
-	if units = slices.Compact(units); len(units) < 2 {
-		return nil // one unit's rows are taken in key order by the triggers
+	if len(units) == 0 {
+		return nil
 	}
 	if err := tx.Exec(`SELECT FROM finding_counts WHERE unit_id = finding_counts_stripe() ORDER BY grp FOR UPDATE`).Error; err != nil {
 		return err
+	}
+	slices.Sort(units)
+	if units = slices.Compact(units); len(units) < 2 {
+		return nil // one unit's rows are taken from its '' row by the triggers
 	}
 	return tx.Exec(`INSERT INTO finding_counts AS c (unit_id, grp) SELECT u, '' FROM unnest(?::bigint[]) AS u ORDER BY u
 		ON CONFLICT (unit_id, grp) DO UPDATE SET draft = c.draft`, postgres.Array[int64](units)).Error
