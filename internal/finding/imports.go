@@ -572,10 +572,10 @@ func unitKey(id *int64) int64 {
 
 // lockUnitCounts takes the summary counts a batch writes before its
 // statements take them in the order of its rows: its session's stripe
-// (00014: every group's row, in key order), then every unit's '' row in
+// (00014: every group's row, in key order), then every unit's ” row in
 // unit order (00012 locks a unit's rows from it). Two batches of one
 // stripe, or across the same units, then wait for each other instead of
-// deadlocking (a stripe has no '' row to queue them the way a unit's
+// deadlocking (a stripe has no ” row to queue them the way a unit's
 // rows do). A unit's first row is made here, as the triggers would.
 func lockUnitCounts(tx *gorm.DB, units []int64) error {
 	if len(units) == 0 {

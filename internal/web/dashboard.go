@@ -467,29 +467,22 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 	if latest == nil {
 		return nil
 	}
-	// The index is the assessment's, the same for every caller, laid out
-	// once for each language (the version changes with the name).
-	facts, _, err := w.indexes.get(fmt.Sprintf("%d|%d|%s", latest.ID, latest.Version, today), func() (indexFacts, error) {
-		f, err := w.indexFactsOf(context.WithoutCancel(ctx), p, *latest)
-		if err == nil {
-			f.Views = map[Lang]*indexView{ID: indexOf(ID, latest.Name, f), EN: indexOf(EN, latest.Name, f)}
-		}
-		return f, err
-	})
+	// Read at every view: the projected index moves when the last active
+	// finding of an indicator closes, and reading the counts it comes from
+	// costs a few rows (migration 00017).
+	facts, err := w.indexFactsOf(ctx, p, *latest)
 	if err != nil {
 		return err
 	}
-	pg.Index = facts.Views[lang]
+	pg.Index = indexOf(lang, latest.Name, facts)
 	return nil
 }
 
 // indexFacts are an assessment's index report and the name of its
-// model's index ("Indeks SPBE", "Indeks Pemerintah Digital"), with the
-// page's view of them in each language (read only once made).
+// model's index ("Indeks SPBE", "Indeks Pemerintah Digital").
 type indexFacts struct {
 	Report framework.IndexReport
 	Name   string
-	Views  map[Lang]*indexView
 }
 
 func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framework.Assessment) (indexFacts, error) {

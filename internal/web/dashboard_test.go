@@ -207,7 +207,7 @@ func TestDashboardMilestoneIndexAndEscaping(t *testing.T) {
 func TestDashboardPemdiIndex(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
-	s.openOn("Tim manajemen risiko SPBE belum ditetapkan", "I21") // counts on P02
+	i21 := s.openOn("Tim manajemen risiko SPBE belum ditetapkan", "I21") // counts on P02
 	today := s.findings.Today()
 	as := framework.NewAssessments(s.db, time.Now)
 	a, err := as.Create(ctx, s.people["auditor"], framework.AssessmentInput{Year: today.Year(), Name: "Evaluasi Pemdi Uji",
@@ -267,13 +267,25 @@ func TestDashboardPemdiIndex(t *testing.T) {
 	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-saat-ini">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
 		t.Errorf("English dashboard index")
 	}
-	// The index's view is kept per language with the assessment's
-	// version: a new name shows at once.
+	// Nothing of the index is kept from one view to the next: a new name
+	// shows at once, and so does the projection once the I21 finding, the
+	// last active one on P02, is set aside (3.50·95 + 2.00·5: 3,43 both).
 	if _, err := as.Update(ctx, s.people["auditor"], a.ID, a.Version, framework.AssessmentPatch{Name: opt.Field[string]{Set: true, Value: "Evaluasi Pemdi Ubah"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, page, _ := b.get("/"); !strings.Contains(page, "<p>Evaluasi Pemdi Ubah: now") || !strings.Contains(page, "Indeks Pemerintah Digital Evaluasi Pemdi Ubah, now and projected") {
 		t.Errorf("the renamed assessment:\n%s", partOf(t, page, "h-indeks", "</section>"))
+	}
+	d, err := s.findings.GetFinding(ctx, s.people["auditor"], i21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.findings.Transition(ctx, s.people["auditor"], i21, finding.TransitionInput{Verb: finding.MarkNotActionable,
+		Version: d.Version, Reason: "Aplikasi dihentikan"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page, _ := b.get("/"); !strings.Contains(page, `<strong id="indeks-proyeksi">3.43</strong> <span class="badge">Baik (Berkembang)</span>`) {
+		t.Errorf("the projection right after the last active finding on P02 was set aside:\n%s", partOf(t, page, "h-indeks", "</section>"))
 	}
 }
 

@@ -79,8 +79,6 @@ type Web struct {
 	tz          *time.Location
 	log         *slog.Logger
 	pages       map[string]*template.Template
-	// indexes keeps the dashboard's assessment index for a while.
-	indexes *memo[indexFacts]
 }
 
 // pageNames are the pages; each is parsed with layout.html.
@@ -92,8 +90,7 @@ var pageNames = []string{"signin", "dashboard", "findings", "finding", "form", "
 func New(opts Options) (*Web, error) {
 	w := &Web{identity: opts.Identity, findings: opts.Findings, evidence: opts.Evidence, uploadLimit: opts.UploadLimit,
 		frameworks: opts.Frameworks, assessments: opts.Assessments, outbox: opts.Outbox, reports: opts.Reports, imports: opts.Imports, letterhead: opts.Letterhead,
-		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{},
-		indexes: newMemo[indexFacts](dashboardFreshness, dashboardStaleness)}
+		secret: opts.Secret, tz: opts.TimeZone, log: opts.Logger, pages: map[string]*template.Template{}}
 	if w.tz == nil {
 		w.tz = time.UTC
 	}
