@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 const actionColumns = `id, finding_id, title, description, assignee_id, due_date, required_artifact_kinds, status,
@@ -43,6 +45,27 @@ type ActionPatch struct {
 // when the assignee could not be looked up (never "no such user" for a
 // database that is away).
 func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) error {
+	var who assignee
+	if a.AssigneeID >= 1 {
+		res := tx.Raw(`SELECT true AS found, role, unit_id, active FROM users WHERE id = ?`, a.AssigneeID).Scan(&who)
+		if res.Error != nil {
+			return res.Error
+		}
+	}
+	checkAction(v, f, a, who)
+	return nil
+}
+
+// assignee is what an action's checks need of its assignee.
+type assignee struct {
+	Found  bool
+	Role   identity.Role
+	UnitID int64
+	Active bool
+}
+
+// checkAction checks an action's fields, with its assignee as looked up.
+func checkAction(v *apperr.Validation, f Finding, a *Action, who assignee) {
 	checkLine(v, "title", a.Title, true, 300)
 	checkText(v, "description", a.Description, false, 20000)
 	seen := map[string]bool{}
@@ -56,20 +79,10 @@ func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) err
 		}
 		seen[k] = true
 	}
-	if a.AssigneeID < 1 {
-		v.Add("assignee_id", "is required")
-		return nil
-	}
-	var who struct {
-		Role   identity.Role
-		UnitID int64
-		Active bool
-	}
-	res := tx.Raw(`SELECT role, unit_id, active FROM users WHERE id = ?`, a.AssigneeID).Scan(&who)
 	switch {
-	case res.Error != nil:
-		return res.Error
-	case res.RowsAffected == 0:
+	case a.AssigneeID < 1:
+		v.Add("assignee_id", "is required")
+	case !who.Found:
 		v.Add("assignee_id", "no such user")
 	case !who.Active:
 		v.Add("assignee_id", "the user is inactive")
@@ -78,59 +91,126 @@ func validateAction(tx *gorm.DB, v *apperr.Validation, f Finding, a *Action) err
 	case f.UnitID == nil || who.UnitID != *f.UnitID:
 		v.Add("assignee_id", "must belong to the finding's responsible unit")
 	}
-	return nil
 }
 
 // CreateAction assigns a follow-up action on an open or in-progress
 // finding; the first one moves an open finding to in_progress. Errors:
 // NotFound, Forbidden, Conflict (the finding's state), Invalid.
 func (s *Service) CreateAction(ctx context.Context, p identity.Principal, findingID int64, in ActionInput) (Action, error) {
-	var out Action
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// One statement reads the finding, the assignee and a new action id;
+	// one writes the action, the event, the notification and the finding,
+	// checked against the head of the finding's history (see Transition).
+	db := s.db.WithContext(ctx)
+	var row struct {
+		Finding
+		Assignees postgres.Array[int64]
+		Who       assignee `gorm:"embedded;embeddedPrefix:who_"`
+		ActionID  int64
+	}
+	res := db.Raw(`SELECT l.*,
+			w.id IS NOT NULL AS who_found, coalesce(w.role, '') AS who_role, coalesce(w.unit_id, 0) AS who_unit_id,
+			coalesce(w.active, false) AS who_active, nextval(pg_get_serial_sequence('actions', 'id')) AS action_id
+		FROM (`+loadQuery(p, "?")+`) l LEFT JOIN users w ON w.id = ?`, findingID, in.AssigneeID).Scan(&row)
+	if res.Error != nil {
+		return Action{}, res.Error
+	}
+	if res.RowsAffected == 0 || !visible(p, row.Finding, row.Assignees) {
+		return Action{}, notFound(findingID)
+	}
+	a, st, err := s.newAction(ctx, p, row.Finding, in, func(v *apperr.Validation, a *Action) error {
+		checkAction(v, row.Finding, a, row.Who)
+		return nil
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	a.ID = row.ActionID
+	out, err := insertAction(db, row.Finding, a, st)
+	if err == nil || !errors.Is(err, errHeadMoved) {
+		return out, translateRef(err)
+	}
+	// Another change came first: decide again under the lock.
+	err = db.Transaction(func(tx *gorm.DB) error {
 		cur, err := s.load(tx, p, findingID, true)
 		if err != nil {
 			return err
 		}
-		if err := identity.Authorize(p, identity.ActionCreate, nil); err != nil {
-			return err
-		}
-		if !cur.State.Active() {
-			return apperr.E(apperr.Conflict, "Actions are assigned to open or in-progress findings; this one is %s.", cur.State)
-		}
-		a := Action{FindingID: cur.ID, Title: in.Title, Description: in.Description, AssigneeID: in.AssigneeID,
-			RequiredArtifactKinds: in.RequiredArtifactKinds}
-		if a.RequiredArtifactKinds == nil {
-			a.RequiredArtifactKinds = []string{}
-		}
-		var v apperr.Validation
-		if err := validateAction(tx, &v, cur, &a); err != nil {
-			return err
-		}
-		if a.DueDate, err = s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, true); err != nil {
-			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		now := s.instant()
-		err = tx.Raw(`INSERT INTO actions (finding_id, title, description, assignee_id, due_date, required_artifact_kinds, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+actionColumns,
-			a.FindingID, a.Title, a.Description, a.AssigneeID, a.DueDate, a.RequiredArtifactKinds, p.UserID, now, now).Scan(&out).Error
+		a, st, err := s.newAction(ctx, p, cur, in, func(v *apperr.Validation, a *Action) error { return validateAction(tx, v, cur, a) })
 		if err != nil {
-			return translateRef(err)
+			return err
 		}
-		set, args := "", []any{}
-		if cur.State == Open {
-			set, args = `, state = ?, version = version + 1`, []any{InProgress}
-		}
-		to := InProgress
-		_, _, err = recordNotice(tx, cur, Event{Kind: EventActionAssigned, ActorID: &p.UserID, FromState: &cur.State, ToState: &to,
-			CreatedAt: now, Data: eventData(actionContent(out))},
-			&notice{kind: NoticeActionAssigned, actionID: &out.ID, to: toAssignee, args: []any{out.ID}}, set, args...)
+		a.ID = row.ActionID
+		out, err = insertAction(tx, cur, a, st)
 		return err
 	})
+	return out, translateRef(err)
+}
+
+// newAction checks that p may assign in on cur, validating it with check,
+// and returns the action (without its id) and the finding's step.
+func (s *Service) newAction(ctx context.Context, p identity.Principal, cur Finding, in ActionInput,
+	check func(*apperr.Validation, *Action) error) (Action, transitionStep, error) {
+	if err := identity.Authorize(p, identity.ActionCreate, nil); err != nil {
+		return Action{}, transitionStep{}, err
+	}
+	if !cur.State.Active() {
+		return Action{}, transitionStep{}, apperr.E(apperr.Conflict, "Actions are assigned to open or in-progress findings; this one is %s.", cur.State)
+	}
+	a := Action{FindingID: cur.ID, Title: in.Title, Description: in.Description, AssigneeID: in.AssigneeID,
+		RequiredArtifactKinds: in.RequiredArtifactKinds, CreatedBy: p.UserID}
+	if a.RequiredArtifactKinds == nil {
+		a.RequiredArtifactKinds = []string{}
+	}
+	var v apperr.Validation
+	if err := check(&v, &a); err != nil {
+		return Action{}, transitionStep{}, err
+	}
+	var err error
+	if a.DueDate, err = s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, true); err != nil {
+		return Action{}, transitionStep{}, err
+	}
+	if err := v.Err(); err != nil {
+		return Action{}, transitionStep{}, err
+	}
+	st := transitionStep{}
+	if cur.State == Open {
+		st.set, st.args = `, state = ?, version = version + 1`, []any{InProgress}
+	}
+	a.CreatedAt = s.instant()
+	a.UpdatedAt = a.CreatedAt
+	return a, st, nil
+}
+
+// insertAction writes action a (its id taken) on cur, with its event and
+// its assignee's notification, in one statement checked against cur's
+// head; errHeadMoved when the history moved on.
+func insertAction(db *gorm.DB, cur Finding, a Action, st transitionStep) (Action, error) {
+	to := InProgress
+	ev := Event{Kind: EventActionAssigned, ActorID: &a.CreatedBy, FromState: &cur.State, ToState: &to,
+		CreatedAt: a.CreatedAt, Data: eventData(actionContent(a))}
+	// The action is written by the same statement, which cannot read it
+	// back: its assignee is named rather than looked up.
+	q, all, err := atHead(cur, &ev, &notice{kind: NoticeActionAssigned, actionID: &a.ID, to: `ARRAY[?::bigint]`, args: []any{a.AssigneeID}},
+		st.set, st.args...)
+	if err != nil {
+		return Action{}, err
+	}
+	var out Action
+	res := db.Raw(q+`, a AS (
+			INSERT INTO actions (id, finding_id, title, description, assignee_id, due_date, required_artifact_kinds, created_by, created_at, updated_at)
+			OVERRIDING SYSTEM VALUE
+			SELECT ?::bigint, ?::bigint, ?::text, ?::text, ?::bigint, ?::date, ?::text[], ?::bigint, ?::timestamptz, ?::timestamptz FROM u
+			RETURNING `+actionColumns+`)
+		SELECT * FROM a`, append(all, a.ID, a.FindingID, a.Title, a.Description, a.AssigneeID, a.DueDate, a.RequiredArtifactKinds,
+		a.CreatedBy, a.CreatedAt, a.UpdatedAt)...).Scan(&out)
+	if res.Error != nil {
+		return Action{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Action{}, errHeadMoved
+	}
 	out.Artifacts = []Artifact{}
-	return out, err
+	return out, nil
 }
 
 // actionContent is an action's assignment, as event data.
