@@ -158,9 +158,17 @@ func BenchmarkWritesVsRaw(b *testing.B) {
 	}
 	// The statement that checks a new finding's references and takes its
 	// id and code, as the service sends it.
+	// Each year's first code makes the year's sequence (once): make them
+	// before the measurements.
+	var years []int64
+	w.db.Raw(`SELECT DISTINCT ON (extract(year FROM conducted_on)) id FROM reviews ORDER BY extract(year FROM conducted_on), id`).Scan(&years)
+	for i, review := range years {
+		mustCode((&benchClient{w: w}).do(http.MethodPost, "/api/v1/findings", w.auditor, createBody(review, -i, units[0])),
+			http.StatusCreated, "create")
+	}
 	var ownRefs string
 	for _, q := range w.trips.record(func() { createService(&benchClient{w: w}) }) {
-		if strings.Contains(q, "finding_code_seq_") {
+		if strings.Contains(q, "finding_code_seq_") && strings.Contains(q, "c.take") {
 			ownRefs = q
 		}
 	}
