@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
@@ -333,60 +335,131 @@ func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int
 // assignee nor the unit's manager), Conflict (stale version, already done,
 // or the finding is not in progress), Invalid (missing evidence).
 func (s *Service) CompleteAction(ctx context.Context, p identity.Principal, id int64, version int, note string) (Action, error) {
-	var out Action
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// The action, its finding and its evidence are read in one round trip,
+	// and the action, the event and the finding written in one statement,
+	// checked against the head of the finding's history (see Transition).
+	var f Finding
+	var cur Action
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		b := &pgx.Batch{}
+		b.Queue(actionQuery(p, ""), id)
+		b.Queue(`SELECT `+artifactColumns+` FROM artifacts ar WHERE action_id = $1 AND removed_at IS NULL ORDER BY id`, id)
+		br := conn.SendBatch(ctx, b)
+		defer br.Close()
+		var err error
+		if f, cur, _, err = scanAction(br.QueryRow(), p, id); err != nil {
+			return err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		var a Artifact
+		_, err = pgx.ForEachRow(rows, artifactDest(&a), func() error {
+			cur.Artifacts = append(cur.Artifacts, a)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	var have []string
+	for _, a := range cur.Artifacts {
+		have = append(have, a.Kind)
+	}
+	if err := mayComplete(p, f, cur, version, note, have); err != nil {
+		return Action{}, err
+	}
+	db := s.db.WithContext(ctx)
+	out, err := completeAction(db, p, f, id, note, s.instant())
+	if err == nil {
+		out.Artifacts = cur.Artifacts
+		return out, nil
+	}
+	if !errors.Is(err, errHeadMoved) {
+		return Action{}, err
+	}
+	// Another change came first: decide again under the lock.
+	err = db.Transaction(func(tx *gorm.DB) error {
 		f, cur, err := s.action(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if err := identity.Authorize(p, identity.ActionComplete, nil); err != nil {
-			return err
-		}
-		if p.Role == identity.RoleOfficer && cur.AssigneeID != p.UserID {
-			return apperr.E(apperr.Forbidden, "Only the action's assignee or the unit's manager may complete it.")
-		}
-		if cur.Version != version {
-			return staleVersion(version, cur.Version)
-		}
-		if cur.Status == Done {
-			return apperr.E(apperr.Conflict, "The action is already done.")
-		}
-		if f.State != InProgress {
-			return apperr.E(apperr.Conflict, "Actions are completed while the finding is in progress; it is %s.", f.State)
-		}
-		var v apperr.Validation
-		checkText(&v, "note", note, false, 20000)
 		var have []string
 		if err := tx.Raw(`SELECT DISTINCT kind FROM artifacts WHERE action_id = ? AND removed_at IS NULL`, id).Scan(&have).Error; err != nil {
 			return err
 		}
-		var missing []string
-		for _, k := range cur.RequiredArtifactKinds {
-			if !slices.Contains(have, k) {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) > 0 {
-			v.Add("artifacts", "evidence of these kinds is required first: %s", strings.Join(missing, ", "))
-		}
-		if err := v.Err(); err != nil {
+		if err := mayComplete(p, f, cur, version, note, have); err != nil {
 			return err
 		}
-		now := s.instant()
-		err = tx.Raw(`UPDATE actions SET status = 'done', completion_note = ?, completed_by = ?, completed_at = ?,
-				version = version + 1, updated_at = ?
-			WHERE id = ? RETURNING `+actionColumns, note, p.UserID, now, now, id).Scan(&out).Error
-		if err != nil {
-			return err
-		}
-		_, _, err = record(tx, f, Event{Kind: EventActionCompleted, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
-			CreatedAt: now, Data: eventData(map[string]any{"action_id": id, "note": note})}, "")
+		out, err = completeAction(tx, p, f, id, note, s.instant())
 		return err
 	})
 	if err != nil {
 		return Action{}, err
 	}
-	return s.withArtifacts(s.db.WithContext(ctx), out)
+	return s.withArtifacts(db, out)
+}
+
+// mayComplete checks that p may complete action a of finding f at version
+// with note, given the kinds of evidence it has.
+func mayComplete(p identity.Principal, f Finding, a Action, version int, note string, have []string) error {
+	if err := identity.Authorize(p, identity.ActionComplete, nil); err != nil {
+		return err
+	}
+	if p.Role == identity.RoleOfficer && a.AssigneeID != p.UserID {
+		return apperr.E(apperr.Forbidden, "Only the action's assignee or the unit's manager may complete it.")
+	}
+	if a.Version != version {
+		return staleVersion(version, a.Version)
+	}
+	if a.Status == Done {
+		return apperr.E(apperr.Conflict, "The action is already done.")
+	}
+	if f.State != InProgress {
+		return apperr.E(apperr.Conflict, "Actions are completed while the finding is in progress; it is %s.", f.State)
+	}
+	var v apperr.Validation
+	checkText(&v, "note", note, false, 20000)
+	var missing []string
+	for _, k := range a.RequiredArtifactKinds {
+		if !slices.Contains(have, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		v.Add("artifacts", "evidence of these kinds is required first: %s", strings.Join(missing, ", "))
+	}
+	return v.Err()
+}
+
+// completeAction marks action id of f done, with its event, in one
+// statement checked against f's head; errHeadMoved when the history moved
+// on.
+func completeAction(db *gorm.DB, p identity.Principal, f Finding, id int64, note string, now time.Time) (Action, error) {
+	ev := Event{Kind: EventActionCompleted, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
+		CreatedAt: now, Data: eventData(map[string]any{"action_id": id, "note": note})}
+	q, all, err := atHead(f, &ev, nil, "")
+	if err != nil {
+		return Action{}, err
+	}
+	var out Action
+	res := db.Raw(q+`, x AS (
+			UPDATE actions SET status = 'done', completion_note = ?, completed_by = ?, completed_at = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND EXISTS (SELECT FROM u) RETURNING `+actionColumns+`)
+		SELECT * FROM x`, append(all, note, p.UserID, now, now, id)...).Scan(&out)
+	if res.Error != nil {
+		return Action{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Action{}, errHeadMoved
+	}
+	out.Artifacts = []Artifact{}
+	return out, nil
 }
 
 // withArtifacts adds an action's evidence.
