@@ -11,7 +11,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // Event is one entry in a finding's history. Events are append-only (the
@@ -130,11 +133,23 @@ type notice struct {
 // recordNotice is record that also queues the event's notification n
 // (nil: none) in the same statement.
 func recordNotice(tx *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
-	f, ev, err := recordAtHead(tx, cur, ev, n, set, args...)
-	if errors.Is(err, errHeadMoved) {
+	q, all, err := atHead(cur, &ev, n, set, args...)
+	if err != nil {
+		return Finding{}, Event{}, err
+	}
+	var row struct {
+		Finding
+		EventID int64
+	}
+	res := tx.Raw(q+` SELECT u.*, e.id AS event_id FROM u, e`, all...).Scan(&row)
+	if res.Error != nil {
+		return Finding{}, Event{}, res.Error
+	}
+	if res.RowsAffected == 0 {
 		return Finding{}, Event{}, fmt.Errorf("finding %d vanished while locked", cur.ID)
 	}
-	return f, ev, err
+	ev.ID = row.EventID
+	return row.Finding, ev, nil
 }
 
 // errHeadMoved says that the finding's chain moved on since it was read:
@@ -145,25 +160,35 @@ var errHeadMoved = errors.New("finding: the history moved on since the finding w
 // statement updates the finding only while its chain still ends where cur
 // read it (every change to a finding, its actions or its evidence appends
 // an event), and appends the event and queues the notification only when
-// it did. errHeadMoved when it did not.
-func recordAtHead(db *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
+// it did. errHeadMoved when it did not. It runs outside any transaction,
+// through pgx.
+func recordAtHead(ctx context.Context, db *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
 	q, all, err := atHead(cur, &ev, n, set, args...)
 	if err != nil {
 		return Finding{}, Event{}, err
 	}
-	var row struct {
-		Finding
-		EventID int64
+	var f Finding
+	err = writeAtHead(ctx, db, q+` SELECT u.*, e.id AS event_id FROM u, e`, all, append(findingDest(&f), &ev.ID)...)
+	if err != nil {
+		return Finding{}, Event{}, err
 	}
-	res := db.Raw(q+` SELECT u.*, e.id AS event_id FROM u, e`, all...).Scan(&row)
-	if res.Error != nil {
-		return Finding{}, Event{}, res.Error
+	if f.IndicatorCodes == nil {
+		f.IndicatorCodes = []string{}
 	}
-	if res.RowsAffected == 0 {
-		return Finding{}, Event{}, errHeadMoved
+	return f, ev, nil
+}
+
+// writeAtHead runs a statement built on atHead outside any transaction,
+// through pgx, and scans its one row into dest; errHeadMoved when it wrote
+// nothing.
+func writeAtHead(ctx context.Context, db *gorm.DB, q string, args []any, dest ...any) error {
+	err := postgres.WithConn(ctx, db, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, postgres.Numbered(q), args...).Scan(dest...)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errHeadMoved
 	}
-	ev.ID = row.EventID
-	return row.Finding, ev, nil
+	return err
 }
 
 // atHead fills in ev's chain fields and returns the WITH clause (u: the

@@ -46,7 +46,7 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 		if err != nil {
 			return Detail{}, err
 		}
-		f, _, err := recordAtHead(db, d.Finding, st.ev, st.n, st.set, st.args...)
+		f, _, err := recordAtHead(ctx, s.db, d.Finding, st.ev, st.n, st.set, st.args...)
 		if err == nil {
 			d.Finding = f
 			return d, nil
