@@ -192,7 +192,7 @@ func insertAction(db *gorm.DB, cur Finding, a Action, st transitionStep) (Action
 		CreatedAt: a.CreatedAt, Data: eventData(actionContent(a))}
 	// The action is written by the same statement, which cannot read it
 	// back: its assignee is named rather than looked up.
-	q, all, err := atHead(cur, &ev, &notice{kind: NoticeActionAssigned, actionID: &a.ID, to: `ARRAY[?::bigint]`, args: []any{a.AssigneeID}},
+	q, all, err := atHead(cur, &ev, &notice{kind: NoticeActionAssigned, actionID: &a.ID, to: toAssignee, args: []any{a.AssigneeID}},
 		st.set, st.args...)
 	if err != nil {
 		return Action{}, err
@@ -253,81 +253,164 @@ func (s *Service) action(tx *gorm.DB, p identity.Principal, id int64) (Finding, 
 // version is current. A new assignee is notified. Errors: NotFound,
 // Forbidden, Conflict, Invalid.
 func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int64, version int, in ActionPatch) (Action, error) {
-	var out Action
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// The action, its finding, its assignee-to-be and its evidence are read
+	// in one round trip, and the action, the event, the notification and
+	// the finding written in one statement, checked against the head of
+	// the finding's history (see Transition).
+	var newAssignee *int64
+	if in.AssigneeID.Set {
+		newAssignee = &in.AssigneeID.Value
+	}
+	var f Finding
+	var cur Action
+	var who assignee
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		const user = `(SELECT %s FROM users WHERE id = coalesce($2::bigint, ac.assignee_id))`
+		b := &pgx.Batch{}
+		b.Queue(actionQuery(p, `, EXISTS `+fmt.Sprintf(user, "")+`, coalesce(`+fmt.Sprintf(user, "role")+`, ''),
+			coalesce(`+fmt.Sprintf(user, "unit_id")+`, 0), coalesce(`+fmt.Sprintf(user, "active")+`, false)`), id, newAssignee)
+		b.Queue(`SELECT `+artifactColumns+` FROM artifacts ar WHERE action_id = $1 AND removed_at IS NULL ORDER BY id`, id)
+		br := conn.SendBatch(ctx, b)
+		defer br.Close()
+		var err error
+		if f, cur, _, err = scanAction(br.QueryRow(), p, id, &who.Found, &who.Role, &who.UnitID, &who.Active); err != nil {
+			return err
+		}
+		if err := scanArtifacts(br, &cur); err != nil {
+			return err
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	next, changes, err := actionPatched(p, f, cur, version, in, func(v *apperr.Validation, a *Action) error {
+		checkAction(v, f, a, who)
+		return nil
+	})
+	if err != nil {
+		return Action{}, err
+	}
+	if changes == nil {
+		return cur, nil
+	}
+	db := s.db.WithContext(ctx)
+	out, err := updateAction(db, p, f, cur, next, changes, s.instant())
+	if err == nil {
+		out.Artifacts = cur.Artifacts
+		return out, nil
+	}
+	if !errors.Is(err, errHeadMoved) {
+		return Action{}, err
+	}
+	// Another change came first: decide again under the lock.
+	err = db.Transaction(func(tx *gorm.DB) error {
 		f, cur, err := s.action(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if err := identity.Authorize(p, identity.ActionUpdate, nil); err != nil {
-			return err
-		}
-		if cur.Version != version {
-			return staleVersion(version, cur.Version)
-		}
-		if !f.State.Active() {
-			return apperr.E(apperr.Conflict, "The actions of a finding that is %s cannot be changed.", f.State)
-		}
-		next := cur
-		var v apperr.Validation
-		if in.Title.Null {
-			v.Add("title", "must not be null")
-		} else if in.Title.Set {
-			next.Title = in.Title.Value
-		}
-		if in.Description.Set || in.Description.Null {
-			next.Description = in.Description.Value
-		}
-		if in.AssigneeID.Null {
-			v.Add("assignee_id", "must not be null")
-		} else if in.AssigneeID.Set {
-			next.AssigneeID = in.AssigneeID.Value
-		}
-		if in.DueDate.Null {
-			v.Add("due_date", "must not be null")
-		} else if in.DueDate.Set {
-			next.DueDate = parseDate(&v, "due_date", &in.DueDate.Value, true)
-		}
-		if in.RequiredArtifactKinds.Set || in.RequiredArtifactKinds.Null {
-			next.RequiredArtifactKinds = in.RequiredArtifactKinds.Value
-			if next.RequiredArtifactKinds == nil {
-				next.RequiredArtifactKinds = []string{}
-			}
-		}
-		if !v.Has("assignee_id") {
-			if err := validateAction(tx, &v, f, &next); err != nil {
-				return err
-			}
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		changes := changed(actionContent(cur), actionContent(next))
-		if len(changes) == 0 {
+		next, changes, err := actionPatched(p, f, cur, version, in, func(v *apperr.Validation, a *Action) error {
+			return validateAction(tx, v, f, a)
+		})
+		if err != nil || changes == nil {
 			out = cur
-			return nil
+			return err
 		}
-		now := s.instant()
-		err = tx.Raw(`UPDATE actions SET title = ?, description = ?, assignee_id = ?, due_date = ?, required_artifact_kinds = ?,
-				version = version + 1, updated_at = ?
-			WHERE id = ? RETURNING `+actionColumns,
-			next.Title, next.Description, next.AssigneeID, next.DueDate, next.RequiredArtifactKinds, now, id).Scan(&out).Error
-		if err != nil {
-			return translateRef(err)
-		}
-		changes["action_id"] = id
-		var n *notice
-		if next.AssigneeID != cur.AssigneeID {
-			n = &notice{kind: NoticeActionAssigned, actionID: &out.ID, to: toAssignee, args: []any{out.ID}}
-		}
-		_, _, err = recordNotice(tx, f, Event{Kind: EventActionUpdated, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
-			CreatedAt: now, Data: eventData(changes)}, n, "")
+		out, err = updateAction(tx, p, f, cur, next, changes, s.instant())
 		return err
 	})
 	if err != nil {
 		return Action{}, err
 	}
-	return s.withArtifacts(s.db.WithContext(ctx), out)
+	return s.withArtifacts(db, out)
+}
+
+// actionPatched checks that p may apply in to action cur of finding f at
+// version, validating the result with check; it returns the action as
+// changed and the changes (nil when there are none).
+func actionPatched(p identity.Principal, f Finding, cur Action, version int, in ActionPatch,
+	check func(*apperr.Validation, *Action) error) (Action, map[string]any, error) {
+	if err := identity.Authorize(p, identity.ActionUpdate, nil); err != nil {
+		return Action{}, nil, err
+	}
+	if cur.Version != version {
+		return Action{}, nil, staleVersion(version, cur.Version)
+	}
+	if !f.State.Active() {
+		return Action{}, nil, apperr.E(apperr.Conflict, "The actions of a finding that is %s cannot be changed.", f.State)
+	}
+	next := cur
+	var v apperr.Validation
+	if in.Title.Null {
+		v.Add("title", "must not be null")
+	} else if in.Title.Set {
+		next.Title = in.Title.Value
+	}
+	if in.Description.Set || in.Description.Null {
+		next.Description = in.Description.Value
+	}
+	if in.AssigneeID.Null {
+		v.Add("assignee_id", "must not be null")
+	} else if in.AssigneeID.Set {
+		next.AssigneeID = in.AssigneeID.Value
+	}
+	if in.DueDate.Null {
+		v.Add("due_date", "must not be null")
+	} else if in.DueDate.Set {
+		next.DueDate = parseDate(&v, "due_date", &in.DueDate.Value, true)
+	}
+	if in.RequiredArtifactKinds.Set || in.RequiredArtifactKinds.Null {
+		next.RequiredArtifactKinds = in.RequiredArtifactKinds.Value
+		if next.RequiredArtifactKinds == nil {
+			next.RequiredArtifactKinds = []string{}
+		}
+	}
+	if !v.Has("assignee_id") {
+		if err := check(&v, &next); err != nil {
+			return Action{}, nil, err
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Action{}, nil, err
+	}
+	changes := changed(actionContent(cur), actionContent(next))
+	if len(changes) == 0 {
+		return cur, nil, nil
+	}
+	return next, changes, nil
+}
+
+// updateAction writes next over action cur of f, with its event and, for
+// a new assignee, their notification, in one statement checked against
+// f's head; errHeadMoved when the history moved on.
+func updateAction(db *gorm.DB, p identity.Principal, f Finding, cur, next Action, changes map[string]any, now time.Time) (Action, error) {
+	changes["action_id"] = cur.ID
+	var n *notice
+	if next.AssigneeID != cur.AssigneeID {
+		// The action is updated by the same statement, which cannot read it
+		// back: its new assignee is named rather than looked up.
+		n = &notice{kind: NoticeActionAssigned, actionID: &cur.ID, to: toAssignee, args: []any{next.AssigneeID}}
+	}
+	ev := Event{Kind: EventActionUpdated, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State, CreatedAt: now, Data: eventData(changes)}
+	q, all, err := atHead(f, &ev, n, "")
+	if err != nil {
+		return Action{}, err
+	}
+	var out Action
+	res := db.Raw(q+`, x AS (
+			UPDATE actions SET title = ?, description = ?, assignee_id = ?, due_date = ?, required_artifact_kinds = ?,
+				version = version + 1, updated_at = ?
+			WHERE id = ? AND EXISTS (SELECT FROM u) RETURNING `+actionColumns+`)
+		SELECT * FROM x`, append(all, next.Title, next.Description, next.AssigneeID, next.DueDate, next.RequiredArtifactKinds,
+		now, cur.ID)...).Scan(&out)
+	if res.Error != nil {
+		return Action{}, translateRef(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Action{}, errHeadMoved
+	}
+	out.Artifacts = []Artifact{}
+	return out, nil
 }
 
 // CompleteAction marks an action done with a note, if every required kind
@@ -350,16 +433,7 @@ func (s *Service) CompleteAction(ctx context.Context, p identity.Principal, id i
 		if f, cur, _, err = scanAction(br.QueryRow(), p, id); err != nil {
 			return err
 		}
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		var a Artifact
-		_, err = pgx.ForEachRow(rows, artifactDest(&a), func() error {
-			cur.Artifacts = append(cur.Artifacts, a)
-			return nil
-		})
-		if err != nil {
+		if err := scanArtifacts(br, &cur); err != nil {
 			return err
 		}
 		return br.Close()
@@ -403,6 +477,20 @@ func (s *Service) CompleteAction(ctx context.Context, p identity.Principal, id i
 		return Action{}, err
 	}
 	return s.withArtifacts(db, out)
+}
+
+// scanArtifacts reads the next result of br, the artifacts of a, into a.
+func scanArtifacts(br pgx.BatchResults, a *Action) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	var x Artifact
+	_, err = pgx.ForEachRow(rows, artifactDest(&x), func() error {
+		a.Artifacts = append(a.Artifacts, x)
+		return nil
+	})
+	return err
 }
 
 // mayComplete checks that p may complete action a of finding f at version
