@@ -294,8 +294,27 @@ func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int
 	if changes == nil {
 		return cur, nil
 	}
+	return s.changeAction(ctx, p, id, cur, func(db *gorm.DB) (Action, error) {
+		return updateAction(db, p, f, cur, next, changes, s.instant())
+	}, func(tx *gorm.DB, f Finding, cur Action) (Action, error) {
+		next, changes, err := actionPatched(p, f, cur, version, in, func(v *apperr.Validation, a *Action) error {
+			return validateAction(tx, v, f, a)
+		})
+		if err != nil || changes == nil {
+			return cur, err
+		}
+		return updateAction(tx, p, f, cur, next, changes, s.instant())
+	})
+}
+
+// changeAction writes a change of action id, read as cur, with write: on
+// the finding as read, checked against its head (see atHead). When the
+// history moved on, it reads the action anew under the finding's lock and
+// writes with locked. It returns the action with its evidence.
+func (s *Service) changeAction(ctx context.Context, p identity.Principal, id int64, cur Action,
+	write func(db *gorm.DB) (Action, error), locked func(tx *gorm.DB, f Finding, a Action) (Action, error)) (Action, error) {
 	db := s.db.WithContext(ctx)
-	out, err := updateAction(db, p, f, cur, next, changes, s.instant())
+	out, err := write(db)
 	if err == nil {
 		out.Artifacts = cur.Artifacts
 		return out, nil
@@ -305,18 +324,11 @@ func (s *Service) UpdateAction(ctx context.Context, p identity.Principal, id int
 	}
 	// Another change came first: decide again under the lock.
 	err = db.Transaction(func(tx *gorm.DB) error {
-		f, cur, err := s.action(tx, p, id)
+		f, a, err := s.action(tx, p, id)
 		if err != nil {
 			return err
 		}
-		next, changes, err := actionPatched(p, f, cur, version, in, func(v *apperr.Validation, a *Action) error {
-			return validateAction(tx, v, f, a)
-		})
-		if err != nil || changes == nil {
-			out = cur
-			return err
-		}
-		out, err = updateAction(tx, p, f, cur, next, changes, s.instant())
+		out, err = locked(tx, f, a)
 		return err
 	})
 	if err != nil {
@@ -448,35 +460,18 @@ func (s *Service) CompleteAction(ctx context.Context, p identity.Principal, id i
 	if err := mayComplete(p, f, cur, version, note, have); err != nil {
 		return Action{}, err
 	}
-	db := s.db.WithContext(ctx)
-	out, err := completeAction(db, p, f, id, note, s.instant())
-	if err == nil {
-		out.Artifacts = cur.Artifacts
-		return out, nil
-	}
-	if !errors.Is(err, errHeadMoved) {
-		return Action{}, err
-	}
-	// Another change came first: decide again under the lock.
-	err = db.Transaction(func(tx *gorm.DB) error {
-		f, cur, err := s.action(tx, p, id)
-		if err != nil {
-			return err
-		}
+	return s.changeAction(ctx, p, id, cur, func(db *gorm.DB) (Action, error) {
+		return completeAction(db, p, f, id, note, s.instant())
+	}, func(tx *gorm.DB, f Finding, cur Action) (Action, error) {
 		var have []string
 		if err := tx.Raw(`SELECT DISTINCT kind FROM artifacts WHERE action_id = ? AND removed_at IS NULL`, id).Scan(&have).Error; err != nil {
-			return err
+			return Action{}, err
 		}
 		if err := mayComplete(p, f, cur, version, note, have); err != nil {
-			return err
+			return Action{}, err
 		}
-		out, err = completeAction(tx, p, f, id, note, s.instant())
-		return err
+		return completeAction(tx, p, f, id, note, s.instant())
 	})
-	if err != nil {
-		return Action{}, err
-	}
-	return s.withArtifacts(db, out)
 }
 
 // scanArtifacts reads the next result of br, the artifacts of a, into a.
