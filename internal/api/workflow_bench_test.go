@@ -431,10 +431,13 @@ const transitionTargets = `SELECT id FROM findings WHERE state = 'in_progress' O
 // BenchmarkTransition reports.
 var pgbenchTPS atomic.Value // float64
 
-// BenchmarkTransitionPgbench runs the writes of a transition (lock and read
-// the finding, one event with a 32-byte hash, a version-checked update of
-// the finding) as a pgbench script, 8 clients for 10 seconds, on its own
-// copy of the data set: what PostgreSQL alone does on this machine.
+// BenchmarkTransitionPgbench runs the writes of a transition in their
+// locked form (lock and read the finding, one event with a 32-byte hash, a
+// version-checked update of the finding: what the service falls back to
+// when another change came first) as a pgbench script, 8 clients for 10
+// seconds, on its own copy of the data set: what PostgreSQL alone does on
+// this machine. BenchmarkWritesVsRaw replays the statements the service
+// sends now (transition/own).
 func BenchmarkTransitionPgbench(b *testing.B) {
 	if testing.Short() {
 		b.Skip("generates 100,000 findings with 1,000,000 events")
