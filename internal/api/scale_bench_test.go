@@ -2,13 +2,11 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,24 +37,39 @@ type rawResult struct {
 // vsRaw runs the raw and the service sub-benchmarks of one piece of work.
 func (w *workflowBench) vsRaw(b *testing.B, name string, raw func(ctx context.Context, conn *pgx.Conn, c *benchClient) error,
 	service func(c *benchClient)) {
-	var base rawResult
+	w.versus(b, name, []baseline{{"raw", raw}}, service)
+}
+
+// baseline is raw SQL over pgx that the service is compared with; the
+// service's sub-benchmark reports its ratio to it as of-<name> (requests
+// per second over queries per second) and p99-of-<name>.
+type baseline struct {
+	name string
+	run  func(ctx context.Context, conn *pgx.Conn, c *benchClient) error
+}
+
+// versus runs the baselines' sub-benchmarks, then the service's.
+func (w *workflowBench) versus(b *testing.B, name string, baselines []baseline, service func(c *benchClient)) {
+	base := make([]rawResult, len(baselines))
 	ctx := context.Background()
-	b.Run(name+"/raw", func(b *testing.B) {
-		var lat []time.Duration
-		var mu sync.Mutex
-		base.rate = w.clients(b, func(c *benchClient) {
-			t0 := time.Now()
-			if err := postgres.WithConn(ctx, w.db, func(conn *pgx.Conn) error { return raw(ctx, conn, c) }); err != nil {
-				panic(err)
-			}
-			d := time.Since(t0)
-			c.lat = append(c.lat, d)
-			mu.Lock()
-			lat = append(lat, d)
-			mu.Unlock()
+	for i, raw := range baselines {
+		b.Run(name+"/"+raw.name, func(b *testing.B) {
+			var lat []time.Duration
+			var mu sync.Mutex
+			base[i].rate = w.clients(b, func(c *benchClient) {
+				t0 := time.Now()
+				if err := postgres.WithConn(ctx, w.db, func(conn *pgx.Conn) error { return raw.run(ctx, conn, c) }); err != nil {
+					panic(err)
+				}
+				d := time.Since(t0)
+				c.lat = append(c.lat, d)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			})
+			base[i].p99 = p99(lat)
 		})
-		base.p99 = p99(lat)
-	})
+	}
 	b.Run(name+"/service", func(b *testing.B) {
 		var lat []time.Duration
 		var mu sync.Mutex
@@ -66,9 +79,11 @@ func (w *workflowBench) vsRaw(b *testing.B, name string, raw func(ctx context.Co
 			lat = append(lat, c.lat[len(c.lat)-1])
 			mu.Unlock()
 		})
-		if base.rate > 0 {
-			b.ReportMetric(rate/base.rate, "of-raw")
-			b.ReportMetric(float64(p99(lat))/float64(base.p99), "p99-of-raw")
+		for i, raw := range baselines {
+			if base[i].rate > 0 {
+				b.ReportMetric(rate/base[i].rate, "of-"+raw.name)
+				b.ReportMetric(float64(p99(lat))/float64(base[i].p99), "p99-of-"+raw.name)
+			}
 		}
 	})
 }
@@ -189,98 +204,5 @@ func BenchmarkListVsRaw(b *testing.B) {
 		return drain(conn.Query(ctx, q+` AND (due_sort, id) > ($3::date, $4)`+order, unit, today, after.Due, after.ID))
 	}, func(c *benchClient) {
 		mustCode(c.do(http.MethodGet, pages[k], w.auditor, ""), http.StatusOK, "list")
-	})
-}
-
-// BenchmarkWritesVsRaw measures a transition (mark_not_actionable, then
-// reopen, on findings in progress each client has to itself) and the
-// creation of a draft finding, beside the least SQL that makes the same
-// change: one statement that updates the finding, version-checked, and
-// appends its event (or inserts the finding and its first event).
-func BenchmarkWritesVsRaw(b *testing.B) {
-	w := newWorkflowBench(b)
-	n := benchClients()
-	const perClient = 64
-	var ids []int64
-	w.db.Raw(`SELECT id FROM findings WHERE state = 'in_progress' ORDER BY id % 97, id LIMIT ?`, 2*n*perClient).Scan(&ids)
-	if len(ids) < 2*n*perClient {
-		b.Fatalf("%d findings in progress; want %d", len(ids), 2*n*perClient)
-	}
-	type target struct {
-		id      int64
-		version int
-		state   string
-	}
-	split := func(ids []int64) [][]*target {
-		out := make([][]*target, n)
-		for i, id := range ids {
-			t := &target{id: id, state: "in_progress"}
-			w.db.Raw(`SELECT version FROM findings WHERE id = ?`, id).Scan(&t.version)
-			out[i%n] = append(out[i%n], t)
-		}
-		return out
-	}
-	rawTargets, serviceTargets := split(ids[:n*perClient]), split(ids[n*perClient:])
-	var actor int64
-	w.db.Raw(`SELECT id FROM users WHERE email = 'auditor.bench@kalselprov.go.id'`).Scan(&actor)
-	next := make([]int, n)
-	pick := func(targets [][]*target, c *benchClient) *target {
-		t := targets[c.id][next[c.id]%perClient]
-		next[c.id]++
-		return t
-	}
-	toggle := func(t *target) (verb, to string) {
-		if t.state == "in_progress" {
-			return "mark_not_actionable", "not_actionable"
-		}
-		return "reopen", "in_progress"
-	}
-	w.vsRaw(b, "transition", func(ctx context.Context, conn *pgx.Conn, c *benchClient) error {
-		t := pick(rawTargets, c)
-		verb, to := toggle(t)
-		hash := make([]byte, 32)
-		rand.Read(hash)
-		tag, err := conn.Exec(ctx, `WITH u AS (
-				UPDATE findings SET state = $2, version = version + 1, event_count = event_count + 1, head_hash = $3, updated_at = now()
-				WHERE id = $1 AND version = $4 RETURNING id, event_count, state)
-			INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
-			SELECT id, event_count, $5, $6, $7, state, '{"reason":"Aplikasi telah dihentikan"}', now(), $3, $3 FROM u`,
-			t.id, to, hash, t.version, verb, actor, t.state)
-		if err == nil && tag.RowsAffected() != 1 {
-			err = fmt.Errorf("finding %d at version %d: not changed", t.id, t.version)
-		}
-		t.state, t.version = to, t.version+1
-		return err
-	}, func(c *benchClient) {
-		t := pick(serviceTargets, c)
-		verb, _ := toggle(t)
-		t.state, t.version = w.move(c, t.id, verb, "Aplikasi telah dihentikan", t.version)
-	})
-
-	var reviews, units []int64
-	w.db.Raw(`SELECT id FROM reviews ORDER BY id`).Scan(&reviews)
-	w.db.Raw(`SELECT id FROM units ORDER BY id`).Scan(&units)
-	var count atomic.Int64
-	w.vsRaw(b, "create", func(ctx context.Context, conn *pgx.Conn, c *benchClient) error {
-		i := int(count.Add(1))
-		hash := make([]byte, 32)
-		rand.Read(hash)
-		_, err := conn.Exec(ctx, `WITH f AS (
-				INSERT INTO findings (code, review_id, title, condition, criteria, cause, effect, recommendation, severity,
-					unit_id, indicator_codes, due_date, created_by, event_count, head_hash)
-				VALUES ($1, $2, $3, 'Belum ada dokumen peta rencana manajemen risiko SPBE yang ditetapkan.',
-					'Peraturan Menteri PANRB Nomor 5 Tahun 2020 tentang Pedoman Manajemen Risiko SPBE',
-					'Belum ada tim manajemen risiko', 'Indikator 38 bernilai 1',
-					'Menyusun dan menetapkan peta rencana manajemen risiko SPBE', 'high', $4, '{I38,I05}', '2025-12-31', $5, 1, $6)
-				RETURNING id)
-			INSERT INTO finding_events (finding_id, seq, kind, actor_id, to_state, data, created_at, hash)
-			SELECT id, 1, 'created', $5, 'draft', '{}', now(), $6 FROM f`,
-			fmt.Sprintf("TL-2097-%07d", i), reviews[i%len(reviews)], fmt.Sprintf("Peta rencana manajemen risiko SPBE belum ada (%d)", i),
-			units[i%len(units)], actor, hash)
-		return err
-	}, func(c *benchClient) {
-		i := int(count.Add(1))
-		mustCode(c.do(http.MethodPost, "/api/v1/findings", w.auditor, createBody(reviews[i%len(reviews)], i, units[i%len(units)])),
-			http.StatusCreated, "create")
 	})
 }

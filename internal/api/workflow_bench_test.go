@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/api"
+	"github.com/tindaklanjut/tindaklanjut/internal/evidence"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding/findingtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
@@ -59,6 +61,9 @@ type workflowBench struct {
 	auditor string          // token
 	warmed  map[string]bool // sub-benchmarks warmed up
 	cpu     *cpuMeter
+	trips   *roundTrips
+	// n, when set, is the number of clients instead of benchClients().
+	n int
 }
 
 func newWorkflowBench(b *testing.B) *workflowBench {
@@ -69,8 +74,8 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 	ctx := context.Background()
 	// Measure the service as serve runs it.
 	server.TuneGC(os.LookupEnv)
-	w := &workflowBench{url: copyFull(b)}
-	db, err := postgres.Open(ctx, w.url, postgres.Options{})
+	w := &workflowBench{url: copyFull(b), trips: &roundTrips{}}
+	db, err := postgres.Open(ctx, w.url, postgres.Options{Tracer: w.trips})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -91,7 +96,11 @@ func newWorkflowBench(b *testing.B) *workflowBench {
 	srv := server.New(server.Options{Logger: log, Registry: prometheus.NewRegistry(),
 		ErrorHandler: api.NewErrorHandler(log, func(r *http.Request) string { return server.RequestID(r.Context()) })})
 	fs := finding.NewService(db, clock, wita)
-	api.New(api.Options{Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
+	store, err := evidence.NewFS(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	api.New(api.Options{Evidence: store, Identity: ids, Idempotency: idempotency.NewStore(db, time.Now), Frameworks: framework.NewStore(db),
 		Assessments: framework.NewAssessments(db, clock), Findings: fs, CursorKey: key,
 		Reports: report.NewService(db, 0), Imports: importer.NewService(db, fs, importer.DefaultLimits), TimeZone: time.UTC}).Register(srv.Echo())
 	w.handler = srv.Echo()
@@ -141,7 +150,11 @@ type benchClient struct {
 }
 
 func (c *benchClient) do(method, path, token, body string) *httptest.ResponseRecorder {
-	req := newRequest(method, path, token, body)
+	return c.send(newRequest(method, path, token, body))
+}
+
+// send serves req, timing the handler.
+func (c *benchClient) send(req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	start := time.Now()
 	c.w.handler.ServeHTTP(rec, req)
@@ -162,6 +175,10 @@ func benchClients() int {
 // server processes fill their catalogue caches, which would otherwise weigh
 // on the short runs that testing.B starts with.
 func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
+	n := benchClients()
+	if w.n > 0 {
+		n = w.n
+	}
 	if w.warmed == nil {
 		w.warmed = map[string]bool{}
 	}
@@ -169,7 +186,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 		w.warmed[b.Name()] = true
 		var wg sync.WaitGroup
 		deadline := time.Now().Add(time.Second)
-		for id := range benchClients() {
+		for id := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -182,7 +199,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 		}
 		wg.Wait()
 	}
-	b.SetParallelism(max(1, benchClients()/runtime.GOMAXPROCS(0)))
+	b.SetParallelism(max(1, n/runtime.GOMAXPROCS(0)))
 	var (
 		mu   sync.Mutex
 		all  []time.Duration
@@ -190,6 +207,7 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 	)
 	b.ReportAllocs()
 	pg0, self0, measured := w.cpu.read()
+	trips0, stmts0 := w.trips.read()
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
@@ -206,10 +224,63 @@ func (w *workflowBench) clients(b *testing.B, op func(c *benchClient)) float64 {
 	if pg1, self1, ok := w.cpu.read(); measured && ok {
 		reportCPU(b, pg1-pg0, self1-self0, len(all))
 	}
+	if trips1, stmts1 := w.trips.read(); len(all) > 0 {
+		b.ReportMetric(float64(trips1-trips0)/float64(len(all)), "rt/op")
+		b.ReportMetric(float64(stmts1-stmts0)/float64(len(all)), "stmts/op")
+	}
 	b.ReportMetric(rate, "req/s")
 	findingtest.ReportLatency(b, all)
 	return rate
 }
+
+// roundTrips counts the statements the pool's connections send and the
+// round trips they take (a pipelined batch is one); while recording, it
+// keeps their SQL.
+type roundTrips struct {
+	trips, stmts atomic.Int64
+	recording    atomic.Bool
+	mu           sync.Mutex
+	sent         []string
+}
+
+func (r *roundTrips) read() (trips, stmts int64) { return r.trips.Load(), r.stmts.Load() }
+
+// record returns the SQL of the statements that fn sends, not batched.
+func (r *roundTrips) record(fn func()) []string {
+	r.mu.Lock()
+	r.sent = nil
+	r.mu.Unlock()
+	r.recording.Store(true)
+	fn()
+	r.recording.Store(false)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent
+}
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	r.trips.Add(1)
+	r.stmts.Add(1)
+	if r.recording.Load() {
+		r.mu.Lock()
+		r.sent = append(r.sent, data.SQL)
+		r.mu.Unlock()
+	}
+	return ctx
+}
+
+func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.trips.Add(1)
+	return ctx
+}
+
+func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	r.stmts.Add(1)
+}
+
+func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // cpuMeter reads the CPU time used by this process and by the database
 // cluster (its postmaster, the children it has reaped and those still
@@ -360,10 +431,13 @@ const transitionTargets = `SELECT id FROM findings WHERE state = 'in_progress' O
 // BenchmarkTransition reports.
 var pgbenchTPS atomic.Value // float64
 
-// BenchmarkTransitionPgbench runs the writes of a transition (lock and read
-// the finding, one event with a 32-byte hash, a version-checked update of
-// the finding) as a pgbench script, 8 clients for 10 seconds, on its own
-// copy of the data set: what PostgreSQL alone does on this machine.
+// BenchmarkTransitionPgbench runs the writes of a transition in their
+// locked form (lock and read the finding, one event with a 32-byte hash, a
+// version-checked update of the finding: what the service falls back to
+// when another change came first) as a pgbench script, 8 clients for 10
+// seconds, on its own copy of the data set: what PostgreSQL alone does on
+// this machine. BenchmarkWritesVsRaw replays the statements the service
+// sends now (transition/own).
 func BenchmarkTransitionPgbench(b *testing.B) {
 	if testing.Short() {
 		b.Skip("generates 100,000 findings with 1,000,000 events")

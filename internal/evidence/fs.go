@@ -99,6 +99,15 @@ func (st *fsStaging) Write(p []byte) (int, error) {
 
 func (st *fsStaging) ReadAt(p []byte, off int64) (int, error) { return st.f.ReadAt(p, off) }
 
+// Sync makes the staged bytes durable, so that Commit, which the caller
+// runs while it holds a database transaction, has little left to flush.
+func (st *fsStaging) Sync() error {
+	if err := st.f.Sync(); err != nil {
+		return storageError("sync staged file", err)
+	}
+	return nil
+}
+
 // Commit implements Staging. When it fails before the blob is in place,
 // the staged file is removed at once: a full disk must not stay fuller by
 // what did not fit.

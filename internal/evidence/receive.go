@@ -71,6 +71,13 @@ func Receive(ctx context.Context, st Store, r io.Reader, limit int64) (u *Upload
 	if err != nil {
 		return nil, fmt.Errorf("detect document type: %w", err)
 	}
+	// The bytes are made durable now, before the caller takes a database
+	// connection to commit them in (Commit then finds them written).
+	if s, ok := staging.(interface{ Sync() error }); ok {
+		if err := s.Sync(); err != nil {
+			return nil, err
+		}
+	}
 	u = &Upload{Staging: staging, Size: n, MediaType: media}
 	copy(u.Sum[:], h.Sum(nil))
 	return u, nil

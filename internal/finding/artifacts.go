@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // The events of evidence.
@@ -57,10 +60,46 @@ func ValidateArtifact(in ArtifactInput) error {
 // a refused upload is refused before its document is received. Errors:
 // NotFound, Forbidden, Conflict.
 func (s *Service) CheckUpload(ctx context.Context, p identity.Principal, actionID int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		_, _, err := s.evidenceTarget(tx, p, actionID, identity.ArtifactCreate)
+	var f Finding
+	var a Action
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		var err error
+		f, a, _, err = scanAction(conn.QueryRow(ctx, actionQuery(p, ""), actionID), p, actionID)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return mayChangeEvidence(p, f, a, identity.ArtifactCreate)
+}
+
+// actionQuery reads action $1 with its finding, and the expressions extra
+// (", x, y" or "").
+func actionQuery(p identity.Principal, extra string) string {
+	return `SELECT l.*, ac.*` + extra + ` FROM (SELECT ` + actionColumns + ` FROM actions WHERE id = $1) ac,
+		LATERAL (` + loadQuery(p, "ac.finding_id") + `) l`
+}
+
+// scanAction reads the row of actionQuery(p, extra) on action id, and
+// the values of extra into more. NotFound when there is none or p may not
+// see its finding.
+func scanAction(row pgx.Row, p identity.Principal, id int64, more ...any) (Finding, Action, []int64, error) {
+	var f Finding
+	var a Action
+	var assignees []int64
+	dest := append(append(append(findingDest(&f), &assignees), actionDest(&a)...), more...)
+	err := row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && !visible(p, f, assignees) {
+		return Finding{}, Action{}, nil, apperr.E(apperr.NotFound, "There is no action %d.", id)
+	}
+	if err != nil {
+		return Finding{}, Action{}, nil, err
+	}
+	if f.IndicatorCodes == nil {
+		f.IndicatorCodes = []string{}
+	}
+	scannedAction(&a)
+	return f, a, assignees, nil
 }
 
 // FindingOfAction returns the id of the finding action id belongs to, if
@@ -83,20 +122,29 @@ func (s *Service) evidenceTarget(tx *gorm.DB, p identity.Principal, actionID int
 	if err != nil {
 		return Finding{}, Action{}, err
 	}
-	if err := identity.Authorize(p, act, nil); err != nil {
+	err = mayChangeEvidence(p, f, a, act)
+	if err != nil && apperr.KindOf(err) != apperr.Conflict {
 		return Finding{}, Action{}, err
 	}
+	return f, a, err
+}
+
+// mayChangeEvidence checks that p may change the evidence of action a of
+// finding f (act) in the finding's state.
+func mayChangeEvidence(p identity.Principal, f Finding, a Action, act identity.Action) error {
+	if err := identity.Authorize(p, act, nil); err != nil {
+		return err
+	}
 	if p.Role == identity.RoleOfficer && a.AssigneeID != p.UserID {
-		return Finding{}, Action{}, apperr.E(apperr.Forbidden, "Only the action's assignee or the unit's manager may change its evidence.")
+		return apperr.E(apperr.Forbidden, "Only the action's assignee or the unit's manager may change its evidence.")
 	}
 	switch f.State {
 	case Open, InProgress:
-		return f, a, nil
+		return nil
 	case Closed:
-		return f, a, apperr.E(apperr.Conflict, "The finding is closed: its evidence can no longer change.")
+		return apperr.E(apperr.Conflict, "The finding is closed: its evidence can no longer change.")
 	}
-	return f, a, apperr.E(apperr.Conflict,
-		"Evidence changes while the finding is open or in progress; it is %s.", f.State)
+	return apperr.E(apperr.Conflict, "Evidence changes while the finding is open or in progress; it is %s.", f.State)
 }
 
 // AddArtifact records an uploaded document as evidence of action id.
@@ -105,39 +153,109 @@ func (s *Service) evidenceTarget(tx *gorm.DB, p identity.Principal, actionID int
 // takes, before the row is written, so that no row ever names bytes that
 // are not stored and a blob being collected is never referred to. Errors:
 // NotFound, Forbidden, Conflict, Invalid, and persist's.
+//
+// The transaction is three round trips: its start, the lock and the read
+// of the action and its finding (with the new row's id) pipelined; the
+// write of the row, the event and the finding in one statement, checked
+// against the head of the finding's history (see Transition); the commit.
 func (s *Service) AddArtifact(ctx context.Context, p identity.Principal, actionID int64, in ArtifactInput,
 	persist func(context.Context) error) (Artifact, error) {
 	if err := ValidateArtifact(in); err != nil {
 		return Artifact{}, err
 	}
+	if len(in.SHA256) != 32 {
+		return Artifact{}, errBlobHash
+	}
+	var v apperr.Validation
+	docDate := parseDate(&v, "doc_date", in.DocDate, false)
 	var out Artifact
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockBlob(tx, in.SHA256); err != nil {
+	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) (err error) {
+		b := &pgx.Batch{}
+		b.Queue(`BEGIN`)
+		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, blobLockSpace, blobLockKey(in.SHA256))
+		read := actionQuery(p, `, nextval(pg_get_serial_sequence('artifacts', 'id'))`)
+		b.Queue(read, actionID)
+		var id int64
+		readAt := func(row pgx.Row) (Finding, error) {
+			f, a, _, err := scanAction(row, p, actionID, &id)
+			if err != nil {
+				return Finding{}, err
+			}
+			return f, mayChangeEvidence(p, f, a, identity.ArtifactCreate)
+		}
+		br := conn.SendBatch(ctx, b)
+		_, err = br.Exec()
+		if err == nil {
+			defer func() {
+				if err != nil {
+					// Not the request's context: the transaction must end
+					// before the connection goes back to the pool.
+					conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`)
+				}
+			}()
+			_, err = br.Exec()
+		}
+		var f Finding
+		if err == nil {
+			f, err = readAt(br.QueryRow())
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
 		if err := persist(ctx); err != nil {
 			return err
 		}
-		f, _, err := s.evidenceTarget(tx, p, actionID, identity.ArtifactCreate)
-		if err != nil {
-			return err
+		for locked := false; ; locked = true {
+			out = Artifact{ID: id, ActionID: actionID, Kind: in.Kind, Title: in.Title, DocNumber: in.DocNumber, DocDate: docDate,
+				Signer: in.Signer, FileName: in.FileName, MediaType: in.MediaType, Size: in.Size, SHA256: in.SHA256, UploadedBy: p.UserID,
+				CreatedAt: s.instant()}
+			out.UpdatedAt = out.CreatedAt
+			ev := Event{Kind: EventArtifactAdded, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
+				CreatedAt: out.CreatedAt, Data: eventData(artifactEventData(out))}
+			q, all, err := atHead(f, &ev, nil, "")
+			if err != nil {
+				return err
+			}
+			all = append(all, out.ID, out.ActionID, out.Kind, out.Title, out.DocNumber, out.DocDate, out.Signer, out.FileName,
+				out.MediaType, out.Size, out.SHA256, out.UploadedBy, out.CreatedAt, out.UpdatedAt)
+			err = conn.QueryRow(ctx, postgres.Numbered(q+`, x AS (
+					INSERT INTO artifacts AS ar (id, action_id, kind, title, doc_number, doc_date, signer, file_name, media_type, size,
+						sha256, uploaded_by, created_at, updated_at)
+					OVERRIDING SYSTEM VALUE
+					SELECT ?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::date, ?::text, ?::text, ?::text, ?::bigint,
+						?::bytea, ?::bigint, ?::timestamptz, ?::timestamptz FROM u
+					RETURNING `+artifactColumns+`)
+				SELECT * FROM x`), all...).Scan(artifactDest(&out)...)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, pgx.ErrNoRows) || locked {
+				return err
+			}
+			// Another change came first: decide again under the lock.
+			if _, err := conn.Exec(ctx, `SELECT 1 FROM findings WHERE id = $1 FOR UPDATE`, f.ID); err != nil {
+				return err
+			}
+			if f, err = readAt(conn.QueryRow(ctx, read, actionID)); err != nil {
+				return err
+			}
 		}
-		var v apperr.Validation
-		docDate := parseDate(&v, "doc_date", in.DocDate, false)
-		now := s.instant()
-		err = tx.Raw(`INSERT INTO artifacts AS ar (action_id, kind, title, doc_number, doc_date, signer, file_name, media_type, size,
-				sha256, uploaded_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+artifactColumns,
-			actionID, in.Kind, in.Title, in.DocNumber, docDate, in.Signer, in.FileName, in.MediaType, in.Size, in.SHA256,
-			p.UserID, now, now).Scan(&out).Error
-		if err != nil {
-			return err
-		}
-		_, _, err = record(tx, f, Event{Kind: EventArtifactAdded, ActorID: &p.UserID, FromState: &f.State, ToState: &f.State,
-			CreatedAt: now, Data: eventData(artifactEventData(out))}, "")
+		_, err = conn.Exec(ctx, `COMMIT`)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Artifact{}, err
+	}
+	return out, nil
+}
+
+// artifactDest are the scan destinations of artifactColumns for pgx.
+func artifactDest(a *Artifact) []any {
+	return []any{&a.ID, &a.ActionID, &a.Kind, &a.Title, &a.DocNumber, &a.DocDate, &a.Signer, &a.FileName, &a.MediaType,
+		&a.Size, &a.SHA256, &a.UploadedBy, &a.CreatedAt, &a.UpdatedAt}
 }
 
 // artifactEventData is what the history keeps of a document: enough to
@@ -263,10 +381,15 @@ const blobLockSpace = 0x61727466 // "artf"
 
 func lockBlob(tx *gorm.DB, sum []byte) error {
 	if len(sum) != 32 {
-		return apperr.E(apperr.Invalid, "A document's hash is 32 bytes.")
+		return errBlobHash
 	}
-	return tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, blobLockSpace, int32(binary.BigEndian.Uint32(sum))).Error
+	return tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, blobLockSpace, blobLockKey(sum)).Error
 }
+
+var errBlobHash = apperr.E(apperr.Invalid, "A document's hash is 32 bytes.")
+
+// blobLockKey is the second key of the lock on the document with hash sum.
+func blobLockKey(sum []byte) int32 { return int32(binary.BigEndian.Uint32(sum)) }
 
 // BlobGracePeriod is how old an unreferenced document must be before it is
 // collected: older than any upload still on its way to referring to it.

@@ -6,11 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // Event is one entry in a finding's history. Events are append-only (the
@@ -129,31 +133,15 @@ type notice struct {
 // recordNotice is record that also queues the event's notification n
 // (nil: none) in the same statement.
 func recordNotice(tx *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
-	if err := cur.next(&ev); err != nil {
+	q, all, err := atHead(cur, &ev, n, set, args...)
+	if err != nil {
 		return Finding{}, Event{}, err
 	}
-	q := `WITH e AS (
-			INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)`
-	all := []any{ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash}
-	if n != nil {
-		q += `, n AS (INSERT INTO notifications (dedup_key, kind, finding_id, action_id, event_id, due_at, next_attempt_at, to_user_ids)
-			SELECT 'event:' || e.id, ?, ?, ?::bigint, e.id, ?::timestamptz, ?::timestamptz, r
-			FROM e, (SELECT ` + n.to + ` AS r) AS recipients WHERE cardinality(r) > 0)`
-		all = append(all, n.kind, ev.FindingID, n.actionID, ev.CreatedAt, ev.CreatedAt)
-		all = append(all, n.args...)
-	}
-	q += `
-		UPDATE findings SET event_count = ?, head_hash = ?, updated_at = ?` + set + `
-		WHERE id = ? RETURNING ` + findingColumns + `, (SELECT id FROM e) AS event_id`
-	all = append(all, ev.Seq, ev.Hash, ev.CreatedAt)
-	all = append(all, args...)
-	all = append(all, cur.ID)
 	var row struct {
 		Finding
 		EventID int64
 	}
-	res := tx.Raw(q, all...).Scan(&row)
+	res := tx.Raw(q+` SELECT u.*, e.id AS event_id FROM u, e`, all...).Scan(&row)
 	if res.Error != nil {
 		return Finding{}, Event{}, res.Error
 	}
@@ -162,6 +150,74 @@ func recordNotice(tx *gorm.DB, cur Finding, ev Event, n *notice, set string, arg
 	}
 	ev.ID = row.EventID
 	return row.Finding, ev, nil
+}
+
+// errHeadMoved says that the finding's chain moved on since it was read:
+// another change appended an event first.
+var errHeadMoved = errors.New("finding: the history moved on since the finding was read")
+
+// recordAtHead is recordNotice on a finding that need not be locked: the
+// statement updates the finding only while its chain still ends where cur
+// read it (every change to a finding, its actions or its evidence appends
+// an event), and appends the event and queues the notification only when
+// it did. errHeadMoved when it did not. It runs outside any transaction,
+// through pgx.
+func recordAtHead(ctx context.Context, db *gorm.DB, cur Finding, ev Event, n *notice, set string, args ...any) (Finding, Event, error) {
+	q, all, err := atHead(cur, &ev, n, set, args...)
+	if err != nil {
+		return Finding{}, Event{}, err
+	}
+	var f Finding
+	err = writeAtHead(ctx, db, q+` SELECT u.*, e.id AS event_id FROM u, e`, all, append(findingDest(&f), &ev.ID)...)
+	if err != nil {
+		return Finding{}, Event{}, err
+	}
+	if f.IndicatorCodes == nil {
+		f.IndicatorCodes = []string{}
+	}
+	return f, ev, nil
+}
+
+// writeAtHead runs a statement built on atHead outside any transaction,
+// through pgx, and scans its one row into dest; errHeadMoved when it wrote
+// nothing.
+func writeAtHead(ctx context.Context, db *gorm.DB, q string, args []any, dest ...any) error {
+	err := postgres.WithConn(ctx, db, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, postgres.Numbered(q), args...).Scan(dest...)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errHeadMoved
+	}
+	return err
+}
+
+// atHead fills in ev's chain fields and returns the WITH clause (u: the
+// finding as written, e: the event's id, n: the notification) that writes
+// them, version-checked on the chain's head, with its arguments; the
+// caller adds the final SELECT.
+func atHead(cur Finding, ev *Event, n *notice, set string, args ...any) (string, []any, error) {
+	if err := cur.next(ev); err != nil {
+		return "", nil, err
+	}
+	q := `WITH u AS (
+			UPDATE findings SET event_count = ?, head_hash = ?, updated_at = ?` + set + `
+			WHERE id = ? AND event_count = ? RETURNING ` + findingColumns + `),
+		e AS (
+			INSERT INTO finding_events (finding_id, seq, kind, actor_id, from_state, to_state, data, created_at, prev_hash, hash)
+			SELECT ?::bigint, ?::int, ?::text, ?::bigint, ?::text, ?::text, ?::jsonb, ?::timestamptz, ?::bytea, ?::bytea FROM u RETURNING id)`
+	all := make([]any, 0, 24)
+	all = append(all, ev.Seq, ev.Hash, ev.CreatedAt)
+	all = append(all, args...)
+	all = append(all, cur.ID, cur.EventCount)
+	all = append(all, ev.FindingID, ev.Seq, ev.Kind, ev.ActorID, ev.FromState, ev.ToState, string(ev.Data), ev.CreatedAt, ev.PrevHash, ev.Hash)
+	if n != nil {
+		q += `, n AS (INSERT INTO notifications (dedup_key, kind, finding_id, action_id, event_id, due_at, next_attempt_at, to_user_ids)
+			SELECT 'event:' || e.id, ?, ?, ?::bigint, e.id, ?::timestamptz, ?::timestamptz, r
+			FROM e, (SELECT ` + n.to + ` AS r) AS recipients WHERE cardinality(r) > 0)`
+		all = append(all, n.kind, ev.FindingID, n.actionID, ev.CreatedAt, ev.CreatedAt)
+		all = append(all, n.args...)
+	}
+	return q, all, nil
 }
 
 // Break is the first broken link of one finding's chain.

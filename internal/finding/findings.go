@@ -3,11 +3,14 @@ package finding
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
@@ -90,46 +93,78 @@ func validateContent(v *apperr.Validation, f *Finding) {
 // unit, application and indicators (of the model of the review's
 // assessment, or of any model when the review has none).
 func checkRefs(tx *gorm.DB, v *apperr.Validation, f *Finding) error {
-	if ok, err := exists(tx, "units", f.UnitID); err != nil {
+	var refs findingRefs
+	q, args := refsQuery(f, v)
+	if err := tx.Raw(`SELECT `+q, args...).Scan(&refs).Error; err != nil {
 		return err
-	} else if !ok {
-		v.Add("unit_id", "no such unit")
 	}
-	if ok, err := exists(tx, "applications", f.ApplicationID); err != nil {
-		return err
-	} else if !ok {
-		v.Add("application_id", "no such application")
-	}
-	if len(f.IndicatorCodes) == 0 || v.Has("indicator_codes") {
-		return nil
+	refs.report(v, f)
+	return nil
+}
+
+// findingRefs is what refsQuery finds of a finding's references and, for
+// a new finding, what newFindingRefs reads besides.
+type findingRefs struct {
+	UnitOK, AppOK bool
+	// Unknown are the indicator codes that are not of the right model,
+	// each as "n:model", n its place in the list from 1 (model empty: of no
+	// model held).
+	Unknown postgres.Array[string]
+
+	// A new finding's review; its id and number of its code in the
+	// review's year, when taken.
+	ReviewFound bool
+	ConductedOn date.Date
+	ID          *int64
+	N           *int64
+	Code        string `gorm:"-"`
+}
+
+// refsQuery is the select list (and its arguments) of findingRefs for f;
+// v says whether its indicator codes are worth looking up.
+func refsQuery(f *Finding, v *apperr.Validation) (string, []any) {
+	codes := f.IndicatorCodes
+	if v.Has("indicator_codes") {
+		codes = nil
 	}
 	// Indicator codes are unique across models, so a code names its model.
 	// A review of an assessment takes the indicators of the assessment's
 	// model; a review of none, those of any model held (an ICT audit may
 	// speak of a Pemdi indicator as well as of an SPBE one).
-	var unknown []struct {
-		Code  string
-		Model string
+	return `(?::bigint IS NULL OR EXISTS (SELECT 1 FROM units WHERE id = ?)) AS unit_ok,
+		(?::bigint IS NULL OR EXISTS (SELECT 1 FROM applications WHERE id = ?)) AS app_ok,
+		ARRAY(SELECT u.n || ':' || coalesce(fw.code, '')
+			FROM unnest(?::text[]) WITH ORDINALITY AS u(c, n)
+			LEFT JOIN framework_indicators i ON i.code = u.c
+			LEFT JOIN frameworks fw ON fw.id = i.framework_id
+			LEFT JOIN (SELECT a.framework_id FROM reviews r JOIN assessments a ON a.id = r.assessment_id WHERE r.id = ?) ra ON true
+			WHERE i.id IS NULL OR (ra.framework_id IS NOT NULL AND i.framework_id <> ra.framework_id)
+			ORDER BY u.n) AS unknown`,
+		[]any{f.UnitID, f.UnitID, f.ApplicationID, f.ApplicationID, postgres.Array[string](codes), f.ReviewID}
+}
+
+// report names in v every reference of f that refs did not find.
+func (refs findingRefs) report(v *apperr.Validation, f *Finding) {
+	if !refs.UnitOK {
+		v.Add("unit_id", "no such unit")
 	}
-	err := tx.Raw(`SELECT u.c AS code, coalesce(fw.code, '') AS model
-		FROM unnest(?::text[]) WITH ORDINALITY AS u(c, n)
-		LEFT JOIN framework_indicators i ON i.code = u.c
-		LEFT JOIN frameworks fw ON fw.id = i.framework_id
-		LEFT JOIN (SELECT a.framework_id FROM reviews r JOIN assessments a ON a.id = r.assessment_id WHERE r.id = ?) ra ON true
-		WHERE i.id IS NULL OR (ra.framework_id IS NOT NULL AND i.framework_id <> ra.framework_id)
-		ORDER BY u.n`, postgres.Array[string](f.IndicatorCodes), f.ReviewID).Scan(&unknown).Error
-	if err != nil {
-		return err
+	if !refs.AppOK {
+		v.Add("application_id", "no such application")
 	}
-	for _, u := range unknown {
-		field := fmt.Sprintf("indicator_codes[%d]", slices.Index(f.IndicatorCodes, u.Code))
-		if u.Model == "" {
-			v.Add(field, "%s is not an indicator of any evaluation model held here", u.Code)
+	for _, u := range refs.Unknown {
+		n, model, _ := strings.Cut(u, ":")
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 1 || i > len(f.IndicatorCodes) {
+			continue // not written by refsQuery
+		}
+		code := f.IndicatorCodes[i-1]
+		field := fmt.Sprintf("indicator_codes[%d]", slices.Index(f.IndicatorCodes, code))
+		if model == "" {
+			v.Add(field, "%s is not an indicator of any evaluation model held here", code)
 		} else {
-			v.Add(field, "%s is an indicator of %s, not of the model of the review's assessment", u.Code, u.Model)
+			v.Add(field, "%s is an indicator of %s, not of the model of the review's assessment", code, model)
 		}
 	}
-	return nil
 }
 
 // CreateFinding records a draft finding with a new code. Errors:
@@ -144,35 +179,52 @@ func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in Fi
 	if f.IndicatorCodes == nil {
 		f.IndicatorCodes = []string{}
 	}
-	var v apperr.Validation
 	db := s.db.WithContext(ctx)
-	var rev Review
-	if in.ReviewID < 1 {
-		v.Add("review_id", "is required")
-	} else if r, err := review(db, in.ReviewID); err != nil {
-		if apperr.KindOf(err) != apperr.NotFound {
-			return Detail{}, err
-		}
-		v.Add("review_id", "no such review")
-	} else {
-		rev = r
-	}
-	validateContent(&v, &f)
-	due, err := s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, false)
+	// What the request says is checked first, so that the one statement
+	// that checks what it names also takes the new finding's id and code
+	// when everything holds (and only then: codes are not wasted on
+	// refusals).
+	var own apperr.Validation
+	validateContent(&own, &f)
+	due, err := s.dueDate(ctx, &own, in.DueDate, in.DueInWorkingDays, false)
 	if err != nil {
 		return Detail{}, err
 	}
 	f.DueDate = due
-	if err := checkRefs(db, &v, &f); err != nil {
-		return Detail{}, err
+	refs, err := s.newFindingRefs(db, &f, &own, own.Err() == nil)
+	if code, _ := postgres.Violation(err); code == postgres.UndefinedTable {
+		// The year's first code: takeCodes makes its sequence.
+		refs, err = s.newFindingRefs(db, &f, &own, false)
+		if err == nil && refs.ok() {
+			ids, codes, err := s.takeCodes(ctx, refs.ConductedOn.Year(), 1)
+			if err != nil {
+				return Detail{}, err
+			}
+			refs.ID, refs.Code = &ids[0], codes[0]
+		}
 	}
-	if err := v.Err(); err != nil {
-		return Detail{}, err
-	}
-	f.ID, f.Code, err = s.nextCode(ctx, rev.ConductedOn.Year())
 	if err != nil {
 		return Detail{}, err
 	}
+	// The refusal names every bad field, in the order of the form.
+	var v apperr.Validation
+	if in.ReviewID < 1 {
+		v.Add("review_id", "is required")
+	} else if !refs.ReviewFound {
+		v.Add("review_id", "no such review")
+	}
+	validateContent(&v, &f)
+	if _, err := s.dueDate(ctx, &v, in.DueDate, in.DueInWorkingDays, false); err != nil {
+		return Detail{}, err
+	}
+	refs.report(&v, &f)
+	if err := v.Err(); err != nil {
+		return Detail{}, err
+	}
+	if refs.ID == nil {
+		return Detail{}, fmt.Errorf("finding codes: none handed out for review %d", f.ReviewID)
+	}
+	f.ID, f.Code = *refs.ID, refs.Code
 	// The id is known before the row is written, so the finding and its
 	// first event go in one statement, without a transaction around
 	// several: the event's hash covers the finding's id.
@@ -198,6 +250,28 @@ func (s *Service) CreateFinding(ctx context.Context, p identity.Principal, in Fi
 		return Detail{}, translateRef(err)
 	}
 	return Detail{Finding: cur, Actions: []Action{}}, nil
+}
+
+func (r findingRefs) ok() bool { return r.ReviewFound && r.UnitOK && r.AppOK && len(r.Unknown) == 0 }
+
+// newFindingRefs reads f's review and checks its references in one
+// statement; when take is set and they hold, the statement also takes the
+// finding's id and the next code of the review's year from its sequence
+// (see takeCodes), an undefined_table error when the year has none yet.
+func (s *Service) newFindingRefs(db *gorm.DB, f *Finding, v *apperr.Validation, take bool) (findingRefs, error) {
+	q, args := refsQuery(f, v)
+	var r findingRefs
+	err := db.Raw(`SELECT c.*,
+			CASE WHEN c.take THEN nextval(pg_get_serial_sequence('findings', 'id')) END AS id,
+			CASE WHEN c.take THEN nextval(('finding_code_seq_' || extract(year FROM c.conducted_on)::int)::regclass) END AS n
+		FROM (SELECT r.id IS NOT NULL AS review_found, r.conducted_on, x.*,
+				?::boolean AND r.id IS NOT NULL AND x.unit_ok AND x.app_ok AND cardinality(x.unknown) = 0 AS take
+			FROM (SELECT `+q+`) x LEFT JOIN reviews r ON r.id = ? OFFSET 0) c`,
+		append(append([]any{take}, args...), f.ReviewID)...).Scan(&r).Error
+	if err == nil && r.N != nil {
+		r.Code = fmt.Sprintf("TL-%04d-%04d", r.ConductedOn.Year(), *r.N)
+	}
+	return r, err
 }
 
 // content is what a finding's author wrote, as event data.
@@ -268,11 +342,7 @@ func ptr[T any](v T) *T { return &v }
 // with the assignees of its actions; NotFound when there is none or when p
 // may not see it.
 func (s *Service) load(tx *gorm.DB, p identity.Principal, id int64, lock bool) (Finding, error) {
-	assignees := `'{}'::bigint[]`
-	if p.ScopeOf("finding") != identity.ScopeAll {
-		assignees = `ARRAY(SELECT DISTINCT assignee_id FROM actions a WHERE a.finding_id = f.id)`
-	}
-	q := `SELECT ` + findingColumns + `, ` + assignees + ` AS assignees FROM findings f WHERE id = ?`
+	q := loadQuery(p, "?")
 	if lock {
 		q += ` FOR UPDATE OF f`
 	}
@@ -285,9 +355,21 @@ func (s *Service) load(tx *gorm.DB, p identity.Principal, id int64, lock bool) (
 		return Finding{}, res.Error
 	}
 	if res.RowsAffected == 0 || !visible(p, row.Finding, row.Assignees) {
-		return Finding{}, apperr.E(apperr.NotFound, "There is no finding %d.", id)
+		return Finding{}, notFound(id)
 	}
 	return row.Finding, nil
+}
+
+func notFound(id int64) error { return apperr.E(apperr.NotFound, "There is no finding %d.", id) }
+
+// loadQuery reads a finding (whose id is the expression id) with, for
+// those who see findings by involvement, the assignees of its actions.
+func loadQuery(p identity.Principal, id string) string {
+	assignees := `'{}'::bigint[]`
+	if p.ScopeOf("finding") != identity.ScopeAll {
+		assignees = `ARRAY(SELECT DISTINCT assignee_id FROM actions a WHERE a.finding_id = f.id)`
+	}
+	return `SELECT ` + findingColumns + `, ` + assignees + ` AS assignees FROM findings f WHERE id = ` + id
 }
 
 // visible applies the access policy to a finding: a manager sees their
@@ -307,27 +389,100 @@ func visible(p identity.Principal, f Finding, assignees []int64) bool {
 // GetFinding returns a finding with its actions and their evidence;
 // NotFound when there is none or p may not see it.
 func (s *Service) GetFinding(ctx context.Context, p identity.Principal, id int64) (Detail, error) {
-	db := s.db.WithContext(ctx)
-	f, err := s.load(db, p, id, false)
+	return s.readDetail(ctx, p, id)
+}
+
+// readDetail reads a finding with its actions and their evidence in one
+// round trip (the two reads pipelined); NotFound when there is none or p
+// may not see it.
+func (s *Service) readDetail(ctx context.Context, p identity.Principal, id int64) (Detail, error) {
+	var d Detail
+	var assignees []int64
+	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		d, assignees = Detail{}, nil // afresh when a lost connection is replaced
+		b := &pgx.Batch{}
+		b.Queue(loadQuery(p, "$1"), id)
+		b.Queue(detailQuery, id)
+		br := conn.SendBatch(ctx, b)
+		defer br.Close()
+		err := br.QueryRow().Scan(append(findingDest(&d.Finding), &assignees)...)
+		if d.IndicatorCodes == nil {
+			d.IndicatorCodes = []string{}
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			d.ID = 0
+		} else if err != nil {
+			return err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		if err := scanDetail(rows, &d); err != nil {
+			return err
+		}
+		return br.Close()
+	})
 	if err != nil {
 		return Detail{}, err
 	}
-	return s.detail(db, f)
+	if d.ID == 0 || !visible(p, d.Finding, assignees) {
+		return Detail{}, notFound(id)
+	}
+	return d, nil
+}
+
+// findingDest are the scan destinations of findingColumns for pgx.
+func findingDest(x *Finding) []any {
+	return []any{&x.ID, &x.Code, &x.ReviewID, &x.Title, &x.Condition, &x.Criteria, &x.Cause, &x.Effect,
+		&x.Recommendation, &x.Severity, &x.UnitID, &x.ApplicationID, (*[]string)(&x.IndicatorCodes), &x.DueDate, &x.State,
+		&x.CreatedBy, &x.IssuedAt, &x.SubmittedBy, &x.SubmittedAt, &x.ClosedAt, &x.EventCount, &x.HeadHash,
+		&x.Version, &x.CreatedAt, &x.UpdatedAt}
+}
+
+// actionDest are the scan destinations of actionColumns for pgx; a
+// receives its required kinds as they are (nil for none: see
+// scannedAction).
+func actionDest(a *Action) []any {
+	return []any{&a.ID, &a.FindingID, &a.Title, &a.Description, &a.AssigneeID, &a.DueDate, (*[]string)(&a.RequiredArtifactKinds),
+		&a.Status, &a.CompletionNote, &a.CompletedBy, &a.CompletedAt, &a.CreatedBy, &a.Version, &a.CreatedAt, &a.UpdatedAt}
+}
+
+// scannedAction completes an action scanned through actionDest.
+func scannedAction(a *Action) {
+	if a.RequiredArtifactKinds == nil {
+		a.RequiredArtifactKinds = []string{}
+	}
+	a.Artifacts = []Artifact{}
 }
 
 // detail adds the actions and their artifacts to f.
 func (s *Service) detail(db *gorm.DB, f Finding) (Detail, error) {
-	d := Detail{Finding: f, Actions: []Action{}}
-	rows, err := db.Raw(`SELECT a.id, a.finding_id, a.title, a.description, a.assignee_id, a.due_date, a.required_artifact_kinds, a.status,
-			a.completion_note, a.completed_by, a.completed_at, a.created_by, a.version, a.created_at, a.updated_at,
-			ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size,
-			ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at
-		FROM actions a LEFT JOIN artifacts ar ON ar.action_id = a.id AND ar.removed_at IS NULL
-		WHERE a.finding_id = ? ORDER BY a.id, ar.id`, f.ID).Rows()
-	if err != nil {
-		return Detail{}, err
-	}
+	ctx := db.Statement.Context
+	var d Detail
+	err := postgres.ReadConn(ctx, db, func(conn *pgx.Conn) error {
+		d = Detail{Finding: f}
+		rows, err := conn.Query(ctx, detailQuery, f.ID)
+		if err != nil {
+			return err
+		}
+		return scanDetail(rows, &d)
+	})
+	return d, err
+}
+
+// detailQuery reads a finding's ($1) actions with their artifacts.
+const detailQuery = `SELECT a.id, a.finding_id, a.title, a.description, a.assignee_id, a.due_date, a.required_artifact_kinds, a.status,
+		a.completion_note, a.completed_by, a.completed_at, a.created_by, a.version, a.created_at, a.updated_at,
+		ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size,
+		ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at
+	FROM actions a LEFT JOIN artifacts ar ON ar.action_id = a.id AND ar.removed_at IS NULL
+	WHERE a.finding_id = $1 ORDER BY a.id, ar.id`
+
+// scanDetail reads detailQuery's rows into d's actions, and closes them.
+func scanDetail(rows pgx.Rows, d *Detail) error {
 	defer rows.Close()
+	d.Actions = []Action{}
 	for rows.Next() {
 		var a Action
 		var arID, arAction, arSize, arBy sql.NullInt64
@@ -335,14 +490,12 @@ func (s *Service) detail(db *gorm.DB, f Finding) (Detail, error) {
 		var arDate date.Date
 		var arSum []byte
 		var arCreated, arUpdated sql.NullTime
-		if err := rows.Scan(&a.ID, &a.FindingID, &a.Title, &a.Description, &a.AssigneeID, &a.DueDate, &a.RequiredArtifactKinds,
-			&a.Status, &a.CompletionNote, &a.CompletedBy, &a.CompletedAt, &a.CreatedBy, &a.Version, &a.CreatedAt, &a.UpdatedAt,
-			&arID, &arAction, &arKind, &arTitle, &arNum, &arDate, &arSigner, &arFile, &arMedia, &arSize, &arSum, &arBy,
-			&arCreated, &arUpdated); err != nil {
-			return Detail{}, err
+		if err := rows.Scan(append(actionDest(&a), &arID, &arAction, &arKind, &arTitle, &arNum, &arDate, &arSigner, &arFile, &arMedia, &arSize, &arSum, &arBy,
+			&arCreated, &arUpdated)...); err != nil {
+			return err
 		}
 		if n := len(d.Actions); n == 0 || d.Actions[n-1].ID != a.ID {
-			a.Artifacts = []Artifact{}
+			scannedAction(&a)
 			d.Actions = append(d.Actions, a)
 		}
 		if arID.Valid {
@@ -353,7 +506,7 @@ func (s *Service) detail(db *gorm.DB, f Finding) (Detail, error) {
 				UpdatedAt: arUpdated.Time})
 		}
 	}
-	return d, rows.Err()
+	return rows.Err()
 }
 
 const artifactColumns = "ar.id, ar.action_id, ar.kind, ar.title, ar.doc_number, ar.doc_date, ar.signer, ar.file_name, ar.media_type, ar.size, ar.sha256, ar.uploaded_by, ar.created_at, ar.updated_at"

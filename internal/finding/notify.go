@@ -12,7 +12,8 @@ const (
 )
 
 // recipients are SQL expressions yielding user ids; each takes the
-// finding's id (and the action's, for one assignee) as its parameter. A
+// finding's id as its parameter (an action's assignee, written by the
+// same statement, is named: toAssignee). A
 // notification is queued in its event's statement (recordNotice), keyed by
 // the event so that it exists once, and only when there is somebody to
 // tell.
@@ -23,5 +24,6 @@ const (
 	toManagersAndAssignees = `ARRAY(SELECT u.id FROM users u JOIN findings f ON f.unit_id = u.unit_id
 		WHERE f.id = ? AND u.role = 'manager' AND u.active
 		UNION SELECT a.assignee_id FROM actions a WHERE a.finding_id = ? ORDER BY 1)`
-	toAssignee = `ARRAY(SELECT assignee_id FROM actions WHERE id = ?)`
+	// toAssignee takes the assignee's id.
+	toAssignee = `ARRAY[?::bigint]`
 )

@@ -2,6 +2,7 @@ package finding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,81 +31,48 @@ type TransitionInput struct {
 // version; or the state does not allow it, with AllowedActions), Invalid
 // (unknown verb, missing reason, unmet requirements).
 func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64, in TransitionInput) (Detail, error) {
+	db := s.db.WithContext(ctx)
+	if in.Verb != Reject || len(in.ReopenActionIDs) == 0 {
+		// A step that changes the finding alone reads it with its actions in
+		// one round trip and writes in one statement, checked against the
+		// head of its history instead of a lock held in between: every change
+		// to a finding, its actions or its evidence appends an event, so an
+		// unchanged head means that what was read still holds.
+		d, err := s.readDetail(ctx, p, id)
+		if err != nil {
+			return Detail{}, err
+		}
+		st, err := s.step(db, p, d.Finding, in)
+		if err != nil {
+			return Detail{}, err
+		}
+		f, _, err := recordAtHead(ctx, s.db, d.Finding, st.ev, st.n, st.set, st.args...)
+		if err == nil {
+			d.Finding = f
+			return d, nil
+		}
+		if !errors.Is(err, errHeadMoved) {
+			return Detail{}, err
+		}
+		// Another change came first: decide again under the lock.
+	}
 	var out Finding
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		cur, err := s.load(tx, p, id, true)
 		if err != nil {
 			return err
 		}
-		t, err := Check(in.Verb, cur.Situation(p))
+		st, err := s.step(tx, p, cur, in)
 		if err != nil {
 			return err
 		}
-		if cur.Version != in.Version {
-			return staleVersion(in.Version, cur.Version)
-		}
-		data := map[string]any{}
-		set := `, state = ?, version = version + 1`
-		args := []any{t.To}
-		if t.Verb == Issue && cur.DueDate.IsZero() {
-			// A finding issued without a due date takes its review kind's
-			// default, counted from the day of issue.
-			due, err := s.defaultDue(tx, cur.ReviewID)
-			if err != nil {
-				return err
-			}
-			if !due.IsZero() {
-				cur.DueDate = due
-				set += `, due_date = ?`
-				args = append(args, due)
-				data["due_date"] = due
-				data["due_date_default"] = true
-			}
-		}
-		if err := s.requirements(tx, t, cur, in); err != nil {
-			return err
-		}
-		now := s.instant()
-		if r := strings.TrimSpace(in.Reason); r != "" {
-			data["reason"] = r
-		}
-		switch t.Verb {
-		case Issue:
-			set += `, issued_at = ?`
-			args = append(args, now)
-		case Submit:
-			set += `, submitted_by = ?, submitted_at = ?`
-			args = append(args, p.UserID, now)
-		case Reject:
-			set += `, submitted_by = NULL, submitted_at = NULL`
-			if len(in.ReopenActionIDs) > 0 {
-				data["reopened_action_ids"] = in.ReopenActionIDs
-			}
-		case Close, MarkNotActionable:
-			set += `, closed_at = ?`
-			args = append(args, now)
-		case Reopen:
-			set += `, submitted_by = NULL, submitted_at = NULL, closed_at = NULL`
-		}
-		var n *notice
-		switch t.Verb {
-		case Submit:
-			n = &notice{kind: NoticeSubmitted, to: toAuditors}
-		case Reject:
-			n = &notice{kind: NoticeRejected, to: toManagersAndAssignees, args: []any{cur.ID, cur.ID}}
-		case Close:
-			n = &notice{kind: NoticeClosed, to: toUnitManagers, args: []any{cur.ID}}
-		case MarkNotActionable:
-			n = &notice{kind: NoticeNotActionable, to: toUnitManagers, args: []any{cur.ID}}
-		}
-		out, _, err = recordNotice(tx, cur, Event{Kind: string(t.Verb), ActorID: &p.UserID, FromState: &cur.State, ToState: &t.To,
-			CreatedAt: now, Data: eventData(data)}, n, set, args...)
+		out, _, err = recordNotice(tx, cur, st.ev, st.n, st.set, st.args...)
 		if err != nil {
 			return err
 		}
-		if t.Verb == Reject && len(in.ReopenActionIDs) > 0 {
+		if st.verb == Reject && len(in.ReopenActionIDs) > 0 {
 			err := tx.Exec(`UPDATE actions SET status = 'todo', completed_at = NULL, completed_by = NULL, version = version + 1, updated_at = ?
-				WHERE finding_id = ? AND id = ANY(?)`, now, cur.ID, postgres.Array[int64](in.ReopenActionIDs)).Error
+				WHERE finding_id = ? AND id = ANY(?)`, st.ev.CreatedAt, cur.ID, postgres.Array[int64](in.ReopenActionIDs)).Error
 			if err != nil {
 				return err
 			}
@@ -114,7 +82,85 @@ func (s *Service) Transition(ctx context.Context, p identity.Principal, id int64
 	if err != nil {
 		return Detail{}, err
 	}
-	return s.detail(s.db.WithContext(ctx), out)
+	return s.detail(db, out)
+}
+
+// transitionStep is what a transition writes: its event and notification,
+// and the finding's columns it sets.
+type transitionStep struct {
+	verb Verb
+	ev   Event
+	n    *notice
+	set  string
+	args []any
+}
+
+// step checks that in may move cur (as read by tx) and works out what the
+// move writes.
+func (s *Service) step(tx *gorm.DB, p identity.Principal, cur Finding, in TransitionInput) (transitionStep, error) {
+	t, err := Check(in.Verb, cur.Situation(p))
+	if err != nil {
+		return transitionStep{}, err
+	}
+	if cur.Version != in.Version {
+		return transitionStep{}, staleVersion(in.Version, cur.Version)
+	}
+	data := map[string]any{}
+	set := `, state = ?, version = version + 1`
+	args := []any{t.To}
+	if t.Verb == Issue && cur.DueDate.IsZero() {
+		// A finding issued without a due date takes its review kind's
+		// default, counted from the day of issue.
+		due, err := s.defaultDue(tx, cur.ReviewID)
+		if err != nil {
+			return transitionStep{}, err
+		}
+		if !due.IsZero() {
+			cur.DueDate = due
+			set += `, due_date = ?`
+			args = append(args, due)
+			data["due_date"] = due
+			data["due_date_default"] = true
+		}
+	}
+	if err := s.requirements(tx, t, cur, in); err != nil {
+		return transitionStep{}, err
+	}
+	now := s.instant()
+	if r := strings.TrimSpace(in.Reason); r != "" {
+		data["reason"] = r
+	}
+	switch t.Verb {
+	case Issue:
+		set += `, issued_at = ?`
+		args = append(args, now)
+	case Submit:
+		set += `, submitted_by = ?, submitted_at = ?`
+		args = append(args, p.UserID, now)
+	case Reject:
+		set += `, submitted_by = NULL, submitted_at = NULL`
+		if len(in.ReopenActionIDs) > 0 {
+			data["reopened_action_ids"] = in.ReopenActionIDs
+		}
+	case Close, MarkNotActionable:
+		set += `, closed_at = ?`
+		args = append(args, now)
+	case Reopen:
+		set += `, submitted_by = NULL, submitted_at = NULL, closed_at = NULL`
+	}
+	var n *notice
+	switch t.Verb {
+	case Submit:
+		n = &notice{kind: NoticeSubmitted, to: toAuditors}
+	case Reject:
+		n = &notice{kind: NoticeRejected, to: toManagersAndAssignees, args: []any{cur.ID, cur.ID}}
+	case Close:
+		n = &notice{kind: NoticeClosed, to: toUnitManagers, args: []any{cur.ID}}
+	case MarkNotActionable:
+		n = &notice{kind: NoticeNotActionable, to: toUnitManagers, args: []any{cur.ID}}
+	}
+	return transitionStep{verb: t.Verb, n: n, set: set, args: args,
+		ev: Event{Kind: string(t.Verb), ActorID: &p.UserID, FromState: &cur.State, ToState: &t.To, CreatedAt: now, Data: eventData(data)}}, nil
 }
 
 // defaultDue is the due date a finding of review reviewID gets when it is

@@ -30,6 +30,9 @@ type Options struct {
 	// ConnectTimeout bounds each connection attempt when the URL sets no
 	// connect_timeout; zero leaves it to the caller's context.
 	ConnectTimeout time.Duration
+	// Tracer, when set, sees every statement the pool's connections send
+	// (the benchmarks count round trips with it).
+	Tracer pgx.QueryTracer
 }
 
 // DefaultMaxConns is the pool size when none is configured: twice the
@@ -75,6 +78,9 @@ func openPool(url string, opts Options) (*gorm.DB, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = opts.ConnectTimeout
+	}
+	if opts.Tracer != nil {
+		cfg.Tracer = opts.Tracer
 	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(opts.MaxConns)
