@@ -12,7 +12,19 @@
 -- which rules; without it (the first pass, rules changed, a pass as of an
 -- earlier date) the pass looks at every open action, as before.
 
+-- The text search of the finding list (ILIKE '%word%' over the trigram
+-- index's expression) is served either by the trigram index, visiting every
+-- finding that holds the word, or by the due-date order, checking findings
+-- until a page is full; which is cheaper depends on how common the word is,
+-- and the planner estimates that from a sample of the expression. The
+-- default sample of 100 values saw a word in 4 % of a million findings as
+-- 0.01 % of them and visited 37,000 findings (1.8 s) instead of checking
+-- 1,400 in order (30 ms); 1,000 values see down to 0.1 %.
+
 -- +goose Up
+ALTER INDEX findings_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
+ANALYZE findings;
+
 -- Existing actions are not marked: the first pass looks at all of them.
 ALTER TABLE actions ADD COLUMN remind_check boolean NOT NULL DEFAULT false;
 ALTER TABLE actions ALTER COLUMN remind_check SET DEFAULT true;
@@ -56,6 +68,7 @@ CREATE TABLE reminder_plan_marks (
 );
 
 -- +goose Down
+ALTER INDEX findings_search_idx ALTER COLUMN 1 SET STATISTICS -1;
 DROP TABLE reminder_plan_marks;
 DROP TRIGGER findings_remind_check ON findings;
 DROP FUNCTION findings_remind_check();
