@@ -75,7 +75,7 @@ func benchData(ctx context.Context, db *gorm.DB, n int) error {
 			m AS (SELECT unit_id, min(id) AS id FROM users WHERE role = 'manager' GROUP BY unit_id)
 		INSERT INTO actions (finding_id, title, assignee_id, due_date, created_by, created_at, updated_at, remind_check)
 			SELECT f.id, 'Tindakan ' || i, o.id,
-				CASE WHEN i < ` + strconv.Itoa(actions*4/5) + ` THEN '` + day + `'::date + (i * 7919) % 731 - 365 ELSE '` + day + `'::date + 7 END,
+				CASE WHEN i < ` + strconv.Itoa(actions*4/5) + ` THEN '` + day + `'::date + (i::bigint * 7919 % 731)::int - 365 ELSE '` + day + `'::date + 7 END,
 				m.id, '2024-02-01', '2024-02-01', false
 			FROM generate_series(0, ` + strconv.Itoa(actions-1) + `) i JOIN f ON f.n = i % ` + strconv.Itoa(n) + ` JOIN o ON o.unit_id = f.unit_id AND o.k = i % 10
 				JOIN m ON m.unit_id = f.unit_id`,
