@@ -1246,7 +1246,10 @@ func (g *gen) copies() []copySpec {
 func setAside(ctx context.Context, tx pgx.Tx, table string) (indexes, fks []string, err error) {
 	ident := pgx.Identifier{table}.Sanitize()
 	var drops []string
-	rows, err := tx.Query(ctx, `SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+	rows, err := tx.Query(ctx, `SELECT i.relname, pg_get_indexdef(i.oid),
+			ARRAY(SELECT a.attnum || ' SET STATISTICS ' || a.attstattarget FROM pg_attribute a
+				WHERE a.attrelid = i.oid AND a.attstattarget >= 0 ORDER BY a.attnum)
+		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
 		WHERE x.indrelid = $1::regclass AND NOT EXISTS (
 			SELECT 1 FROM pg_constraint c WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x'))
 		ORDER BY i.relname`, ident)
@@ -1255,10 +1258,16 @@ func setAside(ctx context.Context, tx pgx.Tx, table string) (indexes, fks []stri
 	}
 	for rows.Next() {
 		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
+		var stats []string
+		if err := rows.Scan(&name, &def, &stats); err != nil {
 			return nil, nil, err
 		}
 		indexes = append(indexes, def)
+		// pg_get_indexdef leaves out the statistics targets set on an
+		// expression's column (ALTER INDEX … SET STATISTICS).
+		for _, st := range stats {
+			indexes = append(indexes, "ALTER INDEX "+pgx.Identifier{name}.Sanitize()+" ALTER COLUMN "+st)
+		}
 		drops = append(drops, "DROP INDEX "+pgx.Identifier{name}.Sanitize())
 	}
 	if err := rows.Err(); err != nil {
