@@ -36,8 +36,10 @@ var upgradeTables = map[string]string{
 	"reviews": `SELECT t::text FROM reviews t ORDER BY id`,
 	// import_ref (00011) is new: NULL on every finding held before; due_set_at
 	// came in 00010, filled from what the rows held.
-	"findings":       `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at')::text FROM findings t ORDER BY id`,
-	"actions":        `SELECT (to_jsonb(t) - 'due_set_at')::text FROM actions t ORDER BY id`,
+	"findings": `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at')::text FROM findings t ORDER BY id`,
+	// remind_check (00016) is the planner's: false on every action held
+	// before, whose first pass after the upgrade looks at them all.
+	"actions":        `SELECT (to_jsonb(t) - 'due_set_at' - 'remind_check')::text FROM actions t ORDER BY id`,
 	"finding_events": `SELECT t::text FROM finding_events t ORDER BY id`,
 	"notifications":  `SELECT (to_jsonb(t) - 'claim')::text FROM notifications t ORDER BY id`, // claim: 00013
 	"audit_log":      `SELECT t::text FROM audit_log t ORDER BY id`,

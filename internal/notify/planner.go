@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -124,10 +125,17 @@ func (p *Planner) run(ctx context.Context, at time.Time, exec func(tx *gorm.DB, 
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, plannerAdvisoryLock).Error; err != nil {
 			return err
 		}
+		scan, err := p.actionScan(tx, args)
+		if err != nil {
+			return err
+		}
 		for _, rule := range rules {
-			if err := exec(tx, insertInto+rule.sql+onConflict, args); err != nil {
+			if err := exec(tx, insertInto+strings.ReplaceAll(rule.sql, "@scan", scan)+onConflict, args); err != nil {
 				return fmt.Errorf("plan %s: %w", rule.name, err)
 			}
+		}
+		if err := p.mark(tx, scan, args); err != nil {
+			return err
 		}
 		if !commit {
 			return errRollback
@@ -222,7 +230,7 @@ var rules = []struct{ name, sql string }{
 				CASE WHEN a.due_date < @pd::date AND @every::int > 0 THEN
 					1 + @every::int * ((@pd::date - a.due_date - 1) / @every::int) END AS after
 			FROM actions a JOIN findings f ON f.id = a.finding_id
-			WHERE a.status = 'todo' AND f.state IN ` + actionableStatesSQL + `
+			WHERE a.status = 'todo' AND @scan AND f.state IN ` + actionableStatesSQL + `
 				AND a.due_date <= @ed::date + @max_due::int),
 		t AS (
 			SELECT c.*,
@@ -264,7 +272,7 @@ var rules = []struct{ name, sql string }{
 		subj AS (
 			SELECT 'action' AS subject, a.id, a.finding_id, a.id AS action_id, f.unit_id, a.due_date, a.due_set_at
 			FROM actions a JOIN findings f ON f.id = a.finding_id
-			WHERE @first_esc::int > 0 AND a.status = 'todo' AND f.state IN ` + actionableStatesSQL + `
+			WHERE @first_esc::int > 0 AND a.status = 'todo' AND @scan AND f.state IN ` + actionableStatesSQL + `
 				AND a.due_date <= @pd::date - @first_esc::int
 			UNION ALL
 			SELECT 'finding', f.id, f.id, NULL::bigint, f.unit_id, f.due_date, f.due_set_at
