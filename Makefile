@@ -24,17 +24,20 @@ bench:
 
 ## bench-scale: the national-scale figures (issue 17): each request beside raw SQL doing the same
 ## work in the same run, at BENCH_CLIENTS concurrent clients, on BENCH_FINDINGS generated findings
-## (with 2.5 actions and 10 events each). Point TEST_DATABASE_URL at a kept server to generate each
-## data set once (1,000,000 findings take several minutes and about 9 GB)
+## (with 2.5 actions and 10 events each), and the reminder planner's pass. Point TEST_DATABASE_URL
+## at a kept server to generate each data set once (1,000,000 findings take 10-15 minutes, 7.5 GB)
 BENCH_FINDINGS ?= 100000 1000000
 BENCH_CLIENTS ?= 8 32
 bench-scale:
 	@set -e; for n in $(BENCH_FINDINGS); do for c in $(BENCH_CLIENTS); do \
 	  echo "== $$n findings, $$c clients"; \
 	  export TL_BENCH_FINDINGS=$$n TL_BENCH_CLIENTS=$$c; \
-	  $(GO) test -p 1 -run '^$$' -bench 'BenchmarkSummary$$|ListVsRaw|WritesVsRaw' -benchtime 3s -timeout 60m ./internal/api/; \
+	  $(GO) test -p 1 -run '^$$' -bench 'BenchmarkSummary$$|ListVsRaw|SearchVsRaw|WritesVsRaw' -benchtime 3s -timeout 60m ./internal/api/; \
 	  $(GO) test -p 1 -run '^$$' -bench 'Pages' -benchtime 3s -timeout 60m ./internal/web/; \
-	done; done
+	  $(GO) test -p 1 -run '^$$' -bench 'IndexWithCarryOver' -benchtime 3s -timeout 60m ./internal/framework/; \
+	done; \
+	TL_BENCH_FINDINGS=$$n $(GO) test -p 1 -run '^$$' -bench 'Plan$$' -benchtime 1x -timeout 60m ./internal/notify/; \
+	done
 
 ## build: the binary, with its version
 build:
