@@ -66,18 +66,40 @@ func appendCounts(b []byte, c report.Counts) []byte {
 	b = append(b, `"total":`...)
 	b = strconv.AppendInt(b, int64(c.Total), 10)
 	b = append(b, `,"by_state":`...)
-	b = appendCountMap(b, c.ByState)
-	b = append(b, `,"by_audit_category":{`...)
 	var cats [len(categoryKeys)]int
-	for st, n := range c.ByState {
-		if i := slices.Index(categoryKeys[:], st.Category()); i >= 0 {
-			cats[i] += n
+	if c.ByState == nil {
+		b = append(b, "null"...)
+	} else {
+		// One lookup a state in the common case (every state, no other):
+		// the values written in key order and summed by category.
+		var n [len(stateKeys)]int
+		known := 0
+		for i, st := range stateKeys {
+			v, ok := c.ByState[st]
+			if ok {
+				known++
+			}
+			n[i] = v
+			if j := stateCategory[i]; j >= 0 {
+				cats[j] += v
+			}
+		}
+		if known == len(c.ByState) && known == len(stateKeys) {
+			b = append(b, '{')
+			for i, st := range stateKeys {
+				b = appendComma(b, i)
+				b = append(append(append(b, '"'), st...), '"', ':')
+				b = strconv.AppendInt(b, int64(n[i]), 10)
+			}
+			b = append(b, '}')
+		} else {
+			b = appendCountMap(b, c.ByState)
 		}
 	}
+	b = append(b, `,"by_audit_category":{`...)
 	for i, k := range categoryKeys {
 		b = appendComma(b, i)
-		b = appendString(b, string(k))
-		b = append(b, ':')
+		b = append(append(append(b, '"'), k...), '"', ':')
 		b = strconv.AppendInt(b, int64(cats[i]), 10)
 	}
 	b = append(b, `},"overdue":`...)
@@ -89,47 +111,37 @@ func appendCounts(b []byte, c report.Counts) []byte {
 }
 
 // stateKeys and categoryKeys are the maps' keys in encoding/json's order
-// (report.Counts.ByCategory has every category).
+// (report.Counts.ByCategory has every category); stateCategory is the
+// index in categoryKeys of each state's category (-1: none). The keys are
+// plain identifiers, written without escaping.
 var (
-	stateKeys    = slices.Sorted(slices.Values(finding.States))
+	stateKeys    = [...]finding.State{finding.Closed, finding.Draft, finding.InProgress, finding.NotActionable, finding.Open, finding.Submitted}
 	categoryKeys = [...]finding.AuditCategory{finding.BelumDitindaklanjuti, finding.BelumSesuai, finding.Sesuai,
 		finding.TidakDapatDitindaklanjuti}
+	stateCategory = func() (out [len(stateKeys)]int) {
+		for i, st := range stateKeys {
+			out[i] = slices.Index(categoryKeys[:], st.Category())
+		}
+		return out
+	}()
 )
 
-// appendCountMap writes the counts by state as an object, keys sorted;
-// they hold every state, but any other key is written too.
+// appendCountMap writes counts by state holding other keys than the
+// known states' as an object, keys sorted.
 func appendCountMap(b []byte, m map[finding.State]int) []byte {
-	if m == nil {
-		return append(b, "null"...)
-	}
-	keys := stateKeys
-	known := 0
-	for _, k := range keys {
-		if _, ok := m[k]; ok {
-			known++
-		}
-	}
-	if known != len(m) {
-		keys = slices.Sorted(func(yield func(finding.State) bool) {
-			for k := range m {
-				if !yield(k) {
-					return
-				}
+	keys := slices.Sorted(func(yield func(finding.State) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
 			}
-		})
-	}
-	b = append(b, '{')
-	n := 0
-	for _, k := range keys {
-		v, ok := m[k]
-		if !ok {
-			continue
 		}
-		b = appendComma(b, n)
-		n++
+	})
+	b = append(b, '{')
+	for i, k := range keys {
+		b = appendComma(b, i)
 		b = appendString(b, string(k))
 		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(v), 10)
+		b = strconv.AppendInt(b, int64(m[k]), 10)
 	}
 	return append(b, '}')
 }

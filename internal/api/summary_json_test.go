@@ -13,7 +13,8 @@ import (
 // TestSummaryJSONAsEncodingJSON compares the summary written by hand with
 // encoding/json's encoding of the same value: names with quotes, HTML
 // characters, Indonesian and invalid text, drafts without a unit, an
-// empty summary and a count map with a key beyond the known ones.
+// empty summary, a count map with a key beyond the known ones and one
+// without a state.
 func TestSummaryJSONAsEncodingJSON(t *testing.T) {
 	counts := func(seed int) report.Counts {
 		c := report.Counts{ByState: map[finding.State]int{}, Total: seed * 7, Overdue: seed, DueIn7Days: seed + 1, DueIn30Days: -seed}
@@ -32,7 +33,10 @@ func TestSummaryJSONAsEncodingJSON(t *testing.T) {
 		Aspects: []report.AspectCounts{{FrameworkCode: "ipd-2026", Code: "A1", Name: "Tata Kelola", Counts: counts(6)}}}
 	odd := counts(7)
 	odd.ByState["archived"] = 3
-	full.Units = append(full.Units, report.UnitCounts{UnitID: &id, Code: "X", Name: "Y", Counts: odd})
+	partial := counts(8)
+	delete(partial.ByState, finding.Submitted)
+	full.Units = append(full.Units, report.UnitCounts{UnitID: &id, Code: "X", Name: "Y", Counts: odd},
+		report.UnitCounts{UnitID: &id, Code: "Z", Name: "W", Counts: partial})
 	for name, s := range map[string]report.Summary{"full": full, "empty": {Counts: report.Counts{}},
 		"no maps": {Today: date.MustParse("2026-06-01"), Counts: report.Counts{Total: 1}}} {
 		got := appendSummary(nil, s)

@@ -18,7 +18,9 @@ import (
 // over the unit's rows, or for every finding over the stripes' (16 rows a
 // group, however many units). Each row's anchored counts are shifted from
 // its asof to today (a no-op once the day's advance has run). Arguments:
-// today, the default model's code, and the unit (NULL: every unit).
+// today, the default model's code, and the unit (NULL: every unit). Codes
+// sort byte by byte (COLLATE "C": the same order for their ASCII, without
+// the locale's comparison, a third of the sort at 600 units).
 const keptQuery = `WITH r AS MATERIALIZED (
 		SELECT * FROM finding_counts WHERE $3::bigint IS NULL AND grp = '' AND unit_id >= 0
 		UNION ALL
@@ -32,17 +34,18 @@ const keptQuery = `WITH r AS MATERIALIZED (
 			c.due_lt31 + CASE WHEN c.asof = $1::date THEN 0 ELSE finding_due_shift(c.unit_id, c.grp, c.asof + 31, $1::date + 31) END AS lt31
 		FROM r c),
 	g AS (SELECT grp, sum(draft) AS draft, sum(open) AS open, sum(in_progress) AS in_progress, sum(submitted) AS submitted,
-			sum(closed) AS closed, sum(not_actionable) AS not_actionable, sum(lt0) AS lt0, sum(lt8) AS lt8, sum(lt31) AS lt31
+			sum(closed) AS closed, sum(not_actionable) AS not_actionable,
+			sum(lt0)::bigint AS lt0, sum(lt8)::bigint AS lt8, sum(lt31)::bigint AS lt31
 		FROM k WHERE grp <> '' GROUP BY grp)
 	SELECT 0 AS part, '' AS model, k.unit_id, coalesce(u.code, ''), coalesce(u.name, ''),
-		u.code IS NULL AS o1, coalesce(u.code, '') AS o2, 0 AS o3,
+		u.code IS NULL AS o1, coalesce(u.code, '') COLLATE "C" AS o2, 0 AS o3,
 		k.draft, k.open, k.in_progress, k.submitted, k.closed, k.not_actionable, k.lt0, k.lt8, k.lt31
 	FROM k LEFT JOIN units u ON u.id = k.unit_id WHERE k.grp = ''
 	UNION ALL
-	SELECT 1, fw.code, NULL, d.code, d.name, fw.code <> $2, fw.code, d.number, ` + keptGroupCounts + `
+	SELECT 1, fw.code, NULL, d.code, d.name, fw.code <> $2, fw.code COLLATE "C", d.number, ` + keptGroupCounts + `
 	FROM framework_domains d JOIN frameworks fw ON fw.id = d.framework_id LEFT JOIN g ON g.grp = 'd' || d.id
 	UNION ALL
-	SELECT 2, fw.code, NULL, a.code, a.name, false, fw.code, a.number, ` + keptGroupCounts + `
+	SELECT 2, fw.code, NULL, a.code, a.name, false, fw.code COLLATE "C", a.number, ` + keptGroupCounts + `
 	FROM framework_aspects a JOIN frameworks fw ON fw.id = a.framework_id LEFT JOIN g ON g.grp = 'a' || a.id
 	WHERE fw.code = coalesce((SELECT code FROM frameworks WHERE is_current), $2)
 	ORDER BY 1, 6, 7, 8`
