@@ -479,9 +479,12 @@ func scoreLog(s Score, scoring Scoring) map[string]any {
 type IndexReport struct {
 	AssessmentID  int64
 	FrameworkCode string
-	Scoring       Scoring
-	Current       Result
-	Projected     Result
+	// IndexName is what the model calls its index ("Indeks Pemerintah
+	// Digital", "Indeks SPBE").
+	IndexName string
+	Scoring   Scoring
+	Current   Result
+	Projected Result
 	// WithFindings lists the indicators that have active findings, in
 	// the model's order.
 	WithFindings []string
@@ -552,7 +555,7 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 			scores[sc.IndicatorCode] = sc.Level
 			targets[sc.IndicatorCode] = sc.TargetLevel
 		}
-		rep = IndexReport{AssessmentID: id, FrameworkCode: fw.Code, Scoring: fw.Scoring, Current: Compute(fw, scores),
+		rep = IndexReport{AssessmentID: id, FrameworkCode: fw.Code, IndexName: fw.IndexName(), Scoring: fw.Scoring, Current: Compute(fw, scores),
 			Projected: Compute(fw, Project(scores, targets, improve)), WithFindings: []string{},
 			Indicators: make([]IndicatorStatus, 0, len(inds))}
 		for _, ind := range inds {

@@ -490,18 +490,7 @@ func (w *Web) indexFactsOf(ctx context.Context, p identity.Principal, a framewor
 	if err != nil {
 		return indexFacts{}, err
 	}
-	out := indexFacts{Report: rep, Name: a.FrameworkCode}
-	if w.frameworks == nil {
-		return out, nil
-	}
-	models, err := w.frameworks.List(ctx)
-	for _, m := range models {
-		if m.Code == a.FrameworkCode {
-			out.Name = framework.Framework{Title: m.Title}.IndexName()
-			break
-		}
-	}
-	return out, err
+	return indexFacts{Report: rep, Name: rep.IndexName}, nil
 }
 
 // indexOf lays out the index report for the page and its chart: overall,
