@@ -66,6 +66,10 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 
 	registry := server.NewRegistry(func() *sql.DB { s, _ := db.DB.DB(); return s })
 	watchReplica(ctx, db.replica, registry)
+	releases := prometheus.NewCounter(prometheus.CounterOpts{Name: "tindaklanjut_memory_releases_total",
+		Help: "Times the server, at rest after a burst, returned its free memory to the operating system."})
+	registry.MustRegister(releases)
+	go server.ReleaseWhenIdle(ctx, server.IdleRelease, releases.Inc)
 	srv := server.New(server.Options{
 		Logger:   log,
 		Registry: registry,

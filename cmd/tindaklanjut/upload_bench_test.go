@@ -12,11 +12,12 @@ package main
 //     measured after every upload, the ratios of-cp and of-cp+fsync, and
 //     the CPU time the server spends per upload (server-cpu-ms/op).
 //   - concurrent8x20MiB: eight uploads at once. Samples the server's VmRSS
-//     every 10 ms, idle (after a warm-up upload) and during the uploads, and
-//     reports idle-rss-MiB, peak-rss-MiB and peak-above-idle-MiB (target:
-//     under 64 MiB above idle); also hwm-above-idle-MiB, from the kernel's
-//     own peak (VmHWM, reset through clear_refs before the uploads), which
-//     no sample can miss.
+//     every 10 ms, idle (at rest after a warm-up upload) and during the
+//     uploads, and reports idle-rss-MiB, peak-rss-MiB and peak-above-idle-MiB
+//     (target: under 64 MiB above idle); also hwm-above-idle-MiB, from the
+//     kernel's own peak (VmHWM, reset through clear_refs before the
+//     uploads), which no sample can miss; and rest-rss-MiB, at rest after
+//     the last uploads (target: under 40 MiB).
 //
 // Every upload sends different bytes, so deduplication never spares the
 // store a write. Run it alone (it sends about a gigabyte at -benchtime 5x):
@@ -44,6 +45,7 @@ import (
 	"time"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/dbtest"
+	"github.com/tindaklanjut/tindaklanjut/internal/server"
 )
 
 const benchDocSize = 20 << 20
@@ -209,18 +211,7 @@ func benchUploadConcurrent(b *testing.B, target uploadTarget, pid int) {
 	if err := benchUpload(target, docs[0], renew(docs[0])); err != nil {
 		b.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	var idleSamples []int64
-	for range 50 {
-		rss, _, err := procMemory(pid)
-		if err != nil {
-			b.Fatal(err)
-		}
-		idleSamples = append(idleSamples, rss)
-		time.Sleep(10 * time.Millisecond)
-	}
-	slices.Sort(idleSamples)
-	idle := idleSamples[len(idleSamples)/2]
+	idle := restingRSS(b, pid)
 	// The kernel's peak, from now on (Linux 4.0 and later).
 	hwmReset := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 
@@ -276,9 +267,11 @@ func benchUploadConcurrent(b *testing.B, target uploadTarget, pid int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	rest := restingRSS(b, pid)
 
 	b.ReportMetric(float64(b.N)*n*benchDocSize/mib/upload.Seconds(), "MiB/s")
 	b.ReportMetric(float64(idle)/mib, "idle-rss-MiB")
+	b.ReportMetric(float64(rest)/mib, "rest-rss-MiB")
 	b.ReportMetric(float64(peak.Load())/mib, "peak-rss-MiB")
 	above := float64(peak.Load()-idle) / mib
 	b.ReportMetric(above, "peak-above-idle-MiB")
@@ -290,6 +283,25 @@ func benchUploadConcurrent(b *testing.B, target uploadTarget, pid int) {
 		b.Logf("server memory rose %.1f MiB above idle (%.1f MiB) during %d concurrent uploads: over the 64 MiB target",
 			above, float64(idle)/mib, n)
 	}
+}
+
+// restingRSS waits for the server to come to rest, as a server between
+// bursts does (long enough for its idle release, server.IdleRelease, to
+// run), and returns the median of 50 samples of its resident set size.
+func restingRSS(b *testing.B, pid int) int64 {
+	b.Helper()
+	time.Sleep(2*server.IdleRelease + time.Second)
+	var samples []int64
+	for range 50 {
+		rss, _, err := procMemory(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		samples = append(samples, rss)
+		time.Sleep(10 * time.Millisecond)
+	}
+	slices.Sort(samples)
+	return samples[len(samples)/2]
 }
 
 // procMemory reads a process's resident set size and its peak (VmRSS and
