@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestFindingListFilters(t *testing.T) {
 	draft := mk(rev, "Draf temuan audit infrastruktur", `,"due_date":"2024-01-01"`)
 	var unitB findingDoc
 	mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Kebijakan Bappeda",
-		"severity":"low","unit_id":%d,"recommendation":"Menetapkan kebijakan","due_date":"2024-03-01"}`, rev2, f.unitB.ID), &unitB), 201)
+		"severity":"low","unit_id":%d,"condition":"Arsip ÉLEKTRONIK belum dikelola","recommendation":"Menetapkan kebijakan","due_date":"2024-03-01"}`, rev2, f.unitB.ID), &unitB), 201)
 	unitB = f.mustMove("auditor", unitB, "issue", "")
 
 	var one findingDoc
@@ -86,6 +87,8 @@ func TestFindingListFilters(t *testing.T) {
 		{"text: word inside a longer word", "auditor", "q=kebijakan", []string{unitB.Code, dueYesterday.Code}},
 		{"text: case and several words", "auditor", "q=" + url.QueryEscape("PETA aset"), []string{dueLater.Code}},
 		{"text: code", "auditor", "q=" + dueToday.Code, []string{dueToday.Code}},
+		{"text: case beyond ASCII", "auditor", "q=" + url.QueryEscape("élektronik"), []string{unitB.Code}},
+		{"text: a lowercase code", "auditor", "q=" + strings.ToLower(dueToday.Code), []string{dueToday.Code}},
 		{"text: LIKE characters are literal", "auditor", "q=" + url.QueryEscape("100%_"), nil},
 		{"combined", "auditor", fmt.Sprintf("unit_id=%d&state=open&indicator=I43&q=keamanan&due_before=2024-12-31", f.unitA.ID), []string{dueYesterday.Code}},
 		{"manager: own unit, no drafts", "manager", "", []string{pastButSubmitted.Code, dueYesterday.Code, dueToday.Code, dueLater.Code}},

@@ -244,7 +244,7 @@ var searchTerms = []struct{ name, q string }{
 // every finding, as an auditor) at its first page, for a code and for
 // words from rare to common, beside the same search's SQL (the list's own
 // query: every word a substring of code, title, condition or
-// recommendation, ILIKE over the trigram-indexed expression) through pgx.
+// recommendation, a LIKE over their lowercased, trigram-indexed copy) through pgx.
 // Target (issue 17): p95 under 100 ms at 1,000,000 findings.
 func BenchmarkSearchVsRaw(b *testing.B) {
 	w := newWorkflowBench(b)

@@ -50,9 +50,11 @@ type ListItem struct {
 // Cursor returns the keyset position of the item.
 func (it ListItem) Cursor() Cursor { return Cursor{Due: it.DueSort, ID: it.ID} }
 
-// searchExpr is the text the trigram index covers; queries must use it
-// verbatim for the index to apply.
-const searchExpr = `(code || ' ' || title || ' ' || condition || ' ' || recommendation)`
+// searchMatch is the condition that a word (its argument, a LIKE pattern)
+// occurs in a finding's code, title, condition or recommendation, whatever
+// the case: search_text (migration 00018) holds the four lowercased, under
+// a trigram index, and the pattern is lowercased by the same lower().
+const searchMatch = `search_text LIKE lower(?)`
 
 // ValidateFilter checks a filter's values, naming each bad one.
 func ValidateFilter(f Filter) error {
@@ -158,7 +160,7 @@ func probeList(ctx context.Context, tx querier, p identity.Principal, f Filter, 
 	var match []string
 	var matchArgs []any
 	for _, w := range strings.Fields(f.Query) {
-		match = append(match, searchExpr+` ILIKE ?`)
+		match = append(match, searchMatch)
 		matchArgs = append(matchArgs, "%"+escapeLike(w)+"%")
 	}
 	q := `SELECT id, due_sort::text, ` + strings.Join(match, ` AND `) + ` FROM findings`
@@ -308,7 +310,7 @@ func conditions(p identity.Principal, f Filter, today date.Date) ([]string, []an
 		add(`due_sort > ? AND due_date IS NOT NULL`, f.DueAfter)
 	}
 	for _, w := range strings.Fields(f.Query) {
-		add(searchExpr+` ILIKE ?`, "%"+escapeLike(w)+"%")
+		add(searchMatch, "%"+escapeLike(w)+"%")
 	}
 	return where, args
 }

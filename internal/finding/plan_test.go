@@ -103,9 +103,9 @@ func TestListPlans(t *testing.T) {
 		{"all findings", auditor, Filter{}, nil, []string{"findings_due_idx"}, true},
 		{"all findings, deep", auditor, Filter{}, deep(auditor, Filter{}, 30_000), []string{"findings_due_idx"}, true},
 		{"indicator", auditor, Filter{Indicator: &indicator}, nil, []string{"findings_indicators_idx", "findings_due_idx"}, false},
-		{"text search, a code", auditor, Filter{Query: code}, nil, []string{"findings_search_idx"}, false},
+		{"text search, a code", auditor, Filter{Query: code}, nil, []string{"findings_search_text_idx"}, false},
 		{"text search, a rare word", auditor, Filter{Query: "kriptografi"}, nil,
-			[]string{"findings_search_idx", "findings_due_idx"}, false},
+			[]string{"findings_search_text_idx", "findings_due_idx"}, false},
 		{"officer's own", officer, Filter{}, nil, []string{"actions_assignee_idx"}, false},
 	}
 	for _, c := range cases {

@@ -35,8 +35,9 @@ var upgradeTables = map[string]string{
 		updated_by, updated_at) FROM assessment_scores ORDER BY assessment_id, indicator_code`,
 	"reviews": `SELECT t::text FROM reviews t ORDER BY id`,
 	// import_ref (00011) is new: NULL on every finding held before; due_set_at
-	// came in 00010, filled from what the rows held.
-	"findings": `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at')::text FROM findings t ORDER BY id`,
+	// came in 00010, filled from what the rows held; search_text (00018) is
+	// derived from the others.
+	"findings": `SELECT (to_jsonb(t) - 'import_ref' - 'due_set_at' - 'search_text')::text FROM findings t ORDER BY id`,
 	// remind_check (00016) is the planner's: false on every action held
 	// before, whose first pass after the upgrade looks at them all.
 	"actions":        `SELECT (to_jsonb(t) - 'due_set_at' - 'remind_check')::text FROM actions t ORDER BY id`,
