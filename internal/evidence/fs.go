@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tindaklanjut/tindaklanjut/internal/apperr"
 )
 
@@ -74,7 +76,14 @@ type fsStaging struct {
 	f     *os.File
 	name  string // the staged file's path (f.Name() is the one it was created under)
 	done  bool
+	// written is how many bytes were written; flushed, up to where
+	// writeback was started (writeBehind).
+	written, flushed int64
 }
+
+// writeBehindChunk is how much a staged file gathers before its writeback
+// to disk is started, while the rest of the upload is still arriving.
+const writeBehindChunk = 2 << 20
 
 // The prefixes of staged files: being created, and being written by a
 // live upload (which holds its lock).
@@ -91,10 +100,33 @@ const newFileGrace = time.Hour
 // of an upload: the error says so (storageError), and the caller aborts.
 func (st *fsStaging) Write(p []byte) (int, error) {
 	n, err := st.f.Write(p)
+	st.written += int64(n)
 	if err != nil {
 		return n, storageError("write staged file", err)
 	}
+	if st.written-st.flushed >= writeBehindChunk {
+		st.writeBehind()
+	}
 	return n, nil
+}
+
+// writeBehind starts the writeback of what was written since the last
+// call, without waiting for it (sync_file_range with SYNC_FILE_RANGE_WRITE):
+// the disk writes the first megabytes of a document while the network
+// still brings the next, and the fsync before the commit finds little left
+// to flush. It is an optimisation only, so where the call is refused (a
+// filesystem without it) it is simply not made again; durability stays
+// fsync's.
+func (st *fsStaging) writeBehind() {
+	if st.flushed < 0 {
+		return
+	}
+	err := unix.SyncFileRange(int(st.f.Fd()), st.flushed, st.written-st.flushed, unix.SYNC_FILE_RANGE_WRITE)
+	if err != nil {
+		st.flushed = -1
+		return
+	}
+	st.flushed = st.written
 }
 
 func (st *fsStaging) ReadAt(p []byte, off int64) (int, error) { return st.f.ReadAt(p, off) }
