@@ -10,6 +10,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -95,7 +96,40 @@ const receiveChunk = 1 << 20
 // The chunks are mapped from the operating system, outside the Go heap:
 // in the heap, eight uploads' 16 MiB of them would let the collector's
 // pacing (GOGC=400) grow the heap by five times that, and keep it after.
+//
+// A document that fits in its first 64 KiB (most scanned letters do not,
+// many forms and small PDFs do) is copied and hashed at once from a pooled
+// buffer, without the goroutine or the mapping: for a 20 KB document they
+// cost more than the hash they would overlap, and unmapping interrupts
+// every core the process runs on.
 func copyHashing(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
+	head := headBuffers.Get().(*[headSize]byte)
+	defer headBuffers.Put(head)
+	n, err := fill(r, head[:])
+	if n > 0 {
+		if _, werr := w.Write(head[:n]); werr != nil {
+			return 0, werr
+		}
+		h.Write(head[:n])
+	}
+	if err != nil {
+		if err == io.EOF {
+			err = nil
+		}
+		return int64(n), err
+	}
+	rest, err := copyHashingChunks(w, h, r)
+	return int64(n) + rest, err
+}
+
+// headSize is the part of a document copyHashing reads before it decides
+// whether the rest is worth a pipeline.
+const headSize = 64 << 10
+
+var headBuffers = sync.Pool{New: func() any { return new([headSize]byte) }}
+
+// copyHashingChunks is copyHashing's pipeline, for what follows the head.
+func copyHashingChunks(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
 	mem, err := getChunks()
 	if err != nil {
 		return 0, err

@@ -14,7 +14,8 @@ import (
 // written and what is hashed are the input, and errors pass through as
 // they are (a truncated body stays io.ErrUnexpectedEOF).
 func TestCopyHashing(t *testing.T) {
-	for _, size := range []int{0, 1, receiveChunk - 1, receiveChunk, receiveChunk + 1, 2 * receiveChunk, 3*receiveChunk + 5} {
+	for _, size := range []int{0, 1, headSize - 1, headSize, headSize + 1, headSize + receiveChunk - 1, headSize + receiveChunk,
+		headSize + receiveChunk + 1, headSize + 2*receiveChunk, 3*receiveChunk + 5} {
 		data := make([]byte, size)
 		for i := range data {
 			data[i] = byte(i * 7)
@@ -30,16 +31,37 @@ func TestCopyHashing(t *testing.T) {
 		}
 	}
 
-	cut := io.MultiReader(bytes.NewReader(make([]byte, receiveChunk+10)), iotest.ErrReader(io.ErrUnexpectedEOF))
-	if _, err := copyHashing(io.Discard, sha256.New(), cut); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("a body cut short: %v; want io.ErrUnexpectedEOF", err)
+	for _, size := range []int{100, headSize + receiveChunk + 10} {
+		cut := io.MultiReader(bytes.NewReader(make([]byte, size)), iotest.ErrReader(io.ErrUnexpectedEOF))
+		if _, err := copyHashing(io.Discard, sha256.New(), cut); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("a body cut short after %d bytes: %v; want io.ErrUnexpectedEOF", size, err)
+		}
 	}
 	full := errors.New("no space left on device")
-	if _, err := copyHashing(failingWriter{full}, sha256.New(), bytes.NewReader(make([]byte, 3*receiveChunk))); !errors.Is(err, full) {
-		t.Errorf("a failing write: %v; want %v", err, full)
+	for _, size := range []int{100, 3 * receiveChunk} {
+		w := &failingWriter{room: min(size, headSize) / 2, err: full}
+		if _, err := copyHashing(w, sha256.New(), bytes.NewReader(make([]byte, size))); !errors.Is(err, full) {
+			t.Errorf("a failing write of %d bytes: %v; want %v", size, err, full)
+		}
+		w = &failingWriter{room: headSize + receiveChunk/2, err: full}
+		if _, err := copyHashing(w, sha256.New(), bytes.NewReader(make([]byte, 3*receiveChunk))); !errors.Is(err, full) {
+			t.Errorf("a write failing in the pipeline: %v; want %v", err, full)
+		}
 	}
 }
 
-type failingWriter struct{ err error }
+// failingWriter takes room bytes, then fails with err (a disk filling up).
+type failingWriter struct {
+	room int
+	err  error
+}
 
-func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.room {
+		n := w.room
+		w.room = 0
+		return n, w.err
+	}
+	w.room -= len(p)
+	return len(p), nil
+}
