@@ -139,7 +139,7 @@ func BenchmarkPlan(b *testing.B) {
 		b.Fatal(err)
 	}
 	db.Exec(`DROP TABLE IF EXISTS bench_day_rows`)
-	if err := db.Exec(`CREATE TABLE bench_day_rows AS SELECT ` + columns + ` FROM notifications WHERE created_at = ? ORDER BY id`, benchDay).Error; err != nil {
+	if err := db.Exec(`CREATE TABLE bench_day_rows AS SELECT `+columns+` FROM notifications WHERE created_at = ? ORDER BY id`, benchDay).Error; err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Exec(`DROP TABLE IF EXISTS bench_day_rows`) })
