@@ -57,7 +57,8 @@ func TestFindingListFilters(t *testing.T) {
 	draft := mk(rev, "Draf temuan audit infrastruktur", `,"due_date":"2024-01-01"`)
 	var unitB findingDoc
 	mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Kebijakan Bappeda",
-		"severity":"low","unit_id":%d,"condition":"Arsip ÉLEKTRONIK belum dikelola","recommendation":"Menetapkan kebijakan","due_date":"2024-03-01"}`, rev2, f.unitB.ID), &unitB), 201)
+		"severity":"low","unit_id":%d,"condition":"Arsip ÉLEKTRONIK belum dikelola (lanjutan %s)","recommendation":"Menetapkan kebijakan",
+		"due_date":"2024-03-01"}`, rev2, f.unitB.ID, dueToday.Code), &unitB), 201)
 	unitB = f.mustMove("auditor", unitB, "issue", "")
 
 	var one findingDoc
@@ -66,6 +67,18 @@ func TestFindingListFilters(t *testing.T) {
 		t.Errorf("due yesterday (WITA): overdue=%v category=%v", one.Overdue, one.AuditCategory)
 	}
 
+	everything := []string{draft.Code, unitB.Code, pastButSubmitted.Code, dueYesterday.Code, dueToday.Code, dueLater.Code}
+	// The start of the codes: every code of the year but its last digit.
+	prefix := strings.ToLower(dueToday.Code[:len(dueToday.Code)-1])
+	var withPrefix []string
+	for _, c := range everything {
+		if strings.HasPrefix(strings.ToLower(c), prefix) {
+			withPrefix = append(withPrefix, c)
+		}
+	}
+	if len(withPrefix) < 2 {
+		t.Fatalf("the fixture's codes %v share no prefix %q", everything, prefix)
+	}
 	tests := []struct {
 		name, who, query string
 		want             []string
@@ -86,9 +99,13 @@ func TestFindingListFilters(t *testing.T) {
 		{"due window", "auditor", "due_after=2024-09-30&due_before=2025-01-31", []string{dueYesterday.Code, dueToday.Code}},
 		{"text: word inside a longer word", "auditor", "q=kebijakan", []string{unitB.Code, dueYesterday.Code}},
 		{"text: case and several words", "auditor", "q=" + url.QueryEscape("PETA aset"), []string{dueLater.Code}},
-		{"text: code", "auditor", "q=" + dueToday.Code, []string{dueToday.Code}},
+		// A code is found as a code and where another finding's text names it.
+		{"text: code", "auditor", "q=" + dueToday.Code, []string{unitB.Code, dueToday.Code}},
+		{"text: a lowercase code", "auditor", "q=" + strings.ToLower(dueToday.Code), []string{unitB.Code, dueToday.Code}},
+		{"text: a code's number", "auditor", "q=" + dueToday.Code[len(dueToday.Code)-4:], []string{unitB.Code, dueToday.Code}},
+		{"text: the start of codes", "auditor", "q=" + prefix, withPrefix},
+		{"text: codes' year and a word", "auditor", "q=" + url.QueryEscape("-2024- kebijakan"), []string{unitB.Code, dueYesterday.Code}},
 		{"text: case beyond ASCII", "auditor", "q=" + url.QueryEscape("élektronik"), []string{unitB.Code}},
-		{"text: a lowercase code", "auditor", "q=" + strings.ToLower(dueToday.Code), []string{dueToday.Code}},
 		{"text: LIKE characters are literal", "auditor", "q=" + url.QueryEscape("100%_"), nil},
 		{"combined", "auditor", fmt.Sprintf("unit_id=%d&state=open&indicator=I43&q=keamanan&due_before=2024-12-31", f.unitA.ID), []string{dueYesterday.Code}},
 		{"manager: own unit, no drafts", "manager", "", []string{pastButSubmitted.Code, dueYesterday.Code, dueToday.Code, dueLater.Code}},
