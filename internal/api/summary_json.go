@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -129,13 +130,7 @@ var (
 // appendCountMap writes counts by state holding other keys than the
 // known states' as an object, keys sorted.
 func appendCountMap(b []byte, m map[finding.State]int) []byte {
-	keys := slices.Sorted(func(yield func(finding.State) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	keys := slices.Sorted(maps.Keys(m))
 	b = append(b, '{')
 	for i, k := range keys {
 		b = appendComma(b, i)

@@ -77,8 +77,10 @@ type fsStaging struct {
 	name  string // the staged file's path (f.Name() is the one it was created under)
 	done  bool
 	// written is how many bytes were written; flushed, up to where
-	// writeback was started (writeBehind).
+	// writeback was started (writeBehind); noWriteBehind, that the
+	// filesystem refused to start it.
 	written, flushed int64
+	noWriteBehind    bool
 }
 
 // writeBehindChunk is how much a staged file gathers before its writeback
@@ -104,7 +106,7 @@ func (st *fsStaging) Write(p []byte) (int, error) {
 	if err != nil {
 		return n, storageError("write staged file", err)
 	}
-	if st.written-st.flushed >= writeBehindChunk {
+	if !st.noWriteBehind && st.written-st.flushed >= writeBehindChunk {
 		st.writeBehind()
 	}
 	return n, nil
@@ -118,14 +120,8 @@ func (st *fsStaging) Write(p []byte) (int, error) {
 // filesystem without it) it is simply not made again; durability stays
 // fsync's.
 func (st *fsStaging) writeBehind() {
-	if st.flushed < 0 {
-		return
-	}
 	err := unix.SyncFileRange(int(st.f.Fd()), st.flushed, st.written-st.flushed, unix.SYNC_FILE_RANGE_WRITE)
-	if err != nil {
-		st.flushed = -1
-		return
-	}
+	st.noWriteBehind = err != nil
 	st.flushed = st.written
 }
 

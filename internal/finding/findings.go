@@ -269,7 +269,7 @@ func (s *Service) newFindingRefs(db *gorm.DB, f *Finding, v *apperr.Validation, 
 			FROM (SELECT `+q+`) x LEFT JOIN reviews r ON r.id = ? OFFSET 0) c`,
 		append(append([]any{take}, args...), f.ReviewID)...).Scan(&r).Error
 	if err == nil && r.N != nil {
-		r.Code = fmt.Sprintf("TL-%04d-%04d", r.ConductedOn.Year(), *r.N)
+		r.Code = fmt.Sprintf(codeFormat, r.ConductedOn.Year(), *r.N)
 	}
 	return r, err
 }
@@ -298,6 +298,14 @@ func (s *Service) nextCode(ctx context.Context, year int) (int64, string, error)
 	}
 	return ids[0], codes[0], nil
 }
+
+// A finding's code is codePrefix, the year of its review and its number in
+// that year, of at least four digits (findings_code_check:
+// ^TL-[0-9]{4}-[0-9]{4,}$; searchMatch relies on its shape).
+const (
+	codePrefix = "TL-"
+	codeFormat = codePrefix + "%04d-%04d"
+)
 
 // takeCodes hands out n new findings' ids and the next n codes of year,
 // ascending, in one statement outside any transaction (sequences are not
@@ -329,7 +337,7 @@ func (s *Service) takeCodes(ctx context.Context, year, n int) ([]int64, []string
 	}
 	ids, codes := make([]int64, n), make([]string, n)
 	for i, x := range next {
-		ids[i], codes[i] = x.ID, fmt.Sprintf("TL-%04d-%04d", year, x.N)
+		ids[i], codes[i] = x.ID, fmt.Sprintf(codeFormat, year, x.N)
 	}
 	return ids, codes, nil
 }

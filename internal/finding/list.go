@@ -84,9 +84,6 @@ func searchMatch(w string) (string, []any) {
 	return `(code LIKE ? OR ` + text + `)`, []any{"%" + code + "%", textArg}
 }
 
-// codePrefix starts every finding code (findings_code_check).
-const codePrefix = "TL-"
-
 // codeChars reports whether w is made of the characters of finding codes,
 // in either case: T, L, digits and hyphens (none of them special in a LIKE
 // pattern). Words of any other letter, which is nearly every word, are
@@ -380,7 +377,8 @@ func conditions(p identity.Principal, f Filter, today date.Date) ([]string, []an
 	return where, args
 }
 
+// likeEscaper makes a string match literally in a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // escapeLike makes s match literally in a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
