@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -317,5 +318,116 @@ func TestWritersInDifferentUnitsDoNotQueue(t *testing.T) {
 	}
 	if err := exec(holder, `ROLLBACK`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSummaryKeptUntilSomethingChanges reads the summary, then reads it
+// again while another transaction holds every count locked: the answer
+// comes at once, the same, without reading a count (nothing changed). Then
+// it changes what the summary is made of outside the service, straight in
+// SQL, and each read right after shows the change: a finding's state, a
+// unit's code, an aspect's name, and a change committed after a change
+// rolled back to a savepoint of the same transaction.
+func TestSummaryKeptUntilSomethingChanges(t *testing.T) {
+	f := newFixture(t)
+	open := f.findingIn("open")
+	f.findingIn("open")
+	type doc struct {
+		summaryDoc
+		ByUnit []struct {
+			UnitCode string `json:"unit_code"`
+			countsDoc
+		} `json:"by_unit"`
+	}
+	read := func(who string) (doc, *httptest.ResponseRecorder) {
+		var got doc
+		rec := f.do("GET", "/api/v1/reports/summary", f.tokens[who], "", &got)
+		return got, rec
+	}
+	first, body := map[string]doc{}, map[string]string{}
+	for _, who := range []string{"auditor", "manager"} {
+		got, rec := read(who)
+		mustStatus(t, rec, 200)
+		first[who], body[who] = got, rec.Body.String()
+	}
+
+	lock := f.db.Begin()
+	if err := lock.Exec(`LOCK TABLE finding_counts, finding_due_counts IN ACCESS EXCLUSIVE MODE`).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"auditor", "manager"} {
+		done := make(chan struct{})
+		var rec *httptest.ResponseRecorder
+		go func() {
+			defer close(done)
+			_, rec = read(who)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			lock.Rollback()
+			<-done
+			t.Fatalf("%s: the summary read the locked counts though nothing had changed", who)
+		}
+		mustStatus(t, rec, 200)
+		if diff := cmp.Diff(body[who], rec.Body.String()); diff != "" {
+			t.Errorf("%s, read again (-first +again):\n%s", who, diff)
+		}
+	}
+	lock.Rollback()
+
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if err := f.db.Exec(query, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantOpen := first["auditor"].ByState["open"]
+	check := func(step string, wantOpen int, unitCode, aspectName string) {
+		t.Helper()
+		got, code := read("auditor")
+		mustStatus(t, code, 200)
+		if got.ByState["open"] != wantOpen {
+			t.Errorf("%s: %d open, want %d", step, got.ByState["open"], wantOpen)
+		}
+		if len(got.ByUnit) != 1 || got.ByUnit[0].UnitCode != unitCode {
+			t.Errorf("%s: units %+v, want %s", step, got.ByUnit, unitCode)
+		}
+		if len(got.Aspects) == 0 || got.Aspects[0].Name != aspectName {
+			t.Errorf("%s: first aspect %+v, want it named %q", step, got.Aspects, aspectName)
+		}
+	}
+	aspect := first["auditor"].Aspects[0]
+	check("before", wantOpen, "DISKOMINFO", aspect.Name)
+
+	exec(`UPDATE findings SET state = 'closed', closed_at = now() WHERE id = ?`, open.ID)
+	check("a finding closed in SQL", wantOpen-1, "DISKOMINFO", aspect.Name)
+	exec(`UPDATE units SET code = 'DISKOMINFO-2' WHERE id = ?`, f.unitA.ID)
+	check("a unit's code changed", wantOpen-1, "DISKOMINFO-2", aspect.Name)
+	exec(`UPDATE framework_aspects SET name = 'Aspek Uji' WHERE code = ? AND framework_id = (SELECT id FROM frameworks WHERE code = ?)`,
+		aspect.Code, aspect.FrameworkCode)
+	check("an aspect renamed", wantOpen-1, "DISKOMINFO-2", "Aspek Uji")
+
+	// The first change raises the stripe's counter and is rolled back with
+	// the savepoint; the second must raise it again.
+	tx := f.db.Begin()
+	for _, q := range []string{
+		`SAVEPOINT a`,
+		`UPDATE findings SET state = 'open' WHERE id = ` + fmt.Sprint(open.ID),
+		`ROLLBACK TO SAVEPOINT a`,
+		`UPDATE findings SET state = 'in_progress' WHERE id = ` + fmt.Sprint(open.ID),
+	} {
+		if err := tx.Exec(q).Error; err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	got, code := read("auditor")
+	mustStatus(t, code, 200)
+	if got.ByState["closed"] != first["auditor"].ByState["closed"] || got.ByState["in_progress"] != first["auditor"].ByState["in_progress"]+1 {
+		t.Errorf("after a change committed past a savepoint rolled back: %+v, before any change %+v", got.ByState, first["auditor"].ByState)
 	}
 }

@@ -2,8 +2,12 @@ package report
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
@@ -55,12 +59,63 @@ const keptQuery = `WITH r AS MATERIALIZED (
 const keptGroupCounts = `coalesce(g.draft, 0), coalesce(g.open, 0), coalesce(g.in_progress, 0), coalesce(g.submitted, 0),
 	coalesce(g.closed, 0), coalesce(g.not_actionable, 0), coalesce(g.lt0, 0), coalesce(g.lt8, 0), coalesce(g.lt31, 0)`
 
+// versionsQuery reads the counters that change with everything keptQuery
+// reads (migration 00019), in stripe order.
+const versionsQuery = `SELECT array_agg(version ORDER BY stripe) FROM finding_counts_versions`
+
 // kept is Summary from the kept counts, of one unit's findings but its
 // drafts (unit not nil) or of every finding.
+//
+// The last answer for each scope and day is kept with the counters it was
+// read with, and is answered again while the counters read now are the
+// same: then no count, unit or model it is made of has changed since
+// (migration 00019 says why), so it is what keptQuery would read now. A
+// read therefore costs one small query while nothing changes, and is
+// exact right after every change, by any writer in any process. Concurrent
+// readers of the same scope and counters read the counts once.
+//
+// The Summary is shared: callers must not change it.
 func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summary, error) {
-	out := Summary{Today: today, Counts: newCounts()}
-	err := postgres.WithConn(ctx, s.db, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, keptQuery, today, framework.DefaultCode, unit)
+	key := keptKey{unit: -1, today: today}
+	if unit != nil {
+		key.unit = *unit
+	}
+	var versions []int64
+	if err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, versionsQuery).Scan(&versions)
+	}); err != nil {
+		return Summary{}, err
+	}
+	if e, ok := s.summaries.get(key); ok && slices.Equal(e.versions, versions) {
+		return e.sum, nil
+	}
+	// Keyed by the counters read, so that a reader joins only a read that
+	// began after it saw them: what it gets is at least as new.
+	v, err, _ := s.summaries.flight.Do(fmt.Sprint(key.unit, key.today, versions), func() (any, error) {
+		// A read several requests wait on is not abandoned with the first.
+		e, err := s.readKept(context.WithoutCancel(ctx), unit, today)
+		if err != nil {
+			return nil, err
+		}
+		s.summaries.put(key, e)
+		return e, nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	return v.(*keptEntry).sum, nil
+}
+
+// readKept reads the kept counts and their counters in one snapshot.
+func (s *Service) readKept(ctx context.Context, unit *int64, today date.Date) (*keptEntry, error) {
+	e := &keptEntry{sum: Summary{Today: today, Counts: newCounts()}}
+	out := &e.sum
+	err := postgres.ReadTx(ctx, s.db, func(tx pgx.Tx) error {
+		*out = Summary{Today: today, Counts: newCounts()}
+		if err := tx.QueryRow(ctx, versionsQuery).Scan(&e.versions); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, keptQuery, today, framework.DefaultCode, unit)
 		if err != nil {
 			return err
 		}
@@ -99,7 +154,57 @@ func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summa
 		}
 		return rows.Err()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// keptKey is a kept summary's scope: a unit, or -1 for every finding, on
+// a day.
+type keptKey struct {
+	unit  int64
+	today date.Date
+}
+
+// keptEntry is a kept summary with the counters it was read with.
+type keptEntry struct {
+	versions []int64
+	sum      Summary
+}
+
+// maxKeptSummaries bounds the kept summaries: every unit's and the whole
+// one, on two days, at 600 units; more scopes than that replace one at
+// random.
+const maxKeptSummaries = 1250
+
+// keptSummaries are the last summaries read, per scope and day.
+type keptSummaries struct {
+	mu      sync.Mutex
+	entries map[keptKey]*keptEntry
+	flight  singleflight.Group
+}
+
+func (k *keptSummaries) get(key keptKey) (*keptEntry, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.entries[key]
+	return e, ok
+}
+
+func (k *keptSummaries) put(key keptKey, e *keptEntry) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.entries == nil {
+		k.entries = make(map[keptKey]*keptEntry)
+	}
+	if _, ok := k.entries[key]; !ok && len(k.entries) >= maxKeptSummaries {
+		for old := range k.entries {
+			delete(k.entries, old)
+			break
+		}
+	}
+	k.entries[key] = e
 }
 
 // keptStates are the states in the order of finding_counts' columns.

@@ -29,9 +29,10 @@ const DefaultMaxRows = 10000
 
 // Service computes reports.
 type Service struct {
-	db      *gorm.DB
-	replica *postgres.Replica // nil: the follow-up matrix reads the primary
-	maxRows int
+	db        *gorm.DB
+	replica   *postgres.Replica // nil: the follow-up matrix reads the primary
+	maxRows   int
+	summaries keptSummaries
 }
 
 // NewService returns the report service on db. maxRows caps the follow-up
