@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -462,6 +463,21 @@ func TestAssessmentIndex(t *testing.T) {
 	r = index()
 	if got, want := r.summary(), "2.29 Cukup → 2.46 Cukup; D1 2→2.2 D2 2→2 D3 1→1.55 D4 3→3.12"; got != want {
 		t.Errorf("after closing: %s; want %s", got, want)
+	}
+	// Read again while the counts and scores are locked: nothing changed,
+	// so the report comes at once, the same. Scores changed straight in SQL
+	// show at the next read: D3 at 3, (26 + 50 + 49.5 + 136.5) / 100 = 2.62,
+	// projected (28.6 + 50 + 49.5 + 142) / 100 = 2.70.
+	rec := f.whileLocked("finding_indicator_counts, assessment_scores", func() *httptest.ResponseRecorder {
+		return f.do("GET", path+"/index", f.tokens["viewer"], "", &r)
+	})
+	if got, want := r.summary(), "2.29 Cukup → 2.46 Cukup; D1 2→2.2 D2 2→2 D3 1→1.55 D4 3→3.12"; rec.Code != 200 || got != want {
+		t.Errorf("read again: %d %s; want %s", rec.Code, got, want)
+	}
+	f.db.Exec(`UPDATE assessment_scores SET level = 3 WHERE assessment_id = ? AND indicator_code IN ?`, a.ID, d3)
+	r = index()
+	if got, want := r.summary(), "2.62 Baik → 2.7 Baik; D1 2→2.2 D2 2→2 D3 3→3 D4 3→3.12"; got != want {
+		t.Errorf("after scores changed in SQL: %s; want %s", got, want)
 	}
 	// The other assessment has no scores: its index is null, whatever its
 	// reviews' findings.

@@ -351,30 +351,16 @@ func TestSummaryKeptUntilSomethingChanges(t *testing.T) {
 		first[who], body[who] = got, rec.Body.String()
 	}
 
-	lock := f.db.Begin()
-	if err := lock.Exec(`LOCK TABLE finding_counts, finding_due_counts IN ACCESS EXCLUSIVE MODE`).Error; err != nil {
-		t.Fatal(err)
-	}
 	for _, who := range []string{"auditor", "manager"} {
-		done := make(chan struct{})
-		var rec *httptest.ResponseRecorder
-		go func() {
-			defer close(done)
-			_, rec = read(who)
-		}()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			lock.Rollback()
-			<-done
-			t.Fatalf("%s: the summary read the locked counts though nothing had changed", who)
-		}
+		rec := f.whileLocked("finding_counts, finding_due_counts", func() *httptest.ResponseRecorder {
+			_, rec := read(who)
+			return rec
+		})
 		mustStatus(t, rec, 200)
 		if diff := cmp.Diff(body[who], rec.Body.String()); diff != "" {
 			t.Errorf("%s, read again (-first +again):\n%s", who, diff)
 		}
 	}
-	lock.Rollback()
 
 	exec := func(query string, args ...any) {
 		t.Helper()
@@ -429,5 +415,28 @@ func TestSummaryKeptUntilSomethingChanges(t *testing.T) {
 	mustStatus(t, code, 200)
 	if got.ByState["closed"] != first["auditor"].ByState["closed"] || got.ByState["in_progress"] != first["auditor"].ByState["in_progress"]+1 {
 		t.Errorf("after a change committed past a savepoint rolled back: %+v, before any change %+v", got.ByState, first["auditor"].ByState)
+	}
+}
+
+// whileLocked runs read while another transaction holds tables locked
+// against every other use, and returns what it answered; it fails the test
+// when read waits on the lock.
+func (f *fixture) whileLocked(tables string, read func() *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+	f.t.Helper()
+	lock := f.db.Begin()
+	defer lock.Rollback()
+	if err := lock.Exec(`LOCK TABLE ` + tables + ` IN ACCESS EXCLUSIVE MODE`).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- read() }()
+	select {
+	case rec := <-done:
+		return rec
+	case <-time.After(5 * time.Second):
+		lock.Rollback()
+		<-done
+		f.t.Fatalf("the read waited on %s though nothing had changed", tables)
+		return nil
 	}
 }

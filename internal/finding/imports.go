@@ -582,7 +582,7 @@ func lockUnitCounts(tx *gorm.DB, units []int64) error {
 		return nil
 	}
 	// The stripe's version counter first, as the triggers take it (00019).
-	if err := tx.Exec(`SELECT finding_counts_touch(finding_counts_stripe())`).Error; err != nil {
+	if err := tx.Exec(`SELECT kept_versions_touch(finding_counts_stripe())`).Error; err != nil {
 		return err
 	}
 	if err := tx.Exec(`SELECT FROM finding_counts WHERE unit_id = finding_counts_stripe() ORDER BY grp FOR UPDATE`).Error; err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/auditlog"
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/kept"
 	"github.com/tindaklanjut/tindaklanjut/internal/opt"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
@@ -30,6 +31,8 @@ type Assessments struct {
 	// is never edited in place (a new version is a new code), so what was
 	// read once stays true, and the index spares five reads a call.
 	models sync.Map
+	// indexes keeps the last index report of each assessment (Index).
+	indexes kept.Memo[int64, IndexReport]
 }
 
 // NewAssessments returns the service; now is the clock.
@@ -518,14 +521,35 @@ const activeCounts = `SELECT indicator_code AS code, sum(active)::int AS n FROM 
 // indicator is raised to its target (never lowered) when active findings
 // count on it (see activeCounts), as closing them is what the follow-up is
 // for. Everything is read in one snapshot. Errors: NotFound.
+//
+// The last report of each assessment is kept with the version of what it
+// is made of (package kept: the scores, the model, the mapping and the
+// counts of active findings) and given again while they are unchanged.
+// The report is shared: callers must not change it.
 func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64) (IndexReport, error) {
+	rep, err := s.indexes.Get(ctx, s.db, id, func(ctx context.Context) (IndexReport, []int64, error) {
+		return s.readIndex(ctx, id)
+	})
+	if err != nil {
+		return IndexReport{}, err
+	}
+	if err := identity.Authorize(p, identity.AssessmentRead, &identity.Resource{}); err != nil {
+		return IndexReport{}, err
+	}
+	return rep, nil
+}
+
+// readIndex computes Index and reads the version of what it read, in one
+// snapshot.
+func (s *Assessments) readIndex(ctx context.Context, id int64) (IndexReport, []int64, error) {
 	var rep IndexReport
+	var versions []int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		a, err := load(tx, id)
 		if err != nil {
 			return err
 		}
-		if err := identity.Authorize(p, identity.AssessmentRead, &identity.Resource{}); err != nil {
+		if versions, err = kept.VersionsOf(tx); err != nil {
 			return err
 		}
 		fw, err := s.model(tx, a.FrameworkCode)
@@ -571,7 +595,7 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 		}
 		return nil
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	return rep, err
+	return rep, versions, err
 }
 
 // model returns the model with code, read once. Its Current flag is not

@@ -2,16 +2,13 @@ package report
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
+	"github.com/tindaklanjut/tindaklanjut/internal/kept"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -59,20 +56,13 @@ const keptQuery = `WITH r AS MATERIALIZED (
 const keptGroupCounts = `coalesce(g.draft, 0), coalesce(g.open, 0), coalesce(g.in_progress, 0), coalesce(g.submitted, 0),
 	coalesce(g.closed, 0), coalesce(g.not_actionable, 0), coalesce(g.lt0, 0), coalesce(g.lt8, 0), coalesce(g.lt31, 0)`
 
-// versionsQuery reads the counters that change with everything keptQuery
-// reads (migration 00019), in stripe order.
-const versionsQuery = `SELECT array_agg(version ORDER BY stripe) FROM finding_counts_versions`
-
 // kept is Summary from the kept counts, of one unit's findings but its
 // drafts (unit not nil) or of every finding.
 //
-// The last answer for each scope and day is kept with the counters it was
-// read with, and is answered again while the counters read now are the
-// same: then no count, unit or model it is made of has changed since
-// (migration 00019 says why), so it is what keptQuery would read now. A
-// read therefore costs one small query while nothing changes, and is
-// exact right after every change, by any writer in any process. Concurrent
-// readers of the same scope and counters read the counts once.
+// The last answer for each scope and day is kept with the version of the
+// counts, units and models it was read from (package kept), and given
+// again while they are unchanged: one small read while nothing changes,
+// and exact right after every change, by any writer in any process.
 //
 // The Summary is shared: callers must not change it.
 func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summary, error) {
@@ -80,39 +70,19 @@ func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summa
 	if unit != nil {
 		key.unit = *unit
 	}
-	var versions []int64
-	if err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
-		return conn.QueryRow(ctx, versionsQuery).Scan(&versions)
-	}); err != nil {
-		return Summary{}, err
-	}
-	if e, ok := s.summaries.get(key); ok && slices.Equal(e.versions, versions) {
-		return e.sum, nil
-	}
-	// Keyed by the counters read, so that a reader joins only a read that
-	// began after it saw them: what it gets is at least as new.
-	v, err, _ := s.summaries.flight.Do(fmt.Sprint(key.unit, key.today, versions), func() (any, error) {
-		// A read several requests wait on is not abandoned with the first.
-		e, err := s.readKept(context.WithoutCancel(ctx), unit, today)
-		if err != nil {
-			return nil, err
-		}
-		s.summaries.put(key, e)
-		return e, nil
+	return s.summaries.Get(ctx, s.db, key, func(ctx context.Context) (Summary, []int64, error) {
+		return s.readKept(ctx, unit, today)
 	})
-	if err != nil {
-		return Summary{}, err
-	}
-	return v.(*keptEntry).sum, nil
 }
 
-// readKept reads the kept counts and their counters in one snapshot.
-func (s *Service) readKept(ctx context.Context, unit *int64, today date.Date) (*keptEntry, error) {
-	e := &keptEntry{sum: Summary{Today: today, Counts: newCounts()}}
-	out := &e.sum
+// readKept reads the kept counts and their version in one snapshot.
+func (s *Service) readKept(ctx context.Context, unit *int64, today date.Date) (Summary, []int64, error) {
+	var out Summary
+	var versions []int64
 	err := postgres.ReadTx(ctx, s.db, func(tx pgx.Tx) error {
-		*out = Summary{Today: today, Counts: newCounts()}
-		if err := tx.QueryRow(ctx, versionsQuery).Scan(&e.versions); err != nil {
+		out = Summary{Today: today, Counts: newCounts()}
+		var err error
+		if versions, err = kept.Versions(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, keptQuery, today, framework.DefaultCode, unit)
@@ -154,10 +124,7 @@ func (s *Service) readKept(ctx context.Context, unit *int64, today date.Date) (*
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
+	return out, versions, err
 }
 
 // keptKey is a kept summary's scope: a unit, or -1 for every finding, on
@@ -167,45 +134,9 @@ type keptKey struct {
 	today date.Date
 }
 
-// keptEntry is a kept summary with the counters it was read with.
-type keptEntry struct {
-	versions []int64
-	sum      Summary
-}
-
 // maxKeptSummaries bounds the kept summaries: every unit's and the whole
-// one, on two days, at 600 units; more scopes than that replace one at
-// random.
+// one, on two days, at 600 units.
 const maxKeptSummaries = 1250
-
-// keptSummaries are the last summaries read, per scope and day.
-type keptSummaries struct {
-	mu      sync.Mutex
-	entries map[keptKey]*keptEntry
-	flight  singleflight.Group
-}
-
-func (k *keptSummaries) get(key keptKey) (*keptEntry, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	e, ok := k.entries[key]
-	return e, ok
-}
-
-func (k *keptSummaries) put(key keptKey, e *keptEntry) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.entries == nil {
-		k.entries = make(map[keptKey]*keptEntry)
-	}
-	if _, ok := k.entries[key]; !ok && len(k.entries) >= maxKeptSummaries {
-		for old := range k.entries {
-			delete(k.entries, old)
-			break
-		}
-	}
-	k.entries[key] = e
-}
 
 // keptStates are the states in the order of finding_counts' columns.
 var keptStates = [6]finding.State{finding.Draft, finding.Open, finding.InProgress, finding.Submitted,

@@ -20,6 +20,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/finding"
 	"github.com/tindaklanjut/tindaklanjut/internal/framework"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/kept"
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
@@ -32,7 +33,7 @@ type Service struct {
 	db        *gorm.DB
 	replica   *postgres.Replica // nil: the follow-up matrix reads the primary
 	maxRows   int
-	summaries keptSummaries
+	summaries *kept.Memo[keptKey, Summary]
 }
 
 // NewService returns the report service on db. maxRows caps the follow-up
@@ -41,7 +42,7 @@ func NewService(db *gorm.DB, maxRows int) *Service {
 	if maxRows <= 0 {
 		maxRows = DefaultMaxRows
 	}
-	return &Service{db: db, maxRows: maxRows}
+	return &Service{db: db, maxRows: maxRows, summaries: &kept.Memo[keptKey, Summary]{Max: maxKeptSummaries}}
 }
 
 // ReadFrom sends the follow-up matrix's reads (in every format) to
