@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -123,6 +125,56 @@ func BenchmarkSummary(b *testing.B) {
 			due_lt0, due_lt8, due_lt31 FROM finding_counts WHERE unit_id = $1`, big))
 	}, func(c *benchClient) {
 		mustCode(c.do(http.MethodGet, "/api/v1/reports/summary", manager, ""), http.StatusOK, "summary")
+	})
+	// The auditor's reads while findings change: one writer makes a
+	// transition every 1/TL_BENCH_WRITE_RATE s (20 when unset; 0: as fast
+	// as it can), each of which the next read must count, so that reads
+	// after it read the counts again (package kept).
+	rate, _ := strconv.Atoi(os.Getenv("TL_BENCH_WRITE_RATE"))
+	if os.Getenv("TL_BENCH_WRITE_RATE") == "" {
+		rate = 20
+	}
+	var targets []struct {
+		ID      int64
+		Version int
+		State   string
+	}
+	w.db.Raw(`SELECT id, version, state FROM findings WHERE state = 'in_progress' ORDER BY id LIMIT 5000`).Scan(&targets)
+	b.Run("all/while_writing", func(b *testing.B) {
+		stop, done := make(chan struct{}), make(chan int)
+		go func() {
+			c := &benchClient{w: w}
+			always := make(chan time.Time)
+			close(always)
+			tick := (<-chan time.Time)(always)
+			if rate > 0 {
+				t := time.NewTicker(time.Second / time.Duration(rate))
+				defer t.Stop()
+				tick = t.C
+			}
+			n := 0
+			for {
+				select {
+				case <-stop:
+					done <- n
+					return
+				case <-tick:
+				}
+				t := &targets[n%len(targets)]
+				verb, reason := "mark_not_actionable", "Aplikasi telah dihentikan"
+				if t.State != "in_progress" {
+					verb, reason = "reopen", "Temuan berulang pada pemeriksaan berikutnya"
+				}
+				t.State, t.Version = w.move(c, t.ID, verb, reason, t.Version)
+				n++
+			}
+		}()
+		t0 := time.Now()
+		w.clients(b, func(c *benchClient) {
+			mustCode(c.do(http.MethodGet, "/api/v1/reports/summary", w.auditor, ""), http.StatusOK, "summary")
+		})
+		close(stop)
+		b.ReportMetric(float64(<-done)/time.Since(t0).Seconds(), "writes/s")
 	})
 	b.Run("naive_count_by_state_and_unit", func(b *testing.B) {
 		w.clients(b, func(c *benchClient) {

@@ -440,3 +440,107 @@ func (f *fixture) whileLocked(tables string, read func() *httptest.ResponseRecor
 		return nil
 	}
 }
+
+// TestWritersOfOneStripeQueueOnItsVersion holds a change of a finding in
+// unit A from one session, then changes a finding in unit B from another
+// session of the same stripe: that one waits on the stripe's version
+// counter (migration 00019) before it takes any count row, so the first can
+// go on to change another finding of unit B without waiting, and both
+// commit. Were the counter taken after the count rows, the second would
+// hold unit B's rows while waiting for it, and the first's next change
+// would deadlock.
+func TestWritersOfOneStripeQueueOnItsVersion(t *testing.T) {
+	f := newFixture(t)
+	review := f.newReview("")
+	issued := func(unit int64) int64 {
+		var fd findingDoc
+		mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
+			"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":"2030-01-31"}`, review, unit), &fd), 201)
+		return f.mustMove("auditor", fd, "issue", "").ID
+	}
+	a, b1, b2 := issued(f.unitA.ID), issued(f.unitB.ID), issued(f.unitB.ID)
+	ctx := context.Background()
+	sqlDB, err := f.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(40)
+	// Of 17 sessions two share one of the 16 stripes.
+	type session struct {
+		conn        *sql.Conn
+		pid, stripe int
+	}
+	var held []session
+	defer func() {
+		for _, s := range held {
+			s.conn.ExecContext(ctx, `ROLLBACK`)
+			s.conn.Close()
+		}
+	}()
+	var first, second *session
+	for first == nil {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session{conn: c}
+		if err := c.QueryRowContext(ctx, `SELECT pg_backend_pid(), finding_counts_stripe()`).Scan(&s.pid, &s.stripe); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, s)
+		for i := range held[:len(held)-1] {
+			if held[i].stripe == s.stripe {
+				first, second = &held[i], &held[len(held)-1]
+				break
+			}
+		}
+	}
+	exec := func(s *session, q string, args ...any) error {
+		_, err := s.conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	for _, s := range []*session{first, second} {
+		if err := exec(s, `BEGIN`); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec(s, `SET LOCAL lock_timeout = '5s'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move := `UPDATE findings SET state = 'in_progress' WHERE id = $1`
+	if err := exec(first, move, a); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- exec(second, move, b1) }()
+	// The second waits on a lock, not yet on unit B's rows.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var waiting bool
+		f.db.Raw(`SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?`, second.pid).Scan(&waiting)
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second session of the stripe did not wait for the first")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := exec(first, move, b2); err != nil {
+		t.Fatalf("the first session's change in unit B: %v", err)
+	}
+	if err := exec(first, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("the second session's change, once the first committed: %v", err)
+	}
+	if err := exec(second, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	f.db.Raw(`SELECT in_progress FROM finding_counts WHERE unit_id = ? AND grp = ''`, f.unitB.ID).Scan(&n)
+	if n != 2 {
+		t.Errorf("unit B counts %d findings in progress; want 2", n)
+	}
+}

@@ -281,8 +281,9 @@ func (w *Web) showDashboard(c echo.Context, v *view, status int) error {
 	ctx := contextOf(c)
 	p := principalOf(c)
 	today := w.findings.Today()
-	// The counts are read at every view: the database keeps them exact
-	// with every change, so reading them costs a few rows.
+	// The counts are asked for at every view: the database keeps them exact
+	// with every change, and the summary is read again only when their
+	// version has moved (package kept), so a view costs one small read.
 	sum, err := w.reports.Summary(ctx, p, today)
 	if err != nil {
 		return err
@@ -467,9 +468,9 @@ func (w *Web) assessmentFacts(ctx context.Context, p identity.Principal, today d
 	if latest == nil {
 		return nil
 	}
-	// Read at every view: the projected index moves when the last active
-	// finding of an indicator closes, and reading the counts it comes from
-	// costs a few rows (migration 00017).
+	// Asked for at every view: the projected index moves when the last
+	// active finding of an indicator closes; it is computed again from the
+	// counts it comes from (migration 00017) when their version has moved.
 	facts, err := w.indexFactsOf(ctx, p, *latest)
 	if err != nil {
 		return err
