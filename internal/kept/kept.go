@@ -25,8 +25,16 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
-// versionsQuery reads the counters, in stripe order.
-const versionsQuery = `SELECT array_agg(version ORDER BY stripe) FROM kept_versions`
+// versionsQuery reads the counters, in stripe order, then the start of
+// the server (in microseconds since 1970). Counters alone name the data
+// on one server's history: after a failover that lost commits (replication
+// was asynchronous at the time) the new primary can count to the same
+// numbers through other changes. It is another server, started at another
+// time, so the answers kept before are read again; a restart is the same.
+// (A server whose postmaster outlives a crashed backend keeps its start
+// time; it loses no acknowledged commit unless synchronous_commit is off.)
+const versionsQuery = `SELECT array_agg(version ORDER BY stripe)
+	|| floor(extract(epoch FROM pg_postmaster_start_time()) * 1e6)::bigint FROM kept_versions`
 
 // Versions reads the counters on q (a connection or a transaction).
 func Versions(ctx context.Context, q interface {
