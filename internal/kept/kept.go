@@ -89,6 +89,9 @@ func (m *Memo[K, V]) Get(ctx context.Context, db *gorm.DB, key K, read func(cont
 	if e, ok := m.get(key); ok && slices.Equal(e.versions, now) {
 		return e.value, nil
 	}
+	if joining != nil {
+		joining()
+	}
 	v, err, _ := m.flight.Do(fmt.Sprint(key, now), func() (any, error) {
 		// Not abandoned with the request that began it: others wait on it.
 		value, versions, err := read(context.WithoutCancel(ctx))
@@ -105,6 +108,10 @@ func (m *Memo[K, V]) Get(ctx context.Context, db *gorm.DB, key K, read func(cont
 	}
 	return v.(entry[V]).value, nil
 }
+
+// joining, when set (by tests), is called by every Get about to read or
+// to wait for a read.
+var joining func()
 
 func (m *Memo[K, V]) get(key K) (entry[V], bool) {
 	m.mu.Lock()
