@@ -169,6 +169,23 @@ func TestServeOperationalEndpoints(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Two summaries with nothing changed between: one read, one given from
+	// what was kept.
+	var tok struct{ Token string }
+	mustAPI(t, r.url(""), 200, "POST", "/auth/token", "", map[string]string{"email": "admin@localhost", "password": "rahasia-sekali"}, &tok)
+	for range 2 {
+		mustAPI(t, r.url(""), 200, "GET", "/reports/summary", tok.Token, nil, nil)
+	}
+	_, body = get(t, r.url("/metrics"))
+	for _, want := range []string{
+		`tindaklanjut_kept_answers_total{answer="summary",source="kept"} 1`,
+		`tindaklanjut_kept_answers_total{answer="summary",source="read"} 1`,
+		`tindaklanjut_kept_answers_total{answer="index",source="read"} 0`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	// One log line per request, with its id.
 	if !strings.Contains(r.stderr.String(), `"request_id":"`+rid+`"`) {
 		t.Errorf("no log line for request %s", rid)

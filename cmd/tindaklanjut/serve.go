@@ -88,6 +88,7 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	}
 	svc.api.Register(srv.Echo())
 	svc.web.Register(srv.Echo())
+	registerKept(registry, svc.kept)
 
 	// Uploads that a previous run was receiving when it stopped left
 	// staged files; none of them can finish now.
@@ -123,6 +124,22 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 	sched.Stop()
 	log.Info("scheduler stopped")
 	return err
+}
+
+// registerKept exports, per kind of kept answer, how many were given from
+// what was kept and how many were read.
+func registerKept(reg prometheus.Registerer, kept map[string]func() (given, reads uint64)) {
+	for answer, counts := range kept {
+		for source, pick := range map[string]func(given, reads uint64) uint64{
+			"kept": func(g, _ uint64) uint64 { return g },
+			"read": func(_, r uint64) uint64 { return r },
+		} {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tindaklanjut_kept_answers_total",
+				Help:        "Answers (the summary, an assessment's index) given from what was kept while its version stood (source kept), and read afresh (source read).",
+				ConstLabels: prometheus.Labels{"answer": answer, "source": source}},
+				func() float64 { return float64(pick(counts())) }))
+		}
+	}
 }
 
 // watchReplica exports the read replica's state in /metrics and, when there

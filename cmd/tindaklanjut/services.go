@@ -36,6 +36,9 @@ type services struct {
 	// calendar is the working-day calendar every part of the process reads,
 	// so that a holiday an admin adds is seen by the reminders at once.
 	calendar *calendar.Store
+	// kept counts the answers given from what was kept, and those read,
+	// by kind of answer (package kept).
+	kept map[string]func() (given, reads uint64)
 }
 
 func newServices(ctx context.Context, cfg *config.Config, db *database, log *slog.Logger) (*services, error) {
@@ -76,6 +79,7 @@ func newServices(ctx context.Context, cfg *config.Config, db *database, log *slo
 		web:      pages,
 		advance:  report.AdvanceJob{Service: reports, Today: findings.Today},
 		calendar: findings.Calendar(),
+		kept:     map[string]func() (uint64, uint64){"summary": reports.SummaryCounts, "index": assessments.IndexCounts},
 		api: api.New(api.Options{
 			Identity:    ids,
 			Idempotency: idempotency.NewStore(db.DB, now),

@@ -539,6 +539,10 @@ func (s *Assessments) Index(ctx context.Context, p identity.Principal, id int64)
 	return rep, nil
 }
 
+// IndexCounts returns how many index reports were given from what was
+// kept, and how many were computed (package kept).
+func (s *Assessments) IndexCounts() (given, reads uint64) { return s.indexes.Counts() }
+
 // readIndex computes Index and reads the version of what it read, in one
 // snapshot.
 func (s *Assessments) readIndex(ctx context.Context, id int64) (IndexReport, []int64, error) {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/singleflight"
@@ -62,6 +63,8 @@ type Memo[K comparable, V any] struct {
 	mu      sync.Mutex
 	entries map[K]entry[V]
 	flight  singleflight.Group
+	given   atomic.Uint64 // answers given from what was kept
+	reads   atomic.Uint64 // reads made
 }
 
 type entry[V any] struct {
@@ -87,6 +90,7 @@ func (m *Memo[K, V]) Get(ctx context.Context, db *gorm.DB, key K, read func(cont
 		return zero, err
 	}
 	if e, ok := m.get(key); ok && slices.Equal(e.versions, now) {
+		m.given.Add(1)
 		return e.value, nil
 	}
 	if joining != nil {
@@ -94,6 +98,7 @@ func (m *Memo[K, V]) Get(ctx context.Context, db *gorm.DB, key K, read func(cont
 	}
 	v, err, _ := m.flight.Do(fmt.Sprint(key, now), func() (any, error) {
 		// Not abandoned with the request that began it: others wait on it.
+		m.reads.Add(1)
 		value, versions, err := read(context.WithoutCancel(ctx))
 		if err != nil {
 			return nil, err
@@ -108,6 +113,10 @@ func (m *Memo[K, V]) Get(ctx context.Context, db *gorm.DB, key K, read func(cont
 	}
 	return v.(entry[V]).value, nil
 }
+
+// Counts returns how many answers Get gave from what it kept, and how many
+// reads it made (readers sharing one count once).
+func (m *Memo[K, V]) Counts() (given, reads uint64) { return m.given.Load(), m.reads.Load() }
 
 // joining, when set (by tests), is called by every Get about to read or
 // to wait for a read.

@@ -75,6 +75,10 @@ func (s *Service) kept(ctx context.Context, unit *int64, today date.Date) (Summa
 	})
 }
 
+// SummaryCounts returns how many summaries were given from what was kept,
+// and how many were read (package kept).
+func (s *Service) SummaryCounts() (given, reads uint64) { return s.summaries.Counts() }
+
 // readKept reads the kept counts and their version in one snapshot.
 func (s *Service) readKept(ctx context.Context, unit *int64, today date.Date) (Summary, []int64, error) {
 	var out Summary
