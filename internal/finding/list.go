@@ -137,7 +137,12 @@ func (s *Service) ListFindings(ctx context.Context, p identity.Principal, f Filt
 	out := make([]ListItem, 0, limit)
 	err := postgres.ReadConn(ctx, s.db, func(conn *pgx.Conn) error {
 		out = out[:0] // afresh when a lost connection is replaced
-		if len(strings.Fields(f.Query)) < 2 {
+		words := strings.Fields(f.Query)
+		if len(words) > 0 && !slices.ContainsFunc(words, codeChars) && s.rareSearch(ctx, conn, words) {
+			q, args := sortedListQuery(p, f, after, limit, today)
+			return scanList(ctx, conn, q, searchPlan(f, args), &out)
+		}
+		if len(words) < 2 {
 			q, args := listQuery(p, f, after, limit, today)
 			return scanList(ctx, conn, q, searchPlan(f, args), &out)
 		}
@@ -283,6 +288,21 @@ func ListCondition(p identity.Principal, f Filter, today date.Date) (string, []a
 // equality, "overdue" as a state set and a due-date range, never a
 // function of the columns.
 func listQuery(p identity.Principal, f Filter, after *Cursor, limit int, today date.Date) (string, []any) {
+	return buildList(p, f, after, limit, today, `findings.due_sort`)
+}
+
+// sortedListQuery is listQuery for a search expected to match few findings
+// (rareSearch): ordered by an expression of due_sort, the same order,
+// which no index holds, so that the planner takes the matches from the
+// trigram index and sorts them instead of checking findings in list order
+// until a page is full, which its costs do not weigh (a LIKE over every
+// finding checked is priced as one operator).
+func sortedListQuery(p identity.Principal, f Filter, after *Cursor, limit int, today date.Date) (string, []any) {
+	return buildList(p, f, after, limit, today, `(findings.due_sort + 0)`)
+}
+
+// buildList is the list's SQL, ordered by due, then id.
+func buildList(p identity.Principal, f Filter, after *Cursor, limit int, today date.Date, due string) (string, []any) {
 	where, args := conditions(p, f, today)
 	if after != nil {
 		where = append(where, `(due_sort, id) > (?::date, ?)`)
@@ -294,7 +314,7 @@ func listQuery(p identity.Principal, f Filter, after *Cursor, limit int, today d
 	}
 	// Qualified: a bare due_sort would name the text column of the select
 	// list, and sorting by it could not use the indexes.
-	q += fmt.Sprintf(` ORDER BY findings.due_sort, findings.id LIMIT %d`, limit)
+	q += fmt.Sprintf(` ORDER BY %s, findings.id LIMIT %d`, due, limit)
 	return q, args
 }
 

@@ -44,6 +44,12 @@ func TestSearchOfSeveralWordsPagesAsOneQuery(t *testing.T) {
 		{"nothing", auditor, Filter{Query: "kriptografi zzzz"}},
 		{"a manager's phrase", manager, Filter{Query: "Kepala Inspektur"}},
 		{"an officer's phrase", officer, Filter{Query: "SPBE belum"}},
+		// One word: a rare one is listed from its sorted matches
+		// (rareSearch), a common one in list order.
+		{"a rare word", auditor, Filter{Query: "kriptografi"}},
+		{"a rare word, a manager's", manager, Filter{Query: "Kriptografi"}},
+		{"a common word", auditor, Filter{Query: "kebijakan"}},
+		{"a word found nowhere", auditor, Filter{Query: "kriptogarfi"}},
 	}
 	defer func(n int) { probeRows = n }(probeRows)
 	for _, probe := range []int{7, 60, 2000} {
