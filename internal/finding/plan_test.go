@@ -285,12 +285,16 @@ func TestRareSearchSortsItsMatches(t *testing.T) {
 	}
 	q, args := sortedListQuery(identity.Principal{UserID: 1, Role: identity.RoleAuditor}, Filter{Query: "kriptografi"}, nil, 51,
 		findingtest.Today)
-	var nodes []planNode
-	if err := json.Unmarshal([]byte(explain(t, db, "force_custom_plan", "(FORMAT JSON)", q, args)), &nodes); err != nil || len(nodes) != 1 {
-		t.Fatalf("EXPLAIN output: %v", err)
-	}
-	if !slices.ContainsFunc(nodes[0].Plan.flatten(), func(n planNode) bool { return n.IndexName == "findings_search_text_idx" }) {
-		t.Errorf("a rare word's sorted list does not take its matches from the trigram index:\n%s",
-			explain(t, db, "force_custom_plan", "", q, args))
+	// Planned for the word, and as the prepared statement it runs as plans
+	// it for any word.
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		var nodes []planNode
+		if err := json.Unmarshal([]byte(explain(t, db, mode, "(FORMAT JSON)", q, args)), &nodes); err != nil || len(nodes) != 1 {
+			t.Fatalf("%s: EXPLAIN output: %v", mode, err)
+		}
+		if !slices.ContainsFunc(nodes[0].Plan.flatten(), func(n planNode) bool { return n.IndexName == "findings_search_text_idx" }) {
+			t.Errorf("%s: a rare word's sorted list does not take its matches from the trigram index:\n%s",
+				mode, explain(t, db, mode, "", q, args))
+		}
 	}
 }
