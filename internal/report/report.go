@@ -160,8 +160,10 @@ func stateArgs(today date.Date) []any {
 // Those who see every finding or their unit's read the counts the
 // database keeps with every change (migration 00012): one row per unit
 // and group, whatever the number of findings, exact in the same
-// transaction as each change and on every date. Those who see only the
-// findings of their own actions have them counted (a few).
+// transaction as each change and on every date, and given again while
+// nothing they are made of has changed (package kept); that Summary is
+// shared, and callers must not change it. Those who see only the findings
+// of their own actions have them counted (a few).
 func (s *Service) Summary(ctx context.Context, p identity.Principal, today date.Date) (Summary, error) {
 	if err := identity.Authorize(p, identity.ReportRead, nil); err != nil {
 		return Summary{}, err
