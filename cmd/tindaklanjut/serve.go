@@ -129,16 +129,15 @@ func runServe(ctx context.Context, args []string, lookupEnv env, stdout, stderr 
 // registerKept exports, per kind of kept answer, how many were given from
 // what was kept and how many were read.
 func registerKept(reg prometheus.Registerer, kept map[string]func() (given, reads uint64)) {
+	counter := func(answer, source string, n func() uint64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tindaklanjut_kept_answers_total",
+			Help:        "Answers (the summary, an assessment's index) given from what was kept while its version stood (source kept), and read afresh (source read).",
+			ConstLabels: prometheus.Labels{"answer": answer, "source": source}},
+			func() float64 { return float64(n()) }))
+	}
 	for answer, counts := range kept {
-		for source, pick := range map[string]func(given, reads uint64) uint64{
-			"kept": func(g, _ uint64) uint64 { return g },
-			"read": func(_, r uint64) uint64 { return r },
-		} {
-			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tindaklanjut_kept_answers_total",
-				Help:        "Answers (the summary, an assessment's index) given from what was kept while its version stood (source kept), and read afresh (source read).",
-				ConstLabels: prometheus.Labels{"answer": answer, "source": source}},
-				func() float64 { return float64(pick(counts())) }))
-		}
+		counter(answer, "kept", func() uint64 { given, _ := counts(); return given })
+		counter(answer, "read", func() uint64 { _, reads := counts(); return reads })
 	}
 }
 

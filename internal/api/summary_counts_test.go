@@ -235,13 +235,7 @@ func TestFindingCodesFromTheYearsSequence(t *testing.T) {
 func TestWritersInDifferentUnitsDoNotQueue(t *testing.T) {
 	f := newFixture(t)
 	review := f.newReview("")
-	issued := func(unit int64) int64 {
-		var fd findingDoc
-		mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
-			"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":"2030-01-31","indicator_codes":["I01","I38"]}`,
-			review, unit), &fd), 201)
-		return f.mustMove("auditor", fd, "issue", "").ID
-	}
+	issued := func(unit int64) int64 { return f.issuedIn(review, unit, `["I01","I38"]`) }
 	a, b, b2 := issued(f.unitA.ID), issued(f.unitB.ID), issued(f.unitB.ID)
 	ctx := context.Background()
 	sqlDB, err := f.db.DB()
@@ -452,12 +446,7 @@ func (f *fixture) whileLocked(tables string, read func() *httptest.ResponseRecor
 func TestWritersOfOneStripeQueueOnItsVersion(t *testing.T) {
 	f := newFixture(t)
 	review := f.newReview("")
-	issued := func(unit int64) int64 {
-		var fd findingDoc
-		mustStatus(t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
-			"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":"2030-01-31"}`, review, unit), &fd), 201)
-		return f.mustMove("auditor", fd, "issue", "").ID
-	}
+	issued := func(unit int64) int64 { return f.issuedIn(review, unit, `[]`) }
 	a, b1, b2 := issued(f.unitA.ID), issued(f.unitB.ID), issued(f.unitB.ID)
 	ctx := context.Background()
 	sqlDB, err := f.db.DB()
@@ -543,4 +532,15 @@ func TestWritersOfOneStripeQueueOnItsVersion(t *testing.T) {
 	if n != 2 {
 		t.Errorf("unit B counts %d findings in progress; want 2", n)
 	}
+}
+
+// issuedIn records a finding of review in unit, naming the indicator codes
+// of the JSON array codes, and issues it; it returns its id.
+func (f *fixture) issuedIn(review, unit int64, codes string) int64 {
+	f.t.Helper()
+	var fd findingDoc
+	mustStatus(f.t, f.do("POST", "/api/v1/findings", f.tokens["auditor"], fmt.Sprintf(`{"review_id":%d,"title":"Temuan",
+		"severity":"medium","unit_id":%d,"recommendation":"Menetapkan SK","due_date":"2030-01-31","indicator_codes":%s}`,
+		review, unit, codes), &fd), 201)
+	return f.mustMove("auditor", fd, "issue", "").ID
 }

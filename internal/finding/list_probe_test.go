@@ -50,6 +50,10 @@ func TestSearchOfSeveralWordsPagesAsOneQuery(t *testing.T) {
 		{"a rare word, a manager's", manager, Filter{Query: "Kriptografi"}},
 		{"a common word", auditor, Filter{Query: "kebijakan"}},
 		{"a word found nowhere", auditor, Filter{Query: "kriptogarfi"}},
+		// LIKE's characters are literal on the sorted path too: rare
+		// (nowhere, literally), where as wildcards they would match.
+		{"LIKE characters", auditor, Filter{Query: "kripto%grafi"}},
+		{"LIKE characters beside a rare word", auditor, Filter{Query: "kriptografi _"}},
 	}
 	defer func(n int) { probeRows = n }(probeRows)
 	for _, probe := range []int{7, 60, 2000} {

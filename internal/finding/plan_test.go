@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -17,6 +18,7 @@ import (
 	"github.com/tindaklanjut/tindaklanjut/internal/date"
 	"github.com/tindaklanjut/tindaklanjut/internal/finding/findingtest"
 	"github.com/tindaklanjut/tindaklanjut/internal/identity"
+	"github.com/tindaklanjut/tindaklanjut/internal/postgres"
 )
 
 // planSize is big enough for the planner to choose as it does on a
@@ -251,16 +253,7 @@ func TestRareSearchSortsItsMatches(t *testing.T) {
 	if err := db.Exec(`ANALYZE findings`).Error; err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, nil, nil)
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	svc := NewService(db, func() time.Time { return findingtest.Today.Time(time.UTC).Add(9 * time.Hour) }, time.UTC)
 	for _, c := range []struct {
 		words []string
 		rare  bool
@@ -271,10 +264,11 @@ func TestRareSearchSortsItsMatches(t *testing.T) {
 		{[]string{"kriptografi", "BSSN"}, true},
 		{[]string{"kebijakan"}, false},
 		{[]string{"SPBE", "belum"}, false},
+		{[]string{"kripto%grafi"}, true}, // literally nowhere
 	} {
 		var rare bool
-		if err := conn.Raw(func(dc any) error {
-			rare = svc.rareSearch(ctx, dc.(*stdlib.Conn).Conn(), c.words)
+		if err := postgres.WithConn(ctx, db, func(conn *pgx.Conn) error {
+			rare = svc.rareSearch(ctx, conn, c.words)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -283,8 +277,19 @@ func TestRareSearchSortsItsMatches(t *testing.T) {
 			t.Errorf("rareSearch(%q) = %v; want %v", c.words, rare, c.rare)
 		}
 	}
-	q, args := sortedListQuery(identity.Principal{UserID: 1, Role: identity.RoleAuditor}, Filter{Query: "kriptografi"}, nil, 51,
-		findingtest.Today)
+	// On the sorted path LIKE's characters stay literal: the rare word
+	// lists findings, the same word with a % inside lists none.
+	auditor := identity.Principal{UserID: 1, Role: identity.RoleAuditor}
+	for q, some := range map[string]bool{"kriptografi": true, "kripto%grafi": false, "kriptografi _": false} {
+		items, err := svc.ListFindings(ctx, auditor, Filter{Query: q}, nil, 51)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(items) > 0) != some {
+			t.Errorf("ListFindings(q=%q): %d findings", q, len(items))
+		}
+	}
+	q, args := sortedListQuery(auditor, Filter{Query: "kriptografi"}, nil, 51, findingtest.Today)
 	// Planned for the word, and as the prepared statement it runs as plans
 	// it for any word.
 	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
@@ -296,5 +301,29 @@ func TestRareSearchSortsItsMatches(t *testing.T) {
 			t.Errorf("%s: a rare word's sorted list does not take its matches from the trigram index:\n%s",
 				mode, explain(t, db, mode, "", q, args))
 		}
+	}
+}
+
+// BenchmarkRareSearch measures the estimate every text search makes
+// before it is listed (rareSearch), with the sample read: a scan of up to
+// 1,000 sampled texts of some 500 bytes for the words.
+func BenchmarkRareSearch(b *testing.B) {
+	ctx := context.Background()
+	db := findingtest.DB(b, planSize)
+	if err := db.Exec(`ANALYZE findings`).Error; err != nil {
+		b.Fatal(err)
+	}
+	svc := NewService(db, nil, nil)
+	if err := postgres.WithConn(ctx, db, func(conn *pgx.Conn) error {
+		for _, words := range [][]string{{"kriptografi"}, {"sertifikat", "kedaluwarsa"}, {"kebijakan"}} {
+			b.Run(strings.Join(words, "_"), func(b *testing.B) {
+				for b.Loop() {
+					svc.rareSearch(ctx, conn, words)
+				}
+			})
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
 	}
 }

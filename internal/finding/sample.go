@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,15 +29,22 @@ const sampleAge = 10 * time.Minute
 // textSample is what the planner knows of findings.search_text: its most
 // common values with their shares, and a sample of the rest (the histogram
 // of up to 1,000 values that the column's statistics target keeps,
-// migration 00018).
+// migration 00018). A sample is never changed once read.
 type textSample struct {
-	mu       sync.Mutex
-	at       time.Time
 	common   []string
 	freqs    []float64
 	rest     []string
 	restFrac float64 // the share of findings the rest sample stands for
 	rows     float64
+}
+
+// textSampler holds the sample searches estimate from, read again once
+// sampleAge has passed. Searches read it without a lock; one of them
+// reads the next while the others go on with the last.
+type textSampler struct {
+	mu     sync.Mutex // held while reading a sample
+	sample atomic.Pointer[textSample]
+	at     atomic.Int64 // when the sample was last read (or failed to be), in Unix nanoseconds
 }
 
 // rareSearch reports whether the findings whose search text holds every
@@ -47,16 +55,8 @@ type textSample struct {
 // and the words of a phrase are not. Without statistics it says no, and
 // the planner chooses.
 func (s *Service) rareSearch(ctx context.Context, conn *pgx.Conn, words []string) bool {
-	sm := &s.sample
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	if now := time.Now(); now.Sub(sm.at) > sampleAge {
-		if err := sm.read(ctx, conn); err != nil {
-			return false // the list goes on; a wrong guess costs time, not results
-		}
-		sm.at = now
-	}
-	if len(sm.rest) < 100 {
+	sm := s.samples.get(ctx, conn)
+	if sm == nil || len(sm.rest) < 100 {
 		return false
 	}
 	lower := make([]string, len(words))
@@ -77,32 +77,54 @@ func (s *Service) rareSearch(ctx context.Context, conn *pgx.Conn, words []string
 			share += sm.freqs[i]
 		}
 	}
+	// The sampled texts that may hold the words, beyond the common ones,
+	// for the search to stay rare: a common word is known after a few.
+	allowed := (rareMatches/sm.rows - share) / sm.restFrac * float64(len(sm.rest))
 	n := 0
 	for _, v := range sm.rest {
 		if holds(v) {
-			n++
+			if n++; float64(n) > allowed {
+				return false
+			}
 		}
 	}
-	share += sm.restFrac * float64(n) / float64(len(sm.rest))
 	return share*sm.rows <= rareMatches
 }
 
-// read reads the sample from pg_stats (readable for every column its
-// reader may select).
-func (sm *textSample) read(ctx context.Context, conn *pgx.Conn) error {
+// get returns the current sample (nil when there is none), reading it on
+// conn when it is older than sampleAge and no other search is reading it.
+// A failed read is tried again after sampleAge, not at every search: a
+// wrong guess costs time, not results.
+func (t *textSampler) get(ctx context.Context, conn *pgx.Conn) *textSample {
+	if time.Since(time.Unix(0, t.at.Load())) <= sampleAge || !t.mu.TryLock() {
+		return t.sample.Load()
+	}
+	defer t.mu.Unlock()
+	if time.Since(time.Unix(0, t.at.Load())) > sampleAge {
+		if sm, err := readSample(ctx, conn); err == nil {
+			t.sample.Store(sm)
+		}
+		t.at.Store(time.Now().UnixNano())
+	}
+	return t.sample.Load()
+}
+
+// readSample reads the sample from pg_stats (readable for every column its
+// reader may select); nil when the table was never analysed.
+func readSample(ctx context.Context, conn *pgx.Conn) (*textSample, error) {
+	var sm textSample
 	var nullFrac *float32
 	var freqs []float32
-	sm.common, sm.rest, sm.freqs, sm.rows = nil, nil, nil, 0
 	err := conn.QueryRow(ctx, `SELECT coalesce(s.most_common_vals::text::text[], '{}'), coalesce(s.most_common_freqs, '{}'),
 			coalesce(s.histogram_bounds::text::text[], '{}'), s.null_frac,
 			(SELECT reltuples FROM pg_class WHERE oid = 'findings'::regclass)::float8
 		FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'findings' AND s.attname = 'search_text'`).
 		Scan(&sm.common, &freqs, &sm.rest, &nullFrac, &sm.rows)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // never analysed: no sample
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sm.restFrac = 1
 	if nullFrac != nil {
@@ -113,5 +135,5 @@ func (sm *textSample) read(ctx context.Context, conn *pgx.Conn) error {
 		sm.freqs[i] = float64(f)
 		sm.restFrac -= float64(f)
 	}
-	return nil
+	return &sm, nil
 }

@@ -24,8 +24,8 @@ type Service struct {
 	cal *calendar.Store
 	// deadlines are the rules of governed due dates (SetDeadlines).
 	deadlines Deadlines
-	// sample is what the planner knows of the search text (rareSearch).
-	sample textSample
+	// samples hold what the planner knows of the search text (rareSearch).
+	samples textSampler
 }
 
 // Deadlines are the configurable rules of governed due dates (PRODUCT.md,

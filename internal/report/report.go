@@ -33,7 +33,7 @@ type Service struct {
 	db        *gorm.DB
 	replica   *postgres.Replica // nil: the follow-up matrix reads the primary
 	maxRows   int
-	summaries *kept.Memo[keptKey, Summary]
+	summaries kept.Memo[keptKey, Summary]
 }
 
 // NewService returns the report service on db. maxRows caps the follow-up
@@ -42,7 +42,9 @@ func NewService(db *gorm.DB, maxRows int) *Service {
 	if maxRows <= 0 {
 		maxRows = DefaultMaxRows
 	}
-	return &Service{db: db, maxRows: maxRows, summaries: &kept.Memo[keptKey, Summary]{Max: maxKeptSummaries}}
+	s := &Service{db: db, maxRows: maxRows}
+	s.summaries.Max = maxKeptSummaries
+	return s
 }
 
 // ReadFrom sends the follow-up matrix's reads (in every format) to
