@@ -47,11 +47,11 @@ func TestAssessmentReportLink(t *testing.T) {
 	if status != 200 || h.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("report: %d %s", status, h.Get("Content-Type"))
 	}
+	if status, _, _ = b.get("/penilaian/99999/laporan"); status != 404 {
+		t.Errorf("no such assessment: %d", status)
+	}
 	text := strings.Join(reporttest.Pages(t, []byte(pdf)), "\n")
 	if !strings.Contains(text, "Laporan Indeks SPBE — Evaluasi SPBE 2024") || !strings.Contains(text, "Tidak ada indikator dengan temuan aktif.") {
 		t.Errorf("report text:\n%s", text)
-	}
-	if status, _, _ = b.get("/penilaian/99999/laporan"); status != 404 {
-		t.Errorf("no such assessment: %d", status)
 	}
 }
