@@ -43,7 +43,7 @@ type rawResult struct {
 // vsRaw runs the raw and the service sub-benchmarks of one piece of work.
 func (w *workflowBench) vsRaw(b *testing.B, name string, raw func(ctx context.Context, conn *pgx.Conn, c *benchClient) error,
 	service func(c *benchClient)) {
-	w.versus(b, name, []baseline{{"raw", raw}}, service)
+	w.versus(b, name, []baseline{{name: "raw", run: raw}}, service)
 }
 
 // baseline is raw SQL over pgx that the service is compared with; the
@@ -52,6 +52,9 @@ func (w *workflowBench) vsRaw(b *testing.B, name string, raw func(ctx context.Co
 type baseline struct {
 	name string
 	run  func(ctx context.Context, conn *pgx.Conn, c *benchClient) error
+	// pre, if set, runs first, without a connection: work the service
+	// too does before it takes one.
+	pre func(c *benchClient) error
 }
 
 // versus runs the baselines' sub-benchmarks, then the service's.
@@ -64,6 +67,11 @@ func (w *workflowBench) versus(b *testing.B, name string, baselines []baseline, 
 			var mu sync.Mutex
 			base[i].rate = w.clients(b, func(c *benchClient) {
 				t0 := time.Now()
+				if raw.pre != nil {
+					if err := raw.pre(c); err != nil {
+						panic(err)
+					}
+				}
 				if err := postgres.WithConn(ctx, w.db, func(conn *pgx.Conn) error { return raw.run(ctx, conn, c) }); err != nil {
 					panic(err)
 				}

@@ -78,9 +78,11 @@ type fsStaging struct {
 	done  bool
 	// written is how many bytes were written; flushed, up to where
 	// writeback was started (writeBehind); noWriteBehind, that the
-	// filesystem refused to start it.
+	// filesystem refused to start it; synced, that Sync made every
+	// written byte durable.
 	written, flushed int64
 	noWriteBehind    bool
+	synced           bool
 }
 
 // writeBehindChunk is how much a staged file gathers before its writeback
@@ -103,6 +105,7 @@ const newFileGrace = time.Hour
 func (st *fsStaging) Write(p []byte) (int, error) {
 	n, err := st.f.Write(p)
 	st.written += int64(n)
+	st.synced = false
 	if err != nil {
 		return n, storageError("write staged file", err)
 	}
@@ -133,6 +136,7 @@ func (st *fsStaging) Sync() error {
 	if err := st.f.Sync(); err != nil {
 		return storageError("sync staged file", err)
 	}
+	st.synced = true
 	return nil
 }
 
@@ -149,9 +153,15 @@ func (st *fsStaging) Commit(ctx context.Context, sum Sum) (err error) {
 		}
 	}()
 	// A filesystem that allocates late (delayed allocation, quotas on
-	// NFS) reports a full disk on fsync rather than on write.
-	if err := st.f.Sync(); err != nil {
-		return storageError("sync staged file", err)
+	// NFS) reports a full disk on fsync rather than on write. After Sync
+	// (Receive's, before the caller's transaction) with nothing written
+	// since, there is nothing to flush, and ext4 would still flush the
+	// disk's cache for a second fsync: 0.2 ms on this project's machine,
+	// spent while the caller holds its transaction.
+	if !st.synced {
+		if err := st.Sync(); err != nil {
+			return err
+		}
 	}
 	target := st.store.path(sum)
 	dir := filepath.Dir(target)
