@@ -107,6 +107,10 @@ func startFormation(t *testing.T) *formation {
 	}
 	node(0)
 	f.waitFor(60*time.Second, func(s map[string][2]string) bool { return s["node1"] == [2]string{"single", "single"} })
+	// The probe's own database (writeProbe), beside the service's.
+	f.exec(f.nodeURL(0), "CREATE DATABASE failover_probe")
+	f.exec(strings.Replace(f.nodeURL(0), "/tindaklanjut?", "/failover_probe?", 1),
+		"CREATE TABLE probe (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())")
 	// The standby's base backup starts at once instead of waiting for the
 	// next checkpoint.
 	f.exec(f.nodeURL(0), "CHECKPOINT")
@@ -135,6 +139,64 @@ func (f *formation) nodeURL(i int) string {
 func (f *formation) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/tindaklanjut?sslmode=disable&target_session_attrs=read-write",
 		f.ports[0], f.ports[1])
+}
+
+// probeURL names the formation's probe database (see writeProbe) as URL
+// names the service's.
+func (f *formation) probeURL() string {
+	return strings.Replace(f.URL(), "/tindaklanjut?", "/failover_probe?", 1)
+}
+
+// writeProbe writes a row to the formation's probe database every 20 ms,
+// straight through pgx on the same multi-host URL as the service and with
+// a new connection after each failure: the database's own outage during a
+// failover, as any client of it sees it. window ends it and returns the
+// time from the start of the first failed write to the end of the last.
+type writeProbe struct {
+	stop        atomic.Bool
+	done        chan struct{}
+	first, last time.Time
+}
+
+func startWriteProbe(url string) *writeProbe {
+	p := &writeProbe{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		var conn *pgx.Conn
+		for !p.stop.Load() {
+			start := time.Now()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			var err error
+			if conn == nil {
+				conn, err = pgx.Connect(ctx, url)
+			}
+			if err == nil {
+				_, err = conn.Exec(ctx, `INSERT INTO probe DEFAULT VALUES`)
+			}
+			cancel()
+			if err != nil {
+				if conn != nil {
+					conn.Close(context.Background())
+					conn = nil
+				}
+				if p.first.IsZero() {
+					p.first = start
+				}
+				p.last = time.Now()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	return p
+}
+
+func (p *writeProbe) window() time.Duration {
+	p.stop.Store(true)
+	<-p.done
+	return p.last.Sub(p.first)
 }
 
 // command is pg_autoctl with args, as the postgres OS user.
@@ -457,11 +519,13 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 		return s[fmt.Sprintf("node%d", 2-to)] == [2]string{"primary", "primary"} &&
 			s[fmt.Sprintf("node%d", to+1)] == [2]string{"secondary", "secondary"}
 	})
+	probe := startWriteProbe(f.probeURL())
 	failStart := time.Now()
 	took := f.failover(to)
 	time.Sleep(4 * time.Second)
 	stop.Store(true)
 	wg.Wait()
+	dbWindow := probe.window()
 
 	// Every answer is a success or a 503 problem with Retry-After; the
 	// failures fall within 5 s.
@@ -486,9 +550,14 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 			t.Errorf("status %d at %v after the failover began: %s", c.status, c.at.Sub(failStart).Round(time.Millisecond), c.body)
 		}
 	}
+	// Under 5 s, or where the database itself refused writes for longer
+	// (pg_auto_failover's steps — the old primary stopped, the standby
+	// promoted, then opened to writes — slow down on a loaded machine),
+	// at most a second more than it did: what the service adds is its own.
 	window := lastFail.Sub(firstFail)
-	if window > 5*time.Second {
-		t.Errorf("requests failed over %v (from %v after the failover began); want under 5 s", window, firstFail.Sub(failStart))
+	if limit := max(5*time.Second, dbWindow+time.Second); window > limit {
+		t.Errorf("requests failed over %v (from %v after the failover began), the database refused writes for %v; want under %v",
+			window, firstFail.Sub(failStart), dbWindow, limit)
 	}
 	var after int
 	for _, c := range answers {
@@ -580,9 +649,9 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 	if pending != 0 || mails != sent || len(seen) != sent || dueSent != failoverReminders {
 		t.Errorf("outbox: %d pending, %d sent (%d due reminders; want %d); sink: %d mails, %d distinct", pending, sent, dueSent, failoverReminders, mails, len(seen))
 	}
-	t.Logf("%d clients: %d writes acknowledged, %d lost; %d requests answered (%d 2xx, %d 503), failed window %v; "+
+	t.Logf("%d clients: %d writes acknowledged, %d lost; %d requests answered (%d 2xx, %d 503), failed window %v (the database's %v); "+
 		"failover took %v; %d mails in all (%d assignments in this run, %d reminders), %d delivered more than once; this run %v",
-		clients, len(acked), len(lost), len(answers), ok, failed, window.Round(time.Millisecond), took.Round(time.Millisecond),
+		clients, len(acked), len(lost), len(answers), ok, failed, window.Round(time.Millisecond), dbWindow.Round(time.Millisecond), took.Round(time.Millisecond),
 		mails, assigned, dueSent, twice, time.Since(start).Round(time.Millisecond))
 }
 
