@@ -553,9 +553,13 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 	// Under 5 s, or where the database itself refused writes for longer
 	// (pg_auto_failover's steps — the old primary stopped, the standby
 	// promoted, then opened to writes — slow down on a loaded machine),
-	// at most a second more than it did: what the service adds is its own.
+	// at most 2 s more than it did: what the service adds is its own. The
+	// requests in flight as writes resume end a little later than the
+	// probe's last refusal (up to 0.75 s here, 32 clients on two cores
+	// beside other tests); a service that kept a dead pool, or waited
+	// for a health check, would add seconds.
 	window := lastFail.Sub(firstFail)
-	if limit := max(5*time.Second, dbWindow+time.Second); window > limit {
+	if limit := max(5*time.Second, dbWindow+2*time.Second); window > limit {
 		t.Errorf("requests failed over %v (from %v after the failover began), the database refused writes for %v; want under %v",
 			window, firstFail.Sub(failStart), dbWindow, limit)
 	}
