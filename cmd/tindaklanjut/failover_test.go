@@ -108,8 +108,8 @@ func startFormation(t *testing.T) *formation {
 	node(0)
 	f.waitFor(60*time.Second, func(s map[string][2]string) bool { return s["node1"] == [2]string{"single", "single"} })
 	// The probe's own database (writeProbe), beside the service's.
-	f.exec(f.nodeURL(0), "CREATE DATABASE failover_probe")
-	f.exec(strings.Replace(f.nodeURL(0), "/tindaklanjut?", "/failover_probe?", 1),
+	f.exec(f.nodeURL(0), "CREATE DATABASE "+probeDB)
+	f.exec(onProbeDB(f.nodeURL(0)),
 		"CREATE TABLE probe (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())")
 	// The standby's base backup starts at once instead of waiting for the
 	// next checkpoint.
@@ -141,11 +141,14 @@ func (f *formation) URL() string {
 		f.ports[0], f.ports[1])
 }
 
-// probeURL names the formation's probe database (see writeProbe) as URL
-// names the service's.
-func (f *formation) probeURL() string {
-	return strings.Replace(f.URL(), "/tindaklanjut?", "/failover_probe?", 1)
-}
+// probeDB is the formation's database of writeProbe, beside the service's.
+const probeDB = "failover_probe"
+
+// onProbeDB is url (of the service's database) naming probeDB instead.
+func onProbeDB(url string) string { return strings.Replace(url, "/tindaklanjut?", "/"+probeDB+"?", 1) }
+
+// probeURL names the probe's database as URL names the service's.
+func (f *formation) probeURL() string { return onProbeDB(f.URL()) }
 
 // writeProbe writes a row to the formation's probe database every 20 ms,
 // straight through pgx on the same multi-host URL as the service and with
@@ -556,8 +559,8 @@ func (r *failoverRun) underLoad(t *testing.T, clients, to int) {
 	// at most 2 s more than it did: what the service adds is its own. The
 	// requests in flight as writes resume end a little later than the
 	// probe's last refusal (up to 0.75 s here, 32 clients on two cores
-	// beside other tests); a service that kept a dead pool, or waited
-	// for a health check, would add seconds.
+	// beside other tests); a service slow to find the new primary would
+	// show beyond that.
 	window := lastFail.Sub(firstFail)
 	if limit := max(5*time.Second, dbWindow+2*time.Second); window > limit {
 		t.Errorf("requests failed over %v (from %v after the failover began), the database refused writes for %v; want under %v",
